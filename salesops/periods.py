@@ -1,0 +1,45 @@
+"""The pay period is the organisation's calendar month (SPEC §3)."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+
+def organisation_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def next_month(month: datetime.date) -> datetime.date:
+    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """The aware [start, end) instants of ``month`` in the organisation's time zone."""
+    zone = organisation_zone()
+    first = month_start(month)
+    start = datetime.datetime.combine(first, datetime.time.min, tzinfo=zone)
+    end = datetime.datetime.combine(next_month(first), datetime.time.min, tzinfo=zone)
+    return start, end
+
+
+def month_of(instant: datetime.datetime) -> datetime.date:
+    """The month an instant belongs to, read on the organisation's wall clock."""
+    return month_start(instant.astimezone(organisation_zone()).date())
+
+
+def current_month() -> datetime.date:
+    return month_of(timezone.now())
+
+
+def parse_month(text: str) -> datetime.date:
+    """``"2026-11"`` → ``date(2026, 11, 1)``; raises ValueError on anything else."""
+    year, _, month = text.partition("-")
+    if not (len(year) == 4 and year.isdigit() and month.isdigit()):
+        raise ValueError(f"not a month (YYYY-MM): {text!r}")
+    return datetime.date(int(year), int(month), 1)

@@ -1,0 +1,70 @@
+"""Writes on the sales floor's people: creating managers and changing their role."""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from .models import ROLE_GROUPS, Manager, Role, Team
+
+
+def _sync_role_group(*, user, role: str) -> None:
+    """Keep the user in exactly one role group, the one matching ``role``."""
+    user.groups.remove(*Group.objects.filter(name__in=ROLE_GROUPS.values()))
+    user.groups.add(Group.objects.get(name=ROLE_GROUPS[role]))
+
+
+@transaction.atomic
+def manager_create(
+    *,
+    username: str,
+    role: str = Role.MANAGER,
+    team: Team | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    password: str | None = None,
+    password_hash: str | None = None,
+    extension: str = "",
+    telephony_login: str = "",
+    telephony_email: str = "",
+    active_from: datetime.date,
+) -> Manager:
+    """Create a login and its manager profile in one step, with the role's group.
+
+    ``password_hash`` lets a bulk caller (demo data) hash once and reuse the hash.
+    """
+    user = get_user_model()(
+        username=username, first_name=first_name, last_name=last_name, email=email,
+        # Everyone but plain managers works in the admin screens.
+        is_staff=role != Role.MANAGER,
+    )
+    if password_hash:
+        user.password = password_hash
+    else:
+        user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    manager = Manager(
+        user=user, role=role, team=team, extension=extension, telephony_login=telephony_login,
+        telephony_email=telephony_email, active_from=active_from,
+    )
+    manager.full_clean()
+    manager.save()
+    _sync_role_group(user=user, role=role)
+    return manager
+
+
+@transaction.atomic
+def manager_set_role(*, manager: Manager, role: str, team: Team | None = None) -> Manager:
+    manager.role = role
+    if team is not None:
+        manager.team = team
+    manager.full_clean()
+    manager.save(update_fields=["role", "team"])
+    user = manager.user
+    user.is_staff = role != Role.MANAGER or user.is_superuser
+    user.save(update_fields=["is_staff"])
+    _sync_role_group(user=user, role=role)
+    return manager

@@ -1,0 +1,21 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from .periods import current_month, parse_month
+from .selectors import floor_month_summary, manager_for_user
+
+
+@login_required
+def home(request):
+    try:
+        month = parse_month(request.GET["month"])
+    except (KeyError, ValueError):
+        month = current_month()
+    summary = floor_month_summary(user=request.user, month=month)
+    page = Paginator(summary, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "salesops/home.html",
+        {"month": month, "page": page, "me": manager_for_user(request.user)},
+    )
