@@ -1,0 +1,60 @@
+"""The pages a signed-in person opens first, and the API's schema."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from salesops.periods import month_bounds
+from tests.factories import CallFactory, ManagerFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_asks_anonymous_visitors_to_log_in(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_login_page_answers(client):
+    assert client.get("/login/").status_code == 200
+
+
+def test_sales_head_home_lists_own_team_with_month_figures(client):
+    north = TeamFactory()
+    head = ManagerFactory(team=north, sales_head=True)
+    anna = ManagerFactory(team=north)
+    ManagerFactory()  # another team's manager, not listed
+    start, _ = month_bounds(datetime.date(2026, 11, 1))
+    CallFactory(manager=anna, started_at=start, duration_s=100, talk_s=20, wrapup_s=20)
+    CallFactory(manager=anna, started_at=start, duration_s=10, talk_s=10)
+    CallFactory(manager=anna, started_at=start - datetime.timedelta(seconds=1))  # October
+
+    client.force_login(head.user)
+    response = client.get("/?month=2026-11")
+
+    rows = list(response.context["page"])
+    assert rows == [anna]
+    assert (rows[0].month_calls, rows[0].month_conversations, rows[0].month_operator_s) == (
+        2, 1, 130
+    )
+
+
+def test_home_falls_back_to_this_month_on_a_bad_month(client):
+    manager = ManagerFactory()
+    client.force_login(manager.user)
+    response = client.get("/?month=never")
+    assert response.status_code == 200
+    assert response.context["month"] == timezone.localdate().replace(day=1)
+
+
+def test_api_schema_is_served(client):
+    client.force_login(ManagerFactory(admin=True).user)
+    response = client.get("/api/schema/")
+    assert response.status_code == 200
+    assert b"/api/calls/" in response.content
+
+
+def test_api_needs_a_login(client):
+    assert client.get("/api/calls/").status_code in (401, 403)
