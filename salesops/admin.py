@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
 
 from .admin_scoping import ScopedModelAdmin
-from .models import CallLog, ImportBatch, Manager, MonthlyPlan, Team, WorkShift
+from .imports.admin import ImportBatchAdmin  # noqa: F401 - registers the import models' admin
+from .imports.resources import CallResource, ManagerResource, MonthlyPlanResource, ShiftResource
+from .models import CallLog, Manager, MonthlyPlan, Team, WorkShift
 
 
 @admin.register(Team)
@@ -20,7 +23,8 @@ class TeamAdmin(ScopedModelAdmin):
 
 
 @admin.register(Manager)
-class ManagerAdmin(ScopedModelAdmin):
+class ManagerAdmin(ImportExportMixin, ScopedModelAdmin):
+    resource_classes = [ManagerResource]
     scope_via = ""
     list_display = [
         "__str__", "user", "role", "team", "extension", "telephony_login", "active_from",
@@ -35,17 +39,10 @@ class ManagerAdmin(ScopedModelAdmin):
     autocomplete_fields = ["user"]
 
 
-@admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "source", "status", "created_by", "created_at", "finished_at"]
-    list_filter = ["status", "source"]
-    search_fields = ["file_name", "source"]
-    date_hierarchy = "created_at"
-    raw_id_fields = ["created_by"]
-
-
 @admin.register(CallLog)
-class CallLogAdmin(ScopedModelAdmin):
+class CallLogAdmin(ImportExportMixin, ScopedModelAdmin):
+    # Small files, with preview and confirm; any size goes through /imports/ (salesops.imports).
+    resource_classes = [CallResource]
     list_display = [
         "started_at", "manager", "direction", "phone", "duration_s", "talk_s", "wrapup_s",
         "outcome", "source",
@@ -61,7 +58,8 @@ class CallLogAdmin(ScopedModelAdmin):
 
 
 @admin.register(WorkShift)
-class WorkShiftAdmin(ScopedModelAdmin):
+class WorkShiftAdmin(ImportExportMixin, ScopedModelAdmin):
+    resource_classes = [ShiftResource]
     list_display = ["manager", "started_at", "ended_at"]
     list_filter = ["manager__team"]
     list_select_related = ["manager__user"]
@@ -71,7 +69,8 @@ class WorkShiftAdmin(ScopedModelAdmin):
 
 
 @admin.register(MonthlyPlan)
-class MonthlyPlanAdmin(ScopedModelAdmin):
+class MonthlyPlanAdmin(ImportExportMixin, ScopedModelAdmin):
+    resource_classes = [MonthlyPlanResource]
     list_display = [
         "manager", "month", "target_conversations", "target_confirmed_leads", "target_revenue",
     ]

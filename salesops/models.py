@@ -109,6 +109,7 @@ class ImportBatch(models.Model):
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
+        ROLLED_BACK = "rolled_back", _("Rolled back")
 
     source = models.CharField(_("telephony source"), max_length=64)
     file_name = models.CharField(_("file name"), max_length=255, blank=True)
@@ -121,6 +122,28 @@ class ImportBatch(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Import options (salesops.imports): the stored file, how to read it, whether to write.
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", blank=True)
+    preset = models.CharField(
+        _("preset"), max_length=64, blank=True,
+        help_text=_("Empty: detected from the file's shape and header names."),
+    )
+    time_zone = models.CharField(
+        _("time zone of the file"), max_length=64, blank=True,
+        help_text=_("Empty: the organisation's time zone."),
+    )
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    message = models.TextField(_("message"), blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # Progress, committed with each chunk: a re-run resumes after ``rows_read`` records.
+    bytes_total = models.BigIntegerField(_("file size, bytes"), default=0)
+    bytes_read = models.BigIntegerField(_("bytes read"), default=0)
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    present_count = models.PositiveIntegerField(_("already present"), default=0)
+    skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
 
     class Meta:
         ordering = ["-created_at"]
@@ -129,6 +152,90 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return f"{self.source}: {self.file_name or self.pk}"
+
+
+class ImportRowError(models.Model):
+    """A row of an import file that was not imported, and why (file, line, column, value)."""
+
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="row_errors",
+        verbose_name=_("import batch"),
+    )
+    line = models.PositiveIntegerField(_("line"))
+    column = models.CharField(_("column"), max_length=100, blank=True)
+    value = models.CharField(_("value"), max_length=500, blank=True)
+    reason = models.CharField(_("reason"), max_length=300)
+
+    class Meta:
+        ordering = ["batch", "line", "pk"]
+        verbose_name = _("import row error")
+        verbose_name_plural = _("import row errors")
+        indexes = [models.Index(fields=["batch", "line"], name="importrowerror_batch_line")]
+
+    def __str__(self):
+        return f"{self.line}: {self.reason}"
+
+
+class ImportPreset(models.Model):
+    """A column mapping saved by an admin, used like the built-in presets (salesops.imports)."""
+
+    name = models.SlugField(_("name"), max_length=64, unique=True)
+    label = models.CharField(_("label"), max_length=200)
+    has_header = models.BooleanField(_("the file has a header row"), default=True)
+    source = models.CharField(_("telephony source"), max_length=64)
+    columns = models.JSONField(
+        _("columns"), default=dict,
+        help_text=_("Field → header name, or column number (from 1) for files without a header."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("import preset")
+        verbose_name_plural = _("import presets")
+
+    def __str__(self):
+        return self.label
+
+
+class StatusMapping(models.Model):
+    """What a telephony status value means as a call outcome (SPEC §2), per preset."""
+
+    preset = models.CharField(
+        _("preset"), max_length=64, blank=True, help_text=_("Empty: any preset.")
+    )
+    value = models.CharField(_("status value"), max_length=100)
+    outcome = models.PositiveSmallIntegerField(_("outcome"), choices=Outcome.choices)
+
+    class Meta:
+        ordering = ["preset", "value"]
+        verbose_name = _("status mapping")
+        verbose_name_plural = _("status mappings")
+        constraints = [
+            models.UniqueConstraint(fields=["preset", "value"], name="statusmapping_preset_value")
+        ]
+
+    def __str__(self):
+        return f"{self.preset or '*'}: {self.value} → {self.get_outcome_display()}"
+
+
+class ManagerAlias(models.Model):
+    """Another name telephony uses for a manager (an agent id, an old extension)."""
+
+    value = models.CharField(
+        _("value in the file"), max_length=150, unique=True,
+        help_text=_("Compared without regard to case."),
+    )
+    manager = models.ForeignKey(
+        Manager, on_delete=models.CASCADE, related_name="aliases", verbose_name=_("manager")
+    )
+
+    class Meta:
+        ordering = ["value"]
+        verbose_name = _("manager alias")
+        verbose_name_plural = _("manager aliases")
+
+    def __str__(self):
+        return f"{self.value} → {self.manager}"
 
 
 class CallLog(models.Model):
@@ -242,3 +349,30 @@ class MonthlyPlan(models.Model):
 
     def __str__(self):
         return f"{self.manager} {self.month:%Y-%m}"
+
+
+class DailyManagerStats(models.Model):
+    """A manager's calls on one day of the organisation's calendar, kept for the dashboard.
+
+    Refreshed by imports for the days they touch; the calls themselves stay the truth.
+    """
+
+    manager = models.ForeignKey(
+        Manager, on_delete=models.CASCADE, related_name="daily_stats", verbose_name=_("manager")
+    )
+    day = models.DateField(_("day"))
+    calls = models.PositiveIntegerField(_("calls"), default=0)
+    conversations = models.PositiveIntegerField(_("conversations"), default=0)
+    talk_s = models.PositiveBigIntegerField(_("talk, s"), default=0)
+    operator_s = models.PositiveBigIntegerField(_("operator time, s"), default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("daily manager statistics")
+        verbose_name_plural = _("daily manager statistics")
+        constraints = [
+            models.UniqueConstraint(fields=["manager", "day"], name="dailymanagerstats_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.manager} {self.day}"

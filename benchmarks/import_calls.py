@@ -1,0 +1,232 @@
+"""Benchmark: import a big call export through the real path, against a plain
+django-import-export ModelResource measured in the same run.
+
+    .venv/bin/python benchmarks/import_calls.py                 # 1 000 000 rows
+    .venv/bin/python benchmarks/import_calls.py --rows 20000    # CI's small size
+
+It creates its own PostgreSQL database (``salesops_bench_imp`` by default), generates an Asterisk
+``cdr_csv`` Master.csv (21 columns, no header, some calls in two legs sharing a linkedid),
+imports it through the Celery task (sniffing, parsing, validation, COPY, dedupe, daily
+aggregates), then re-imports it (0 new calls expected), and imports the first ``--baseline-rows``
+rows through a ModelResource. Each import runs in its own process, whose peak RSS is reported.
+The database is dropped at the end. Targets: 30 000 rows/s, peak RSS under 300 MB.
+"""
+
+import argparse
+import csv
+import datetime
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+MANAGERS = 40
+
+
+def generate(path: Path, rows: int, seed: int = 7) -> int:
+    """Write ``rows`` records; returns how many distinct calls they hold."""
+    rng = random.Random(seed)
+    start = datetime.datetime(2026, 10, 1, 9, 0, 0)  # noqa: DTZ001 - the file's wall clock
+    calls = 0
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+        written = 0
+        while written < rows:
+            calls += 1
+            moment = start + datetime.timedelta(seconds=calls * 2)
+            legs = 2 if rng.random() < 0.05 and written + 1 < rows else 1
+            extension = str(101 + rng.randrange(MANAGERS))
+            phone = f"8916{rng.randrange(10**7):07d}"
+            linkedid = f"{1790000000 + calls}.{calls % 1000}"
+            for leg in range(legs):
+                answered = leg == legs - 1 and rng.random() < 0.6
+                duration = rng.randrange(5, 600)
+                talk = rng.randrange(0, duration) if answered else 0
+                begin = moment.strftime("%Y-%m-%d %H:%M:%S")
+                answer = begin if answered else ""
+                end = (moment + datetime.timedelta(seconds=duration)).strftime(
+                    "%Y-%m-%d %H:%M:%S")
+                writer.writerow([
+                    "", extension, phone, "from-internal", f'"Agent {extension}" <{extension}>',
+                    f"SIP/{extension}-{calls:08x}", f"SIP/trunk-{calls:08x}", "Dial",
+                    f"SIP/trunk/{phone},60", begin, answer, end, duration, talk,
+                    "ANSWERED" if answered else rng.choice(["NO ANSWER", "BUSY", "FAILED"]),
+                    "DOCUMENTATION", f"{linkedid}{leg}", "", "", linkedid, calls * 2 + leg,
+                ])
+                written += 1
+    return calls
+
+
+def _setup_django(database_url: str):
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesops.settings")
+    os.environ["CELERY_BROKER_URL"] = ""
+    sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+
+
+def phase_ours(database_url: str, path: Path) -> dict:
+    _setup_django(database_url)
+    from salesops.imports.services import import_batch_create
+    from salesops.imports.tasks import import_batch_run_task
+    from salesops.models import ImportBatch
+
+    results = {}
+    for label in ("first", "again"):
+        began = time.perf_counter()
+        with path.open("rb") as handle:
+            batch = import_batch_create(file=handle, file_name=path.name)
+        import_batch_run_task.apply(args=[batch.pk]).get()
+        elapsed = time.perf_counter() - began
+        batch = ImportBatch.objects.get(pk=batch.pk)
+        results[label] = {
+            "seconds": round(elapsed, 2), "rows": batch.rows_read,
+            "rows_per_s": round(batch.rows_read / elapsed), "created": batch.created_count,
+            "present": batch.present_count, "skipped": batch.skipped_count,
+            "errors": batch.error_count, "status": batch.status,
+        }
+    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return results
+
+
+def phase_baseline(database_url: str, path: Path, rows: int) -> dict:
+    _setup_django(database_url)
+    import tablib
+    from import_export import fields, resources, widgets
+
+    from salesops.models import CallLog, Manager
+
+    class PlainCallResource(resources.ModelResource):
+        """What the admin's import screen does with a plain resource: row by row."""
+
+        manager = fields.Field(attribute="manager", column_name="src",
+                               widget=widgets.ForeignKeyWidget(Manager, "extension"))
+        external_id = fields.Field(attribute="external_id", column_name="linkedid")
+        started_at = fields.Field(attribute="started_at", column_name="start",
+                                  widget=widgets.DateTimeWidget("%Y-%m-%d %H:%M:%S"))
+        duration_s = fields.Field(attribute="duration_s", column_name="duration")
+        talk_s = fields.Field(attribute="talk_s", column_name="billsec")
+        phone = fields.Field(attribute="phone", column_name="dst")
+
+        class Meta:
+            model = CallLog
+            fields = ("source", "external_id", "manager", "started_at", "duration_s", "talk_s",
+                      "phone")
+            import_id_fields = ("source", "external_id")
+
+    header = ["accountcode", "src", "dst", "dcontext", "clid", "channel", "dstchannel",
+              "lastapp", "lastdata", "start", "answer", "end", "duration", "billsec",
+              "disposition", "amaflags", "uniqueid", "userfield", "peeraccount", "linkedid",
+              "sequence"]
+    with path.open(newline="") as handle:
+        reader = csv.reader(handle)
+        data = [row for _n, row in zip(range(rows), reader, strict=False)]
+    dataset = tablib.Dataset(*data, headers=header)
+    dataset.append_col(["baseline"] * len(data), header="source")
+    began = time.perf_counter()
+    result = PlainCallResource().import_data(dataset, dry_run=False, use_transactions=True)
+    elapsed = time.perf_counter() - began
+    return {
+        "seconds": round(elapsed, 2), "rows": len(data), "rows_per_s": round(len(data) / elapsed),
+        "created": CallLog.objects.filter(source="baseline").count(),
+        "errors": len(result.invalid_rows) + len(result.row_errors()),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def _admin_url(url: str) -> str:
+    return url.rsplit("/", 1)[0] + "/postgres"
+
+
+def _psql(url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(_admin_url(url), autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _child(args, *extra) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, *extra, "--database-url", args.database_url],
+        check=True, capture_output=True, text=True, cwd=REPO,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--baseline-rows", type=int, default=20_000)
+    parser.add_argument("--database-url",
+                        default="postgres://postgres@127.0.0.1:5432/salesops_bench_imp")
+    parser.add_argument("--phase", choices=["ours", "baseline"], help=argparse.SUPPRESS)
+    parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase == "ours":
+        print(json.dumps(phase_ours(args.database_url, args.file)))
+        return
+    if args.phase == "baseline":
+        print(json.dumps(phase_baseline(args.database_url, args.file, args.baseline_rows)))
+        return
+
+    name = args.database_url.rsplit("/", 1)[1]
+    _psql(args.database_url, f'DROP DATABASE IF EXISTS "{name}"')
+    _psql(args.database_url, f'CREATE DATABASE "{name}"')
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-imp-") as tmp:
+            path = Path(tmp) / "Master.csv"
+            began = time.perf_counter()
+            calls = generate(path, args.rows)
+            print(f"generated {args.rows:,} rows ({calls:,} calls, "
+                  f"{path.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - began:.1f} s")
+            env = {**os.environ, "DATABASE_URL": args.database_url, "CELERY_BROKER_URL": "",
+                   "SALESOPS_MEDIA_ROOT": str(Path(tmp) / "media")}
+            subprocess.run([sys.executable, "manage.py", "migrate", "salesops", "-v0"], check=True,
+                           cwd=REPO, env=env)
+            subprocess.run([sys.executable, "-c", _MAKE_MANAGERS], check=True, cwd=REPO, env=env)
+            os.environ.update(env)
+            ours = _child(args, "--phase", "ours", "--file", str(path))
+            base = _child(args, "--phase", "baseline", "--file", str(path),
+                          "--baseline-rows", str(args.baseline_rows))
+    finally:
+        _psql(args.database_url, f'DROP DATABASE IF EXISTS "{name}"')
+    first, again = ours["first"], ours["again"]
+    print(f"importer, first run : {first['rows']:,} rows in {first['seconds']} s = "
+          f"{first['rows_per_s']:,} rows/s; created {first['created']:,}, already present "
+          f"{first['present']:,}, skipped {first['skipped']:,}, errors {first['errors']:,}")
+    print(f"importer, same file again: {again['rows_per_s']:,} rows/s; created "
+          f"{again['created']:,}, already present {again['present']:,}")
+    print(f"importer peak RSS: {ours['peak_rss_mb']} MB")
+    print(f"baseline (ModelResource, {base['rows']:,} rows): {base['rows_per_s']:,} rows/s, "
+          f"created {base['created']:,}, peak RSS {base['peak_rss_mb']} MB")
+    print(f"ratio: {first['rows_per_s'] / max(base['rows_per_s'], 1):.1f}x the baseline")
+    ok = (first["created"] == calls and again["created"] == 0 and first["errors"] == 0)
+    print("targets: 30 000 rows/s and under 300 MB:",
+          "met" if first["rows_per_s"] >= 30_000 and ours["peak_rss_mb"] < 300 else "NOT met")
+    if not ok:
+        sys.exit("wrong counts: expected every call created once and nothing on the re-run")
+
+
+_MAKE_MANAGERS = f"""
+import datetime, django, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesops.settings")
+django.setup()
+from django.contrib.auth import get_user_model
+from salesops.models import Manager, Team
+team = Team.objects.create(code="bench", name="Bench")
+for number in range(101, 101 + {MANAGERS}):
+    user = get_user_model().objects.create(username=f"agent{{number}}")
+    Manager.objects.create(user=user, team=team, extension=str(number),
+                           active_from=datetime.date(2026, 1, 1))
+"""
+
+if __name__ == "__main__":
+    main()

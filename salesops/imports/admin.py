@@ -1,0 +1,146 @@
+"""Admin screens of the importer: batches (progress, error report, re-run, roll back as a
+whole), saved presets, status mappings, manager aliases and the daily aggregates."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from salesops.models import (
+    DailyManagerStats,
+    ImportBatch,
+    ImportPreset,
+    ImportRowError,
+    ManagerAlias,
+    StatusMapping,
+)
+
+from . import tasks  # noqa: F401 - registers the import task with workers that load the admin
+from .presets import FIELDS
+from .services import ImportRefused, import_batch_rerun, import_batch_rollback, import_batch_start
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__", "preset", "status", "rows_read", "created_count", "present_count",
+        "skipped_count", "error_count", "created_by", "created_at", "progress_link",
+    ]
+    list_filter = ["status", "source", "preset", "dry_run"]
+    search_fields = ["file_name", "source"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["created_by"]
+    readonly_fields = [
+        "status", "message", "started_at", "finished_at", "attempts", "bytes_total",
+        "bytes_read", "rows_read", "created_count", "present_count", "skipped_count",
+        "error_count", "progress_link",
+    ]
+    actions = ["rollback", "rerun"]
+
+    @admin.display(description=_("progress and errors"))
+    def progress_link(self, batch):
+        if not batch.pk:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("imports:batch", args=[batch.pk]),
+                           _("open"))
+
+    @admin.action(description=_("Roll back: delete every call these imports created"),
+                  permissions=["delete"])
+    def rollback(self, request, queryset):
+        total = 0
+        for batch in queryset:
+            try:
+                total += import_batch_rollback(batch=batch)
+            except ImportRefused as exc:
+                self.message_user(request, f"{batch}: {exc}", messages.ERROR)
+        self.message_user(request, ngettext(
+            "%(count)d call deleted.", "%(count)d calls deleted.", total) % {"count": total})
+
+    @admin.action(description=_("Run again (after mapping managers or statuses)"),
+                  permissions=["add"])
+    def rerun(self, request, queryset):
+        for batch in queryset:
+            import_batch_start(batch=import_batch_rerun(batch=batch, created_by=request.user))
+        self.message_user(request, _("The files are being imported again."))
+
+
+@admin.register(ImportRowError)
+class ImportRowErrorAdmin(admin.ModelAdmin):
+    list_display = ["batch", "line", "column", "value", "reason"]
+    list_filter = ["reason"]
+    search_fields = ["value", "reason"]
+    raw_id_fields = ["batch"]
+    show_full_result_count = False
+
+
+class ImportPresetForm(forms.ModelForm):
+    """One box per field of a call: the header name, or the column number (from 1)."""
+
+    class Meta:
+        model = ImportPreset
+        fields = ["name", "label", "source", "has_header"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in FIELDS:
+            self.fields[f"column_{name}"] = forms.CharField(
+                label=name.replace("_", " "), required=False,
+                initial=self.instance.columns.get(name, ""),
+            )
+
+    def clean(self):
+        data = super().clean()
+        columns = {name: data[f"column_{name}"].strip() for name in FIELDS
+                   if data.get(f"column_{name}", "").strip()}
+        if not data.get("has_header", True):
+            bad = [name for name, value in columns.items() if not value.isdigit()]
+            if bad:
+                raise forms.ValidationError(
+                    _("Without a header row, give column numbers (from 1): %(fields)s")
+                    % {"fields": ", ".join(bad)})
+        if "duration" not in columns or not ({"started_at", "date", "time"} & set(columns)):
+            raise forms.ValidationError(
+                _("A preset needs at least a start (started at, or date and time) and a "
+                  "duration."))
+        self.instance.columns = columns
+        return data
+
+
+@admin.register(ImportPreset)
+class ImportPresetAdmin(admin.ModelAdmin):
+    form = ImportPresetForm
+    list_display = ["name", "label", "source", "has_header"]
+
+    def get_fields(self, request, obj=None):
+        return ["name", "label", "source", "has_header", *(f"column_{n}" for n in FIELDS)]
+
+
+@admin.register(StatusMapping)
+class StatusMappingAdmin(admin.ModelAdmin):
+    list_display = ["value", "preset", "outcome"]
+    list_editable = ["outcome"]
+    list_filter = ["preset", "outcome"]
+    search_fields = ["value"]
+
+
+@admin.register(ManagerAlias)
+class ManagerAliasAdmin(admin.ModelAdmin):
+    list_display = ["value", "manager"]
+    search_fields = ["value", "manager__user__username", "manager__user__last_name"]
+    autocomplete_fields = ["manager"]
+
+
+@admin.register(DailyManagerStats)
+class DailyManagerStatsAdmin(admin.ModelAdmin):
+    list_display = ["day", "manager", "calls", "conversations", "talk_s", "operator_s"]
+    list_filter = ["day"]
+    list_select_related = ["manager__user"]
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

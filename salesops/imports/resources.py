@@ -1,0 +1,156 @@
+"""django-import-export resources for the admin's preview-and-confirm import of small files.
+
+They read values with the same parsers as the big-file importer (durations, day-first dates,
+XLSX time cells, phones), match managers the same way (extension, login, e-mail, alias) and
+map statuses through the same table, so the two paths agree on every row.
+"""
+
+from django.contrib.auth import get_user_model
+from import_export import fields, resources, widgets
+
+from salesops.models import CallLog, Manager, MonthlyPlan, Team, WorkShift
+from salesops.periods import organisation_zone
+
+from .selectors import manager_keys, status_map
+from .values import normalise_phone, parse_datetime, parse_direction, parse_duration
+
+
+class ManagerKeyWidget(widgets.ForeignKeyWidget):
+    """A manager named by extension, telephony login, e-mail, alias or username."""
+
+    def __init__(self):
+        super().__init__(Manager)
+        self._keys = None
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value or "").strip().casefold()
+        if not text:
+            return None
+        if self._keys is None:
+            self._keys = dict(manager_keys())
+        manager_id = self._keys.get(text)
+        if manager_id is None:
+            manager = Manager.objects.filter(user__username__iexact=text).first()
+            if manager is None:
+                raise ValueError(f"unknown manager: {value}")
+            return manager
+        return Manager.objects.get(pk=manager_id)
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else (value.extension or value.user.get_username())
+
+
+class AwareDateTimeWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        if value in (None, ""):
+            return None
+        return parse_datetime(value, organisation_zone())
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else value.astimezone(organisation_zone()).isoformat()
+
+
+class DurationWidget(widgets.IntegerWidget):
+    def clean(self, value, row=None, **kwargs):
+        return parse_duration("" if value is None else value)
+
+
+class PhoneWidget(widgets.CharWidget):
+    def clean(self, value, row=None, **kwargs):
+        return normalise_phone(value)
+
+
+class OutcomeWidget(widgets.IntegerWidget):
+    """An outcome number (0–4) or any status value in the status mappings."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value if value is not None else "").strip()
+        if text.isdigit():
+            return int(text)
+        outcome = status_map("").get(text.casefold())
+        if outcome is None:
+            for preset in ("asterisk", "russian", "vicidial", "twilio", "freeswitch"):
+                outcome = status_map(preset).get(text.casefold())
+                if outcome is not None:
+                    break
+        if outcome is None:
+            raise ValueError(f"unknown status: {value}")
+        return outcome
+
+
+class DirectionWidget(widgets.CharWidget):
+    def clean(self, value, row=None, **kwargs):
+        return parse_direction(value or "out") or "out"
+
+
+class CallResource(resources.ModelResource):
+    manager = fields.Field(attribute="manager", column_name="manager", widget=ManagerKeyWidget())
+    started_at = fields.Field(attribute="started_at", column_name="started_at",
+                              widget=AwareDateTimeWidget())
+    duration_s = fields.Field(attribute="duration_s", column_name="duration_s",
+                              widget=DurationWidget())
+    talk_s = fields.Field(attribute="talk_s", column_name="talk_s", widget=DurationWidget())
+    wrapup_s = fields.Field(attribute="wrapup_s", column_name="wrapup_s", widget=DurationWidget())
+    phone = fields.Field(attribute="phone", column_name="phone", widget=PhoneWidget())
+    outcome = fields.Field(attribute="outcome", column_name="outcome", widget=OutcomeWidget())
+    direction = fields.Field(attribute="direction", column_name="direction",
+                             widget=DirectionWidget())
+
+    class Meta:
+        model = CallLog
+        fields = ("source", "external_id", "manager", "started_at", "duration_s", "talk_s",
+                  "wrapup_s", "direction", "phone", "outcome", "recording_url")
+        import_id_fields = ("source", "external_id")
+        skip_unchanged = True
+        report_skipped = True
+        use_bulk = False
+
+    def before_import_row(self, row, **kwargs):
+        if not row.get("source"):
+            row["source"] = "spreadsheet"
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        instance.full_clean(exclude=["batch"])
+
+
+class ShiftResource(resources.ModelResource):
+    manager = fields.Field(attribute="manager", column_name="manager", widget=ManagerKeyWidget())
+    started_at = fields.Field(attribute="started_at", column_name="started_at",
+                              widget=AwareDateTimeWidget())
+    ended_at = fields.Field(attribute="ended_at", column_name="ended_at",
+                            widget=AwareDateTimeWidget())
+
+    class Meta:
+        model = WorkShift
+        fields = ("manager", "started_at", "ended_at")
+        import_id_fields = ("manager", "started_at")
+        skip_unchanged = True
+
+
+class ManagerResource(resources.ModelResource):
+    """Telephony identifiers of existing users' managers, keyed by username."""
+
+    user = fields.Field(attribute="user", column_name="username",
+                        widget=widgets.ForeignKeyWidget(get_user_model(), "username"))
+    team = fields.Field(attribute="team", column_name="team",
+                        widget=widgets.ForeignKeyWidget(Team, "code"))
+
+    class Meta:
+        model = Manager
+        fields = ("user", "role", "team", "extension", "telephony_login", "telephony_email",
+                  "active_from", "active_to")
+        import_id_fields = ("user",)
+        skip_unchanged = True
+
+
+class MonthlyPlanResource(resources.ModelResource):
+    manager = fields.Field(attribute="manager", column_name="manager", widget=ManagerKeyWidget())
+    month = fields.Field(attribute="month", column_name="month", widget=widgets.DateWidget())
+
+    class Meta:
+        model = MonthlyPlan
+        fields = ("manager", "month", "target_conversations", "target_confirmed_leads",
+                  "target_revenue")
+        import_id_fields = ("manager", "month")
+        skip_unchanged = True

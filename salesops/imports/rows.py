@@ -1,0 +1,184 @@
+"""Turn one record of a recognised file into a staging row, or a ``RowError`` saying which
+column, which value and why. The plan (which column holds what, which parser) is made once per
+file; ``convert`` then runs once per record and stays lean.
+"""
+
+import datetime
+import hashlib
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext as _
+
+from salesops.models import Outcome
+
+from .presets import Detected
+from .values import (
+    channel_peer,
+    normalise_phone,
+    parse_clock,
+    parse_date,
+    parse_datetime,
+    parse_direction,
+    parse_duration,
+)
+
+# The columns of the staging table, in this order, for both loaders.
+STAGING_COLUMNS = (
+    "line", "external_id", "started_at", "duration_s", "talk_s", "wrapup_s", "outcome",
+    "direction", "out_key", "out_key2", "in_key", "in_key2", "src_phone", "dst_phone",
+    "recording_url", "key_seen",
+)
+MAX_ID = 128
+NO_ANSWER = int(Outcome.NO_ANSWER)
+ANSWERED = int(Outcome.SECRETARY)
+
+
+class RowError(Exception):
+    def __init__(self, column: str, value, reason: str):
+        super().__init__(reason)
+        self.column = column
+        self.value = "" if value is None else str(value)[:500]
+        self.reason = str(reason)[:300]
+
+
+@dataclass
+class Plan:
+    detected: Detected
+    zone: ZoneInfo
+    statuses: dict[str, int]
+    names: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        header = self.detected.header
+        for name, index in self.detected.columns.items():
+            if header and index < len(header) and str(header[index]).strip():
+                self.names[name] = str(header[index]).strip().lstrip("\ufeff")
+            else:
+                self.names[name] = _("column %(number)d (%(field)s)") % {
+                    "number": index + 1, "field": name,
+                }
+
+    @property
+    def key_columns(self) -> str:
+        fields = ["agent"] if "agent" in self.detected.columns else ["src", "channel", "dst"]
+        return " / ".join(self.names[f] for f in fields if f in self.names)[:100]
+
+
+def _fingerprint(*parts) -> str:
+    return hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=12).hexdigest()
+
+
+def make_converter(plan: Plan):
+    """``convert(values, line) -> tuple`` in ``STAGING_COLUMNS`` order; raises ``RowError``."""
+    cols = plan.detected.columns
+    names = plan.names
+    zone = plan.zone
+    statuses = plan.statuses
+    id_names_channel = plan.detected.preset.id_names_channel
+    c_id, c_group = cols.get("call_id"), cols.get("group_id")
+    c_start, c_date, c_time = cols.get("started_at"), cols.get("date"), cols.get("time")
+    if c_start is None and c_date is None:  # "Время" holding the whole date and time
+        c_start, c_time = c_time, None
+    c_dur, c_talk, c_wrap = cols["duration"], cols.get("talk"), cols.get("wrapup")
+    c_status, c_dir, c_rec = cols.get("status"), cols.get("direction"), cols.get("recording")
+    c_agent, c_src, c_dst = cols.get("agent"), cols.get("src"), cols.get("dst")
+    c_chan, c_dchan, c_phone = cols.get("channel"), cols.get("dstchannel"), cols.get("phone")
+    width = max(cols.values()) + 1
+
+    def cell(values, index):
+        return "" if index is None else values[index]
+
+    def text(values, index) -> str:
+        if index is None:
+            return ""
+        value = values[index]
+        return value.strip() if type(value) is str else str(value)
+
+    def convert(values: list, line: int) -> tuple:
+        if len(values) < width:
+            raise RowError("", len(values), _("%(found)d columns, expected at least %(width)d")
+                           % {"found": len(values), "width": width})
+        try:
+            if c_start is not None:
+                started = parse_datetime(values[c_start], zone)
+            elif c_time is None or values[c_time] in ("", None):
+                started = parse_datetime(values[c_date], zone)  # a date cell with its time
+            else:
+                day = parse_date(values[c_date], zone)
+                clock = parse_clock(values[c_time])
+                started = datetime.datetime.combine(day, clock, tzinfo=zone)
+        except ValueError as exc:
+            index = c_start if c_start is not None else c_date
+            field_name = "started_at" if c_start is not None else "date"
+            if c_start is not None and c_start == cols.get("time"):
+                field_name = "time"
+            raise RowError(names[field_name], values[index], str(exc)) from None
+        try:
+            duration = parse_duration(values[c_dur])
+        except ValueError as exc:
+            raise RowError(names["duration"], values[c_dur], str(exc)) from None
+        talk = None
+        if c_talk is not None:
+            try:
+                talk = parse_duration(values[c_talk])
+            except ValueError as exc:
+                raise RowError(names["talk"], values[c_talk], str(exc)) from None
+        status = text(values, c_status)
+        if status:
+            outcome = statuses.get(status.casefold())
+            if outcome is None:
+                raise RowError(names["status"], status, _(
+                    "unknown status: add it to the status mappings, then run the import again"
+                ))
+        else:
+            outcome = ANSWERED if talk else NO_ANSWER
+        if talk is None:  # no talk column: an answered call talked for its whole duration
+            talk = duration if outcome != NO_ANSWER else 0
+        if talk > duration:
+            raise RowError(names.get("talk", ""), talk, _(
+                "talk (%(talk)d s) is longer than the call (%(duration)d s)"
+            ) % {"talk": talk, "duration": duration})
+        wrapup = 0
+        if c_wrap is not None:
+            try:
+                wrapup = parse_duration(values[c_wrap])
+            except ValueError as exc:
+                raise RowError(names["wrapup"], values[c_wrap], str(exc)) from None
+        direction = parse_direction(values[c_dir]) if c_dir is not None else None
+        agent = text(values, c_agent)
+        src, dst = text(values, c_src), text(values, c_dst)
+        peer = channel_peer(text(values, c_chan)) if c_chan is not None else ""
+        if agent:
+            out_key, out_key2, in_key, in_key2 = agent, "", "", ""
+            seen = agent
+        else:
+            out_key, out_key2 = src, peer
+            in_key = dst
+            in_key2 = channel_peer(text(values, c_dchan)) if c_dchan is not None else ""
+            seen = " / ".join(v for v in (src, text(values, c_chan), dst) if v)
+        if c_phone is not None:
+            src_phone = dst_phone = normalise_phone(cell(values, c_phone))
+        else:
+            src_phone = normalise_phone(cell(values, c_src))
+            dst_phone = normalise_phone(cell(values, c_dst))
+        group = text(values, c_group)
+        call_id = text(values, c_id)
+        if group:
+            external_id = group
+        elif call_id and not id_names_channel:
+            external_id = call_id
+        else:
+            fingerprint = _fingerprint(started.isoformat(), duration, talk, status, agent, src,
+                                       dst, dst_phone)
+            external_id = f"{call_id}/{fingerprint}" if call_id else f"fp:{fingerprint}"
+        if len(external_id) > MAX_ID:
+            raise RowError(names.get("group_id" if group else "call_id", ""), external_id,
+                           _("call id longer than %(max)d characters") % {"max": MAX_ID})
+        return (
+            line, external_id, started, duration, talk, wrapup, outcome, direction,
+            out_key.casefold(), out_key2.casefold(), in_key.casefold(), in_key2.casefold(),
+            src_phone, dst_phone, text(values, c_rec)[:500], seen[:500],
+        )
+
+    return convert

@@ -1,0 +1,91 @@
+"""Reads for imports: how telephony names managers, a batch's progress, its error report."""
+
+import datetime
+from collections.abc import Iterator
+
+from django.db.models import QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from salesops.models import (
+    ImportBatch,
+    ImportPreset,
+    ImportRowError,
+    Manager,
+    ManagerAlias,
+    StatusMapping,
+)
+from salesops.periods import organisation_zone
+
+from .presets import BUILT_IN, Preset, preset_from_model
+
+
+def manager_keys() -> Iterator[tuple[str, int]]:
+    """Every (value, manager id) telephony may use for a manager, compared casefolded: the
+    extension first, then the telephony login, the e-mail and the aliases an admin mapped."""
+    seen = set()
+    managers = Manager.objects.values_list("pk", "extension", "telephony_login", "telephony_email")
+    ranked = []
+    for pk, extension, login, email in managers:
+        ranked += [(0, extension, pk), (1, login, pk), (2, email, pk)]
+    ranked += [(3, value, pk) for value, pk in ManagerAlias.objects.values_list("value", "manager")]
+    for _rank, value, pk in sorted(ranked, key=lambda item: item[0]):
+        key = (value or "").strip().casefold()
+        if key and key not in seen:
+            seen.add(key)
+            yield key, pk
+
+
+def available_presets() -> list[Preset]:
+    return [*BUILT_IN, *(preset_from_model(saved) for saved in ImportPreset.objects.all())]
+
+
+def status_map(preset: str) -> dict[str, int]:
+    """Status value (casefolded) → outcome: the mappings for any preset, then the preset's own."""
+    rows = StatusMapping.objects.filter(preset__in=["", preset]).order_by("preset")
+    return {value.strip().casefold(): outcome for value, outcome in
+            rows.values_list("value", "outcome")}
+
+
+def batch_progress(batch: ImportBatch) -> dict:
+    """What the progress page shows: rows, rows/s, errors so far, ETA, and the summary."""
+    now = timezone.now()
+    elapsed = ((batch.finished_at or now) - batch.started_at).total_seconds() if (
+        batch.started_at) else 0.0
+    rate = batch.rows_read / elapsed if elapsed > 0 else 0.0
+    fraction = min(batch.bytes_read / batch.bytes_total, 1.0) if batch.bytes_total else 0.0
+    if batch.status == ImportBatch.Status.DONE:
+        fraction = 1.0
+    eta = None
+    if batch.status == ImportBatch.Status.RUNNING and 0 < fraction < 1 and elapsed > 0:
+        eta = round(elapsed * (1 - fraction) / fraction)
+    return {
+        "id": batch.pk, "status": batch.status, "status_label": str(batch.get_status_display()),
+        "file_name": batch.file_name, "preset": batch.preset, "source": batch.source,
+        "dry_run": batch.dry_run, "message": batch.message,
+        "rows": batch.rows_read, "rows_per_second": round(rate), "errors": batch.error_count,
+        "percent": round(fraction * 100, 1), "eta_seconds": eta,
+        "bytes_read": batch.bytes_read, "bytes_total": batch.bytes_total,
+        "created": batch.created_count, "present": batch.present_count,
+        "skipped": batch.skipped_count,
+        "finished": batch.status in (ImportBatch.Status.DONE, ImportBatch.Status.FAILED,
+                                     ImportBatch.Status.ROLLED_BACK),
+    }
+
+
+def batch_errors(batch: ImportBatch) -> QuerySet[ImportRowError]:
+    return batch.row_errors.order_by("line", "pk")
+
+
+def batch_days(batch: ImportBatch) -> set[tuple[int, datetime.date]]:
+    """The (manager, day) pairs a batch's calls fall on, on the organisation's calendar."""
+    return set(
+        batch.calls.annotate(day=TruncDate("started_at", tzinfo=organisation_zone()))
+        .values_list("manager_id", "day").distinct()
+    )
+
+
+def batches_visible_to(user) -> QuerySet[ImportBatch]:
+    if not (user.is_active and user.is_staff):
+        return ImportBatch.objects.none()
+    return ImportBatch.objects.select_related("created_by")

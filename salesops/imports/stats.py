@@ -1,0 +1,56 @@
+"""Daily per-manager aggregates for the dashboard, refreshed for the days an import touched."""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncDate
+
+from salesops.models import CallLog, DailyManagerStats
+from salesops.periods import organisation_zone
+from salesops.selectors import CONVERSATION_THRESHOLD_S
+
+
+def daily_stats_refresh(*, pairs: set[tuple[int, datetime.date]]) -> int:
+    """Recompute the (manager, day) rows in ``pairs`` from the calls; returns rows written.
+
+    One aggregate query over the days' span for the managers involved: set-based, whatever
+    the number of calls.
+    """
+    if not pairs:
+        return 0
+    zone = organisation_zone()
+    managers = {manager_id for manager_id, _day in pairs}
+    first = min(day for _m, day in pairs)
+    last = max(day for _m, day in pairs)
+    start = datetime.datetime.combine(first, datetime.time.min, tzinfo=zone)
+    end = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min,
+                                    tzinfo=zone)
+    figures = (
+        CallLog.objects.filter(manager_id__in=managers, started_at__gte=start, started_at__lt=end)
+        .annotate(day=TruncDate("started_at", tzinfo=zone))
+        .values("manager_id", "day")
+        .annotate(
+            calls=Count("pk"),
+            conversations=Count("pk", filter=Q(talk_s__gte=CONVERSATION_THRESHOLD_S)),
+            talk=Sum("talk_s"),
+            operator=Sum(F("duration_s") + F("wrapup_s")),
+        )
+    )
+    rows = [
+        DailyManagerStats(
+            manager_id=row["manager_id"], day=row["day"], calls=row["calls"],
+            conversations=row["conversations"], talk_s=row["talk"], operator_s=row["operator"],
+        )
+        for row in figures if (row["manager_id"], row["day"]) in pairs
+    ]
+    found = {(row.manager_id, row.day) for row in rows}
+    with transaction.atomic():
+        # Days left with no calls (a rolled-back batch) lose their row.
+        for manager_id, day in pairs - found:
+            DailyManagerStats.objects.filter(manager_id=manager_id, day=day).delete()
+        DailyManagerStats.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["manager", "day"],
+            update_fields=["calls", "conversations", "talk_s", "operator_s"], batch_size=1000,
+        )
+    return len(rows)

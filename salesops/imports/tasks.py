@@ -1,0 +1,19 @@
+"""Celery adapter: takes the batch id and calls the service. Running it twice is harmless:
+a finished batch is left alone, a batch whose worker died resumes after its last committed chunk,
+and the unique (source, external id) keeps any repeated chunk from adding a call."""
+
+from celery import shared_task
+
+from .services import import_batch_run
+
+
+@shared_task(name="salesops.imports.run_batch")
+def import_batch_run_task(batch_id: int) -> dict:
+    batch = import_batch_run(batch_id=batch_id)
+    if batch is None:
+        return {"batch": batch_id, "status": "missing"}
+    return {
+        "batch": batch.pk, "status": batch.status, "created": batch.created_count,
+        "present": batch.present_count, "skipped": batch.skipped_count,
+        "errors": batch.error_count,
+    }

@@ -1,0 +1,215 @@
+"""Value parsers for call exports. Each takes a cell (text from CSV, or a native XLSX value)
+and returns the value or raises ``ValueError`` with a reason a person can act on.
+
+They are on the hot path (one call per cell, millions of rows): the common shape is tried
+first and the rest only when it fails.
+"""
+
+import datetime
+import re
+from email.utils import parsedate_to_datetime
+
+UTC = datetime.UTC
+# VICIdial treats longer calls as bad data (CALL-FORMATS.md); no real call lasts 18 hours.
+MAX_DURATION_S = 65_000
+_EXCEL_EPOCH = datetime.datetime(1899, 12, 30)  # noqa: DTZ001 - a wall-clock origin
+_TIME_PART = r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?)?$"
+_DAY_FIRST = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})" + _TIME_PART)
+_YEAR_FIRST = re.compile(r"(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})" + _TIME_PART)
+_CLOCK = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,]\d+)?$")
+_NOT_DIGIT = re.compile(r"[^\d]")
+
+
+def parse_duration(value) -> int:
+    """Seconds from ``75``, ``"75"``, ``"01:15"``, ``"00:01:15"``, an XLSX time or timedelta."""
+    if type(value) is str:
+        try:
+            seconds = int(value)
+        except ValueError:
+            seconds = _duration_from_text(value.strip())
+    elif isinstance(value, bool) or value is None:
+        raise ValueError("not a duration")
+    elif isinstance(value, int | float):
+        seconds = round(value)
+    elif isinstance(value, datetime.timedelta):
+        seconds = round(value.total_seconds())
+    elif isinstance(value, datetime.time):
+        seconds = value.hour * 3600 + value.minute * 60 + value.second
+    else:
+        raise ValueError("not a duration")
+    if seconds < 0:
+        raise ValueError("negative duration")
+    if seconds > MAX_DURATION_S:
+        raise ValueError(f"longer than {MAX_DURATION_S} s: bad data")
+    return seconds
+
+
+def _duration_from_text(text: str) -> int:
+    if not text:
+        return 0
+    match = _CLOCK.match(text)
+    if match:
+        hours, minutes, seconds = match.groups()
+        if int(seconds) > 59 or (hours is not None and int(minutes) > 59):
+            raise ValueError("not a duration (minutes or seconds over 59)")
+        return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
+    try:
+        return round(float(text.replace(",", ".")))
+    except ValueError:
+        raise ValueError("not a duration (seconds, MM:SS or HH:MM:SS)") from None
+
+
+def parse_datetime(value, zone: datetime.tzinfo) -> datetime.datetime:
+    """An aware datetime; wall-clock values are read in ``zone`` (the file's time zone)."""
+    if type(value) is str:
+        try:
+            # Only "YYYY-…": fromisoformat also reads digit runs such as epochs, wrongly.
+            if value[4:5] != "-":
+                raise ValueError
+            parsed = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            parsed = _datetime_from_text(value.strip())
+    elif isinstance(value, datetime.datetime):
+        parsed = value
+    elif isinstance(value, datetime.date):
+        parsed = datetime.datetime.combine(value, datetime.time.min)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        parsed = _datetime_from_number(value)
+    else:
+        raise ValueError("not a date and time")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone)
+    if not 1990 <= parsed.year <= 2100:
+        raise ValueError("date out of range (1990–2100)")
+    return parsed
+
+
+def _datetime_from_text(text: str) -> datetime.datetime:
+    if not text:
+        raise ValueError("empty date")
+    match = _DAY_FIRST.match(text)
+    if match:
+        day, month, year, hour, minute, second = match.groups()
+        return _build(year, month, day, hour, minute, second)
+    match = _YEAR_FIRST.match(text)
+    if match:
+        year, month, day, hour, minute, second = match.groups()
+        return _build(year, month, day, hour, minute, second)
+    if text[:1].isalpha():  # RFC 2822, as Twilio writes it: "Sat, 07 Feb 2009 13:15:19 +0000"
+        try:
+            return parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            raise ValueError("not a date and time") from None
+    try:
+        number = float(text.replace(",", "."))
+    except ValueError:
+        raise ValueError(
+            "not a date and time (ISO, DD.MM.YYYY HH:MM[:SS], YYYY/M/D H:MM, RFC 2822, "
+            "Excel serial or Unix epoch)"
+        ) from None
+    return _datetime_from_number(number)
+
+
+def _build(year, month, day, hour, minute, second) -> datetime.datetime:
+    try:
+        return datetime.datetime(  # noqa: DTZ001 - made aware by the caller
+            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)
+        )
+    except ValueError as exc:
+        raise ValueError(f"not a date: {exc}") from None
+
+
+def _datetime_from_number(number: float) -> datetime.datetime:
+    """Excel serial days (a wall-clock value) or Unix epoch seconds / milliseconds (UTC)."""
+    if 20_000 <= number < 80_000:
+        return _EXCEL_EPOCH + datetime.timedelta(days=number)
+    if number >= 1e11:
+        number /= 1000
+    if 6e8 <= number < 4.2e9:
+        return datetime.datetime.fromtimestamp(number, UTC)
+    raise ValueError("a number that is neither an Excel date nor a Unix time")
+
+
+def parse_clock(value) -> datetime.time:
+    """The time-of-day column of a file that splits date and time."""
+    if isinstance(value, datetime.time):
+        return value
+    if isinstance(value, datetime.datetime):
+        return value.time()
+    if isinstance(value, datetime.timedelta):
+        return _clock_of(round(value.total_seconds()))
+    if isinstance(value, float) and 0 <= value < 1:  # an Excel time stored as a day fraction
+        return _clock_of(round(value * 86400))
+    text = str(value).strip()
+    match = _CLOCK.match(text)
+    if not match:
+        raise ValueError("not a time of day (HH:MM[:SS])")
+    hours, minutes, seconds = match.groups()
+    if hours is None:
+        hours, minutes, seconds = minutes, seconds, "0"
+    try:
+        return datetime.time(int(hours), int(minutes), int(seconds))
+    except ValueError as exc:
+        raise ValueError(f"not a time of day: {exc}") from None
+
+
+def _clock_of(seconds: int) -> datetime.time:
+    seconds %= 86400
+    return datetime.time(seconds // 3600, seconds // 60 % 60, seconds % 60)
+
+
+def parse_date(value, zone: datetime.tzinfo) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    return parse_datetime(value, zone).date()
+
+
+def normalise_phone(value) -> str:
+    """Phones stay text; Russian numbers become E.164 (``8 916 …``, ``+7 (916) …`` and
+    ``916…`` are one number). XLSX integers lost their ``+``: ``79161234567`` gets it back.
+    Short internal numbers and foreign numbers keep their digits (and their ``+``)."""
+    if type(value) is not str:
+        if value is None:
+            return ""
+        value = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    text = value.strip()
+    if not text:
+        return ""
+    digits = _NOT_DIGIT.sub("", text)
+    if not digits:
+        return text[:32]
+    if len(digits) == 11 and digits[0] in "78" and not text.startswith("+"):
+        return "+7" + digits[1:]
+    if len(digits) == 10 and digits[0] == "9":
+        return "+7" + digits
+    if text.startswith("+") or (len(digits) == 11 and digits[0] == "7"):
+        return "+" + digits
+    if text.startswith("00") and len(digits) > 10:
+        return "+" + digits[2:]
+    return digits[:32]
+
+
+_CHANNEL = re.compile(r"^[A-Za-z0-9_]+/([^@;]+?)(?:-[0-9a-fA-F]{6,})?(?:[@;].*)?$")
+
+
+def channel_peer(value: str) -> str:
+    """The endpoint in an Asterisk channel name: ``SIP/test-02897fd8`` → ``test``,
+    ``PJSIP/101-00000a1c`` → ``101``, ``Local/101@from-internal-0001;1`` → ``101``."""
+    match = _CHANNEL.match(value)
+    return match.group(1) if match else value
+
+
+DIRECTIONS = {
+    "in": "in", "inbound": "in", "incoming": "in", "входящий": "in", "входящие": "in",
+    "входящая": "in", "вх": "in", "1": "in",
+    "out": "out", "outbound": "out", "outgoing": "out", "outbound-api": "out",
+    "outbound-dial": "out", "исходящий": "out", "исходящие": "out", "исходящая": "out",
+    "исх": "out", "2": "out",
+}
+
+
+def parse_direction(value) -> str | None:
+    """``"in"``/``"out"``, or None when the value says nothing (then the manager match decides)."""
+    return DIRECTIONS.get(str(value).strip().casefold())

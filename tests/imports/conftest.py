@@ -1,0 +1,48 @@
+import importlib
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+
+from salesops.imports.services import import_file
+
+REPO = Path(__file__).resolve().parent.parent.parent
+SAMPLES = REPO.parent / "shared" / "samples" / "cdr"
+FIXTURES = REPO / "tests" / "fixtures" / "cdr"
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def status_mappings(request):
+    """The status mappings a migration seeds. Transactional tests (anywhere in the suite) end
+    by emptying every table; put the seed back for the tests that come after them."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    from salesops.models import StatusMapping
+
+    if not StatusMapping.objects.exists():
+        importlib.import_module("salesops.migrations.0004_seed_status_mappings").seed(apps, None)
+
+
+@pytest.fixture
+def run_import():
+    """Import a file through the real engine (the task's service), in this process."""
+
+    def run(path, **options):
+        return import_file(path=Path(path), **options)
+
+    return run
+
+
+def sample(name: str) -> Path:
+    path = SAMPLES / name
+    assert path.is_file(), f"shared sample missing: {path}"
+    return path
+
+
+def fixture(name: str) -> Path:
+    return FIXTURES / name
