@@ -1,8 +1,9 @@
 """Leads, their milestone history, partners and payments (SPEC §2, §5)."""
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from salesops.models import Manager
@@ -55,6 +56,19 @@ class LeadSource(models.TextChoices):
     PARTNER_REFERRED = "partner_referred", _("Partner-referred")
 
 
+class DuplicateState(models.TextChoices):
+    """SPEC §6.3: a duplicate waits for a sales head; first touch wins by default."""
+
+    PENDING = "pending", _("Pending resolution")
+    KEEP_FIRST = "keep_first", _("First touch kept")
+    CREDIT_NEWCOMER = "credit_newcomer", _("Newcomer credited")
+    MERGED = "merged", _("Merged into the first lead")
+
+
+# States in which a duplicate earns no per-lead pay or partner credit of its own.
+DUPLICATE_UNPAID = (DuplicateState.PENDING, DuplicateState.KEEP_FIRST, DuplicateState.MERGED)
+
+
 class Lead(models.Model):
     name = models.CharField(_("contact"), max_length=200, blank=True)
     company = models.CharField(_("company"), max_length=200, blank=True)
@@ -69,12 +83,29 @@ class Lead(models.Model):
         verbose_name=_("partner"),
     )
     created_at = models.DateTimeField(_("created at"))
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates",
+        verbose_name=_("duplicate of"),
+    )
+    duplicate_state = models.CharField(
+        _("duplicate"), max_length=16, choices=DuplicateState.choices, blank=True
+    )
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("lead")
         verbose_name_plural = _("leads")
+        permissions = [("resolve_duplicate", _("Can resolve duplicate leads"))]
         constraints = [
+            # A duplicate always names the lead it duplicates, and only a duplicate has a state.
+            models.CheckConstraint(
+                condition=Q(duplicate_of__isnull=True, duplicate_state="")
+                | (Q(duplicate_of__isnull=False) & ~Q(duplicate_state="")),
+                name="lead_duplicate_state_iff_duplicate_of",
+            ),
+            models.CheckConstraint(
+                condition=~Q(duplicate_of=F("pk")), name="lead_not_duplicate_of_itself"
+            ),
             # A partner is credited exactly when the lead is partner-referred.
             models.CheckConstraint(
                 condition=(
@@ -180,3 +211,29 @@ class Payment(models.Model):
     @property
     def is_refund(self) -> bool:
         return self.refund_of_id is not None
+
+
+class AuditEntry(models.Model):
+    """An append-only record of a decision: who, when, what it was before and after
+    (SPEC §5 "every decision is audited", §6.3). Nobody edits it: the admin is read-only and on
+    PostgreSQL a trigger refuses UPDATE and DELETE (migration 0003)."""
+
+    action = models.CharField(_("action"), max_length=64)
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_id = models.BigIntegerField(_("object id"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"))
+    before = models.JSONField(_("before"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(_("after"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"

@@ -1,0 +1,309 @@
+"""Admin screens for plans (with rate and tier tables) and payout runs. Lists are scoped by
+salesops' one selector; every write goes through a service."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Case, When
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
+
+from salesops.admin_scoping import ScopedModelAdmin
+from salesops.periods import current_month, next_month
+from salesops.selectors import scope_to_user
+
+from .exceptions import (
+    CommissionExceptionError,
+    commission_exception_approve,
+    commission_exception_reject,
+    commission_exception_request,
+)
+from .lifecycle import PayoutRunError, payout_run_approve
+from .models import (
+    CommissionException,
+    CompensationPlan,
+    ComponentKind,
+    ComponentRate,
+    ExceptionStatus,
+    PartnerStatement,
+    PartnerStatementLine,
+    PayoutLine,
+    PayoutRun,
+    PayoutRunTransition,
+    PlanAssignment,
+    PlanComponent,
+    PlanVersion,
+    RevenueTier,
+)
+from .selectors import exception_amount_at_stake, payout_run_progress
+from .services import plan_version_in_use, plan_version_revise
+from .tasks import compute_payout_run
+from .validation import component_rates_validate, revenue_tiers_validate
+
+
+def _alive(formset):
+    return [
+        form.cleaned_data for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
+
+
+class RateFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        rows = _alive(self)
+        component_rates_validate(
+            kind=self.instance.kind,
+            outcomes=[r["outcome"] for r in rows if r.get("outcome") is not None],
+            sources=[r["lead_source"] for r in rows if r.get("lead_source")],
+        )
+
+
+class TierFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        rows = _alive(self)
+        if rows and self.instance.kind != ComponentKind.REVENUE_PERCENT:
+            raise ValidationError(_("Tiers are for revenue percent only."))
+        revenue_tiers_validate([(r["from_percent"], r.get("to_percent")) for r in rows])
+
+
+class FrozenIfUsedMixin:
+    """A version that paid a locked month is read-only: make a new version instead."""
+
+    def _version_of(self, obj):
+        return obj
+
+    def has_change_permission(self, request, obj=None):
+        version = self._version_of(obj) if obj is not None else None
+        if version is not None and plan_version_in_use(version=version):
+            return False
+        return super().has_change_permission(request, obj)
+
+    has_delete_permission = has_change_permission
+
+
+class ComponentRateInline(admin.TabularInline):
+    model = ComponentRate
+    formset = RateFormSet
+    extra = 0
+
+
+class RevenueTierInline(admin.TabularInline):
+    model = RevenueTier
+    formset = TierFormSet
+    extra = 0
+
+
+class PlanComponentInline(admin.TabularInline):
+    model = PlanComponent
+    extra = 0
+    show_change_link = True
+    fields = ["kind", "rate", "amount", "base_mode", "floor_percent", "team_metric", "cap"]
+
+
+class PlanVersionInline(admin.TabularInline):
+    model = PlanVersion
+    extra = 0
+    show_change_link = True
+    fields = ["number", "effective_from", "conversation_threshold_s", "minute_rounding",
+              "monthly_cap"]
+    readonly_fields = fields
+
+
+class PlanAssignmentInline(admin.TabularInline):
+    model = PlanAssignment
+    extra = 0
+    autocomplete_fields = ["manager"]
+
+
+@admin.register(CompensationPlan)
+class CompensationPlanAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+    inlines = [PlanVersionInline, PlanAssignmentInline]
+
+
+@admin.register(PlanVersion)
+class PlanVersionAdmin(FrozenIfUsedMixin, admin.ModelAdmin):
+    list_display = ["plan", "number", "effective_from", "conversation_threshold_s",
+                    "minute_rounding", "monthly_cap"]
+    list_filter = ["plan"]
+    inlines = [PlanComponentInline]
+    actions = ["revise_from_next_month"]
+
+    @admin.action(description=_("Make a new version from next month"))
+    def revise_from_next_month(self, request, queryset):
+        for version in queryset:
+            revised = plan_version_revise(version=version,
+                                          effective_from=next_month(current_month()))
+            self.message_user(request, _("Created %(v)s") % {"v": revised})
+
+
+@admin.register(PlanComponent)
+class PlanComponentAdmin(FrozenIfUsedMixin, admin.ModelAdmin):
+    list_display = ["version", "kind", "rate", "amount", "cap"]
+    list_filter = ["kind", "version__plan"]
+    inlines = [ComponentRateInline, RevenueTierInline]
+
+    def _version_of(self, obj):
+        return obj.version
+
+
+class PayoutRunTransitionInline(admin.TabularInline):
+    model = PayoutRunTransition
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_status", "to_status", "by", "at", "note"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PayoutRun)
+class PayoutRunAdmin(ScopedModelAdmin):
+    scope_via = "team__members"
+    list_display = ["month", "team", "status", "progress", "requested_by", "approved_by"]
+    list_filter = ["status", "team", "month"]
+    readonly_fields = ["month", "team", "status", "generation", "managers_total", "requested_by",
+                       "computed_at", "approved_by", "approved_at", "paid_at", "team_facts"]
+    exclude = []
+    inlines = [PayoutRunTransitionInline]
+    actions = ["approve", "compute_again"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("team").distinct()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("managers done"))
+    def progress(self, run):
+        done, total = payout_run_progress(run=run)
+        return f"{done}/{total}"
+
+    @admin.action(description=_("Approve"), permissions=["approve"])
+    def approve(self, request, queryset):
+        for run in queryset:
+            try:
+                payout_run_approve(run=run, approved_by=request.user)
+            except PayoutRunError as error:
+                self.message_user(request, f"{run}: {error}", messages.ERROR)
+
+    def has_approve_permission(self, request):
+        return request.user.has_perm("payouts.approve_payoutrun")
+
+    @admin.action(description=_("Compute again"), permissions=["change"])
+    def compute_again(self, request, queryset):
+        for run in queryset:
+            compute_payout_run.delay(f"{run.month:%Y-%m}", run.team_id, request.user.pk)
+        self.message_user(request, _("Queued."))
+
+
+@admin.register(PayoutLine)
+class PayoutLineAdmin(ScopedModelAdmin):
+    list_display = ["month", "manager", "kind", "key", "quantity", "rate", "amount", "held"]
+    list_filter = ["month", "kind", "held", "run__team"]
+    list_select_related = ["manager__user"]
+    search_fields = ["manager__user__username", "manager__user__last_name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CommissionException)
+class CommissionExceptionAdmin(admin.ModelAdmin):
+    """The queue of commission exceptions (SPEC §5): pending first, with the amount at stake.
+    Requests are made here (reason required); decisions only through the actions."""
+
+    list_display = ["pk", "lead", "kind", "rate", "amount", "at_stake", "status",
+                    "requested_by", "requested_at", "decided_by", "decided_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["lead", "requested_by", "decided_by"]
+    search_fields = ["lead__company", "lead__phone", "reason"]
+    raw_id_fields = ["lead", "partner"]
+    fields = ["lead", "component_kind", "kind", "rate", "amount", "partner", "reason"]
+    actions = ["approve", "reject"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        # The same scoping rule as every list: a sales head sees own team's leads.
+        return scope_to_user(queryset, request.user, via="lead__owner").order_by(
+            Case(When(status=ExceptionStatus.PENDING, then=0), default=1), "-requested_at"
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        created = commission_exception_request(
+            lead=obj.lead, kind=obj.kind, reason=obj.reason, requested_by=request.user,
+            component_kind=obj.component_kind, rate=obj.rate, amount=obj.amount,
+            partner=obj.partner,
+        )
+        obj.pk = created.pk
+
+    @admin.display(description=_("amount at stake"))
+    def at_stake(self, exception):
+        return exception_amount_at_stake(exception=exception)
+
+    def _decide(self, request, queryset, decide, **kwargs):
+        for exception in queryset:
+            try:
+                decide(exception, request.user, **kwargs)
+            except CommissionExceptionError as error:
+                self.message_user(request, f"{exception}: {error.messages[0]}", messages.ERROR)
+
+    @admin.action(description=_("Approve"), permissions=["approve"])
+    def approve(self, request, queryset):
+        self._decide(request, queryset, lambda e, user: commission_exception_approve(
+            exception=e, approved_by=user, comment=_("approved in the admin queue")))
+
+    @admin.action(description=_("Reject"), permissions=["approve"])
+    def reject(self, request, queryset):
+        comment = request.POST.get("comment") or _("rejected in the admin queue")
+        self._decide(request, queryset, lambda e, user: commission_exception_reject(
+            exception=e, rejected_by=user, comment=str(comment)))
+
+    def has_approve_permission(self, request):
+        return request.user.has_perm("payouts.approve_commissionexception")
+
+
+class PartnerStatementLineInline(admin.TabularInline):
+    model = PartnerStatementLine
+    extra = 0
+    can_delete = False
+    readonly_fields = ["kind", "payment", "base", "percent", "amount", "payable_on",
+                       "explanation"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PartnerStatement)
+class PartnerStatementAdmin(admin.ModelAdmin):
+    list_display = ["month", "partner", "carried_in", "earned", "payable", "carried_out",
+                    "computed_at"]
+    list_filter = ["month", "partner"]
+    readonly_fields = list_display
+    inlines = [PartnerStatementLineInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,252 @@
+"""Benchmark: compute a month of pay for 500 managers × 300 calls × 22 working days (3.3 M calls).
+
+Runs on its own PostgreSQL database (created and dropped here, never the developer's data),
+computes the month through the real code path (``manage.py compute_payouts``: the Celery task
+code, run in process) and compares it with one hand-written SQL GROUP BY over the same calls,
+computing the same figures, in the same run.
+
+    .venv/bin/python benchmarks/payouts.py            # full size
+    .venv/bin/python benchmarks/payouts.py --small    # 5 managers × 50 calls × 3 days (CI)
+
+The server is ``BENCH_DATABASE_URL``'s (default postgres://postgres@127.0.0.1:5432/...).
+"""
+
+import argparse
+import datetime
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH_DB = "salesops_bench_pay"
+SERVER = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+MONTH = datetime.date(2026, 10, 1)  # 22 working days
+TEAM_SIZE = 50
+
+
+def _options():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="5 managers × 50 calls × 3 days")
+    parser.add_argument("--managers", type=int, default=500)
+    parser.add_argument("--calls", type=int, default=300, help="calls per manager per day")
+    parser.add_argument("--days", type=int, default=22, help="working days")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    options = parser.parse_args()
+    if options.small:
+        options.managers, options.calls, options.days = 5, 50, 3
+    return options
+
+
+def _admin_sql(*statements):
+    import psycopg
+
+    with psycopg.connect(SERVER, autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+def _setup_django():
+    base = SERVER.rsplit("/", 1)[0]
+    os.environ["DATABASE_URL"] = f"{base}/{BENCH_DB}"
+    os.environ["CELERY_BROKER_URL"] = ""  # the command runs the task code in this process
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesops.settings")
+    sys.path.insert(0, str(REPO))
+    import logging
+
+    import django
+
+    django.setup()
+    # One "task succeeded" line per member would time the terminal, not the engine.
+    logging.getLogger("celery").setLevel(logging.WARNING)
+
+
+def _working_days(count: int) -> list[datetime.date]:
+    days, day = [], MONTH
+    while len(days) < count and day.month == MONTH.month:
+        if day.weekday() < 5:
+            days.append(day)
+        day += datetime.timedelta(days=1)
+    return days
+
+
+def _build(options) -> int:
+    """People, one plan, targets, a few leads and payments, and the calls (server-side)."""
+    from decimal import Decimal
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection
+
+    from leads.models import Lead, LeadMilestone, MilestoneKind, Payment
+    from payouts.models import (
+        BaseMode,
+        CompensationPlan,
+        ComponentKind,
+        PlanAssignment,
+        PlanComponent,
+        PlanVersion,
+    )
+    from salesops.models import Manager, MonthlyPlan, Team
+    from salesops.periods import organisation_zone
+
+    zone = organisation_zone()
+    teams = Team.objects.bulk_create(
+        Team(code=f"t{n:02d}", name=f"Team {n:02d}")
+        for n in range((options.managers + TEAM_SIZE - 1) // TEAM_SIZE)
+    )
+    password = make_password("bench")
+    users = get_user_model().objects.bulk_create(
+        get_user_model()(username=f"m{n:04d}", password=password)
+        for n in range(options.managers)
+    )
+    managers = Manager.objects.bulk_create(
+        Manager(user=u, team=teams[n // TEAM_SIZE], active_from=datetime.date(2026, 1, 1))
+        for n, u in enumerate(users)
+    )
+    plan = CompensationPlan.objects.create(code="bench", name="Bench")
+    version = PlanVersion.objects.create(plan=plan, number=1, effective_from=MONTH)
+    PlanComponent.objects.bulk_create([
+        PlanComponent(version=version, kind=ComponentKind.PER_MINUTE, rate=Decimal("2")),
+        PlanComponent(version=version, kind=ComponentKind.PER_CONVERSATION, rate=Decimal("10")),
+        PlanComponent(version=version, kind=ComponentKind.PER_EFFECTIVE_CALL, rate=Decimal("50")),
+        PlanComponent(version=version, kind=ComponentKind.PLAN_BASE,
+                      amount=Decimal("40000.00"), base_mode=BaseMode.LINEAR,
+                      floor_percent=Decimal("50")),
+        PlanComponent(version=version, kind=ComponentKind.PER_CONFIRMED_LEAD, rate=Decimal("500")),
+        PlanComponent(version=version, kind=ComponentKind.REVENUE_PERCENT, rate=Decimal("10")),
+    ])
+    PlanAssignment.objects.bulk_create(
+        PlanAssignment(plan=plan, team=team, effective_from=MONTH) for team in teams
+    )
+    MonthlyPlan.objects.bulk_create(
+        MonthlyPlan(manager=m, month=MONTH, target_conversations=options.calls * options.days // 3,
+                    target_revenue=Decimal("100000.00"))
+        for m in managers
+    )
+    confirmed_at = datetime.datetime(MONTH.year, MONTH.month, 10, 12, tzinfo=zone)
+    leads = Lead.objects.bulk_create(
+        Lead(owner=m, source="cold_call", phone=f"+7916{m.pk:04d}{k:03d}", created_at=confirmed_at)
+        for m in managers for k in range(3)
+    )
+    LeadMilestone.objects.bulk_create(
+        LeadMilestone(lead=lead, kind=MilestoneKind.CONFIRMED, at=confirmed_at) for lead in leads
+    )
+    Payment.objects.bulk_create(
+        Payment(lead=lead, amount=Decimal("25000.00"),
+                received_on=MONTH + datetime.timedelta(days=19))
+        for lead in leads[::3]
+    )
+    with connection.cursor() as cursor:
+        for index, day in enumerate(_working_days(options.days)):
+            # One day of every manager's calls, generated by the server: the outcome mix and
+            # durations vary by a deterministic hash of (manager, day, call).
+            cursor.execute(
+                """
+                INSERT INTO salesops_calllog (source, external_id, manager_id, started_at,
+                    duration_s, talk_s, wrapup_s, direction, phone, outcome, recording_url)
+                SELECT 'bench', m.id || '-' || %(index)s || '-' || i, m.id,
+                       (%(day)s::date + time '09:00' + i * interval '100 seconds')
+                           AT TIME ZONE 'Europe/Moscow',
+                       talk + 15 + r %% 20, talk, CASE WHEN outcome >= 2 THEN 30 ELSE 0 END,
+                       'out', '', outcome, ''
+                  FROM (
+                    SELECT m.id, i, r, outcome,
+                           CASE outcome WHEN 0 THEN 0 WHEN 1 THEN 5 + r %% 50
+                                        WHEN 2 THEN 20 + (r * 3) %% 160
+                                        WHEN 3 THEN 90 + (r * 7) %% 500
+                                        ELSE 240 + (r * 11) %% 600 END AS talk
+                      FROM (
+                        SELECT m.id, i, r,
+                               CASE WHEN r < 60 THEN 0 WHEN r < 80 THEN 1 WHEN r < 92 THEN 2
+                                    WHEN r < 98 THEN 3 ELSE 4 END AS outcome
+                          FROM (SELECT m.id, i, (m.id * 7919 + i * 104729 + %(index)s * 31) %% 100
+                                       AS r
+                                  FROM salesops_manager m, generate_series(1, %(calls)s) i) m
+                      ) m
+                  ) m
+                """,
+                {"index": index, "day": day, "calls": options.calls},
+            )
+        cursor.execute("ANALYZE")
+        cursor.execute("SELECT count(*) FROM salesops_calllog")
+        return cursor.fetchone()[0]
+
+
+BASELINE_SQL = """
+SELECT manager_id, count(*), sum(duration_s + wrapup_s),
+       count(*) FILTER (WHERE talk_s >= 15),
+       count(*) FILTER (WHERE talk_s >= 15 AND outcome IN (3, 4)),
+       sum(duration_s + wrapup_s) FILTER (WHERE outcome = 0),
+       sum(duration_s + wrapup_s) FILTER (WHERE outcome = 1),
+       sum(duration_s + wrapup_s) FILTER (WHERE outcome = 2),
+       sum(duration_s + wrapup_s) FILTER (WHERE outcome = 3),
+       sum(duration_s + wrapup_s) FILTER (WHERE outcome = 4)
+  FROM salesops_calllog
+ WHERE started_at >= %s AND started_at < %s
+ GROUP BY manager_id
+"""
+
+
+def _baseline() -> tuple[float, dict]:
+    from django.db import connection
+
+    from salesops.periods import month_bounds
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(BASELINE_SQL, month_bounds(MONTH))
+        rows = cursor.fetchall()
+    return time.perf_counter() - started, {row[0]: row[3] for row in rows}
+
+
+def _code_path() -> float:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("compute_payouts", f"{MONTH:%Y-%m}", stdout=StringIO())
+    return time.perf_counter() - started
+
+
+def _check(conversations: dict) -> None:
+    """The engine's conversations must be the hand-written SQL's, person by person."""
+    from payouts.models import PayoutLine, PayoutRun
+
+    assert not PayoutRun.objects.exclude(status=PayoutRun.Status.COMPUTED).exists()
+    paid = dict(
+        PayoutLine.objects.filter(month=MONTH, kind="per_conversation")
+        .values_list("manager_id", "quantity")
+    )
+    assert {k: int(v) for k, v in paid.items()} == conversations, "engine disagrees with SQL"
+
+
+def main():
+    options = _options()
+    _admin_sql(f"DROP DATABASE IF EXISTS {BENCH_DB}", f"CREATE DATABASE {BENCH_DB}")
+    try:
+        _setup_django()
+        from django.core.management import call_command
+        from django.db import connections
+
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        calls = _build(options)
+        print(f"built {options.managers} managers, {calls:,} calls in "
+              f"{time.perf_counter() - started:.1f} s")
+        _baseline()  # warm the cache for both contenders alike
+        sql_s, conversations = _baseline()
+        engine_s = _code_path()
+        _check(conversations)
+        print(f"engine (compute_payouts): {engine_s:.2f} s, {calls / engine_s:,.0f} calls/s")
+        print(f"hand-written SQL GROUP BY: {sql_s:.2f} s, {calls / sql_s:,.0f} calls/s")
+        print(f"ratio engine / SQL: {engine_s / sql_s:.2f}×  (target ≤ 3×, under 20 s)")
+        connections.close_all()
+    finally:
+        if not options.keep:
+            _admin_sql(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""Writes on leads: create (normalised, duplicates flagged), move through milestones, resolve
+duplicates, record payments and refunds (SPEC §2, §5, §6)."""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from salesops.models import Manager, Role
+from salesops.selectors import manager_for_user
+
+from .audit import audit_record
+from .models import (
+    DuplicateState,
+    Lead,
+    LeadMilestone,
+    MilestoneKind,
+    Partner,
+    Payment,
+    PaymentKind,
+)
+from .phones import phone_normalise, tax_id_normalise
+from .selectors import NEW, lead_duplicate_original, lead_status
+
+K = MilestoneKind
+# The declared moves of a lead's status (STYLE: explicit state machines). A lead may go back
+# and forth (lost → confirmed again); the pay ledger, not this table, keeps a milestone from
+# paying twice (SPEC §6.2). Fake is final.
+TRANSITIONS = {
+    NEW: {K.CONFIRMED, K.LOST, K.FAKE},
+    K.CONFIRMED: {K.ARRIVED, K.WON, K.LOST, K.FAKE},
+    K.ARRIVED: {K.WON, K.LOST, K.FAKE, K.CONFIRMED},
+    K.WON: {K.LOST, K.FAKE},
+    K.LOST: {K.CONFIRMED, K.FAKE},
+    K.FAKE: set(),
+}
+
+
+class LeadError(ValidationError):
+    """A lead cannot do what was asked (an illegal move, a decision one may not take)."""
+
+
+@transaction.atomic
+def lead_create(
+    *, owner: Manager, source: str, created_at: datetime.datetime | None = None,
+    phone: str = "", tax_id: str = "", name: str = "", company: str = "",
+    partner: Partner | None = None,
+) -> Lead:
+    """Create a lead with its phone and tax id normalised; flag it when it duplicates an
+    earlier open lead (SPEC §6.3): its per-lead pay and partner credit wait for a decision."""
+    lead = Lead(
+        owner=owner, source=source, partner=partner, name=name, company=company,
+        phone=phone_normalise(phone), tax_id=tax_id_normalise(tax_id),
+        created_at=created_at or timezone.now(),
+    )
+    lead.full_clean(exclude=["duplicate_of", "duplicate_state"])
+    lead.save()
+    return lead_duplicate_flag(lead=lead)
+
+
+def lead_duplicate_flag(*, lead: Lead) -> Lead:
+    """Flag a new lead as a pending duplicate of the first open lead it matches (SPEC §6.3).
+    Also called for leads imported from a file."""
+    original = lead_duplicate_original(lead=lead)
+    if original is not None and not lead.duplicate_state:
+        lead.duplicate_of = original
+        lead.duplicate_state = DuplicateState.PENDING
+        lead.save(update_fields=["duplicate_of", "duplicate_state"])
+    return lead
+
+
+@transaction.atomic
+def lead_milestone_set(
+    *, lead: Lead, kind: str, by=None, at: datetime.datetime | None = None, note: str = ""
+) -> LeadMilestone:
+    """Move ``lead`` to ``kind``, recorded as a history row (who, when)."""
+    # The row lock makes two concurrent moves of one lead take turns on a consistent status.
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    current = lead_status(lead=lead)
+    if kind not in TRANSITIONS[current]:
+        raise LeadError(f"a {current} lead cannot become {kind}")
+    return LeadMilestone.objects.create(
+        lead=lead, kind=kind, at=at or timezone.now(), set_by=by, note=note
+    )
+
+
+def may_resolve_duplicate(*, user, lead: Lead) -> bool:
+    """SPEC §6.3: a sales head resolves a duplicate (the owner and admins may too)."""
+    if getattr(user, "is_superuser", False):
+        return True
+    manager = manager_for_user(user)
+    if manager is None:
+        return False
+    if manager.role in (Role.OWNER, Role.ADMIN):
+        return True
+    return manager.role == Role.SALES_HEAD and manager.team_id == lead.owner.team_id
+
+
+@transaction.atomic
+def duplicate_resolve(*, lead: Lead, resolution: str, by, comment: str = "") -> Lead:
+    """Decide a flagged duplicate: keep the first touch (the newcomer earns nothing per lead),
+    credit the newcomer (it is paid as a lead of its own), or merge it into the first lead
+    (its milestones and payments move there). Audited in the same transaction."""
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    if lead.duplicate_state != DuplicateState.PENDING:
+        raise LeadError(f"lead #{lead.pk} is not a pending duplicate")
+    if resolution not in (DuplicateState.KEEP_FIRST, DuplicateState.CREDIT_NEWCOMER,
+                          DuplicateState.MERGED):
+        raise LeadError(f"unknown resolution {resolution!r}")
+    if not may_resolve_duplicate(user=by, lead=lead):
+        raise LeadError(f"{by} may not resolve duplicates of {lead.owner.team} (SPEC §6.3)")
+    before = {"duplicate_state": lead.duplicate_state, "duplicate_of": lead.duplicate_of_id}
+    moved = {}
+    if resolution == DuplicateState.MERGED:
+        moved = {
+            "milestones": list(lead.milestones.values_list("pk", flat=True)),
+            "payments": list(lead.payments.values_list("pk", flat=True)),
+        }
+        lead.milestones.update(lead=lead.duplicate_of_id)
+        lead.payments.update(lead=lead.duplicate_of_id)
+    lead.duplicate_state = resolution
+    lead.save(update_fields=["duplicate_state"])
+    audit_record(
+        action=f"duplicate_{resolution}", obj=lead, by=by, before=before,
+        after={"duplicate_state": resolution, "duplicate_of": lead.duplicate_of_id, **moved},
+        comment=comment,
+    )
+    return lead
+
+
+@transaction.atomic
+def payment_create(
+    *, lead: Lead, amount: Decimal, received_on: datetime.date, kind: str = PaymentKind.ONE_TIME,
+    period_start: datetime.date | None = None, external_id: str = "",
+) -> Payment:
+    payment = Payment(lead=lead, amount=amount, received_on=received_on, kind=kind,
+                      period_start=period_start, external_id=external_id)
+    payment.full_clean()
+    payment.save()
+    return payment
+
+
+@transaction.atomic
+def payment_refund(
+    *, payment: Payment, received_on: datetime.date, amount: Decimal | None = None,
+    external_id: str = "",
+) -> Payment:
+    """A refund is a negative payment pointing at what it reverses: the engine reverses the
+    revenue percent and the partner commission it earned from it (SPEC §6.6)."""
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.is_refund:
+        raise LeadError("a refund cannot be refunded")
+    refunded = -sum((r.amount for r in payment.refunds.all()), Decimal("0"))
+    amount = payment.amount - refunded if amount is None else amount
+    if amount <= 0 or refunded + amount > payment.amount:
+        raise LeadError(f"cannot refund {amount}: {payment.amount - refunded} left to refund")
+    return _refund_row(payment, amount, received_on, external_id)
+
+
+def _refund_row(payment: Payment, amount: Decimal, received_on, external_id) -> Payment:
+    refund = Payment(
+        lead=payment.lead, amount=-amount, received_on=received_on, kind=payment.kind,
+        period_start=payment.period_start, refund_of=payment, external_id=external_id,
+    )
+    refund.full_clean()
+    refund.save()
+    return refund
+

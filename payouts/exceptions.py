@@ -1,0 +1,115 @@
+"""Commission exceptions (SPEC §5): request → approve or reject, by someone else.
+
+Maker-checker is enforced here (and by a check constraint): the approver has approval rights
+and is not the requester. Every decision writes an audit row (who, when, before, after) in the
+same transaction. While a request is pending the engine holds the amount it affects, and a
+payout run that holds it cannot be approved (``holds.pending_holds_for_run``).
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from leads.audit import audit_record
+from leads.models import Lead, Partner
+from salesops.models import Role
+from salesops.selectors import manager_for_user
+
+from .models import CommissionException, ComponentKind, ExceptionKind, ExceptionStatus
+
+DECIDERS = (Role.OWNER, Role.ADMIN)
+
+
+class CommissionExceptionError(ValidationError):
+    """The request or decision breaks a rule of SPEC §5."""
+
+
+def _state(exception: CommissionException) -> dict:
+    return {
+        "status": exception.status, "kind": exception.kind, "rate": exception.rate,
+        "amount": exception.amount, "partner": exception.partner_id,
+        "component_kind": exception.component_kind, "lead": exception.lead_id,
+    }
+
+
+@transaction.atomic
+def commission_exception_request(
+    *, lead: Lead, kind: str, reason: str, requested_by,
+    component_kind: str = ComponentKind.REVENUE_PERCENT, rate: Decimal | None = None,
+    amount: Decimal | None = None, partner: Partner | None = None,
+) -> CommissionException:
+    if not (reason or "").strip():
+        raise CommissionExceptionError("a commission exception needs a reason (SPEC §5)")
+    if kind == ExceptionKind.RATE and rate is None:
+        raise CommissionExceptionError("another rate needs the rate")
+    if kind == ExceptionKind.FIXED and amount is None:
+        raise CommissionExceptionError("a fixed amount needs the amount")
+    if kind == ExceptionKind.PARTNER_CREDIT and not lead.duplicate_of_id:
+        raise CommissionExceptionError("partner credit is for a duplicate lead (SPEC §5)")
+    if CommissionException.objects.filter(
+        lead=lead, component_kind=component_kind, status=ExceptionStatus.PENDING
+    ).exists():
+        raise CommissionExceptionError(f"lead #{lead.pk} already has a pending exception")
+    exception = CommissionException.objects.create(
+        lead=lead, component_kind=component_kind, kind=kind, rate=rate, amount=amount,
+        partner=partner, reason=reason.strip(), requested_by=requested_by,
+        requested_at=timezone.now(),
+    )
+    audit_record(action="exception_requested", obj=exception, by=requested_by, before={},
+                 after=_state(exception), comment=exception.reason)
+    return exception
+
+
+def may_decide(*, user, exception: CommissionException) -> bool:
+    """Approval rights (SPEC §5, §7): the sales head of the lead's team, the owner, admins."""
+    if getattr(user, "is_superuser", False):
+        return True
+    manager = manager_for_user(user)
+    if manager is None or not user.has_perm("payouts.approve_commissionexception"):
+        return False
+    if manager.role in DECIDERS:
+        return True
+    return manager.role == Role.SALES_HEAD and manager.team_id == exception.lead.owner.team_id
+
+
+def _decide(*, exception, by, status: str, comment: str) -> CommissionException:
+    exception = (
+        CommissionException.objects.select_for_update().select_related("lead__owner")
+        .get(pk=exception.pk)
+    )
+    if exception.status != ExceptionStatus.PENDING:
+        raise CommissionExceptionError(f"exception #{exception.pk} is already {exception.status}")
+    # Maker-checker (SPEC §5): the requester never decides their own request.
+    if exception.requested_by_id == by.pk:
+        raise CommissionExceptionError("the requester cannot decide their own exception")
+    if not may_decide(user=by, exception=exception):
+        raise CommissionExceptionError(f"{by} has no right to decide this exception")
+    before = _state(exception)
+    exception.status = status
+    exception.decided_by = by
+    exception.decided_at = timezone.now()
+    exception.decision_comment = comment
+    exception.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+    audit_record(action=f"exception_{status}", obj=exception, by=by, before=before,
+                 after=_state(exception), comment=comment)
+    return exception
+
+
+@transaction.atomic
+def commission_exception_approve(
+    *, exception: CommissionException, approved_by, comment: str = ""
+) -> CommissionException:
+    return _decide(exception=exception, by=approved_by, status=ExceptionStatus.APPROVED,
+                   comment=comment)
+
+
+@transaction.atomic
+def commission_exception_reject(
+    *, exception: CommissionException, rejected_by, comment: str
+) -> CommissionException:
+    if not (comment or "").strip():
+        raise CommissionExceptionError("a rejection needs a comment (SPEC §5)")
+    return _decide(exception=exception, by=rejected_by, status=ExceptionStatus.REJECTED,
+                   comment=comment)

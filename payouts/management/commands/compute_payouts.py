@@ -1,0 +1,42 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count, Sum
+
+from payouts.models import PayoutRun
+from payouts.selectors import payout_run_progress
+from payouts.tasks import compute_payout_run
+from salesops.models import Team
+from salesops.periods import parse_month
+
+
+class Command(BaseCommand):
+    help = "Compute a month's payout runs now, in this process, through the Celery task code."
+
+    def add_arguments(self, parser):
+        parser.add_argument("month", help="YYYY-MM")
+        parser.add_argument("--team", help="team code; every team when omitted")
+
+    def handle(self, *args, month, team=None, **options):
+        try:
+            first = parse_month(month)
+        except ValueError as error:
+            raise CommandError(str(error)) from error
+        team_id = None
+        if team:
+            team_id = Team.objects.filter(code=team).values_list("pk", flat=True).first()
+            if team_id is None:
+                raise CommandError(f"no team {team!r}")
+        results = compute_payout_run.apply(
+            kwargs={"month": month, "team_id": team_id, "synchronous": True}
+        ).get()
+        for result in results:
+            if result["locked"]:
+                self.stdout.write(f"{result['team']}: {first:%Y-%m} is locked, not recomputed")
+                continue
+            run = PayoutRun.objects.annotate(
+                line_count=Count("lines"), amount=Sum("lines__amount")
+            ).get(pk=result["run"])
+            done, total = payout_run_progress(run=run)
+            self.stdout.write(
+                f"{result['team']}: {run.month:%Y-%m} {run.status}, {done}/{total} managers, "
+                f"{run.line_count} lines, total {run.amount or 0:.2f}"
+            )

@@ -1,0 +1,127 @@
+"""Reads of pay: what a user may see (through salesops' one scoping selector), a run's
+progress, the payroll export's rows, and the exact source rows behind a line."""
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from leads.models import Lead, Payment
+from salesops.models import CallLog, WorkShift
+from salesops.periods import month_bounds
+from salesops.selectors import scope_to_user
+
+from .engine.facts import EFFECTIVE_OUTCOMES
+from .models import LineKind, PayoutLine, PayoutRun
+
+ZERO = Decimal("0.00")
+
+
+def payout_lines_visible_to(user) -> QuerySet[PayoutLine]:
+    return scope_to_user(PayoutLine.objects.select_related("manager__user", "run"), user)
+
+
+def payout_runs_visible_to(user) -> QuerySet[PayoutRun]:
+    # A run is a team's: a sales head sees own team's, owners and admins all.
+    return scope_to_user(PayoutRun.objects.select_related("team"), user, via="team__members") \
+        .distinct()
+
+
+def payout_run_progress(*, run: PayoutRun) -> tuple[int, int]:
+    """(members done, members) for the run's current computation."""
+    done = run.members.filter(done_generation__gte=run.generation).count()
+    return done, run.managers_total
+
+
+def payout_line_source_rows(*, line: PayoutLine) -> QuerySet | None:
+    """The rows a line pays for, found again from its explanation (SPEC §4 explainability).
+
+    Call and shift lines keep the query and the highest id they counted (a month is millions
+    of rows); lead and payment lines keep the ids. For an adjustment, the rows now counted.
+    """
+    explanation = line.explanation
+    month = line.month
+    if line.adjusts_month:
+        explanation = explanation.get("now", {}).get("explanation", {})
+        month = line.adjusts_month
+    start, end = month_bounds(month)
+    source = explanation.get("source")
+    if isinstance(source, dict) and source.get("model") == "calllog":
+        rows = CallLog.objects.filter(
+            manager=line.manager, started_at__gte=start, started_at__lt=end,
+            pk__lte=source["max_id"],
+        )
+        if "outcome" in source:
+            rows = rows.filter(outcome=source["outcome"])
+        if "talk_s_gte" in source:
+            rows = rows.filter(talk_s__gte=source["talk_s_gte"])
+        if source.get("effective"):
+            rows = rows.filter(outcome__in=EFFECTIVE_OUTCOMES)
+        return rows
+    if isinstance(source, dict) and source.get("model") == "workshift":
+        return WorkShift.objects.filter(
+            manager=line.manager, started_at__gte=start, started_at__lt=end,
+            pk__lte=source["max_id"],
+        )
+    if "leads" in explanation:
+        ids = [x["lead"] if isinstance(x, dict) else x for x in explanation["leads"]]
+        return Lead.objects.filter(pk__in=ids)
+    ids = explanation.get("payments") or explanation.get("refunds")
+    if ids:
+        return Payment.objects.filter(pk__in=ids)
+    return None
+
+
+EXPORT_KINDS = [kind for kind, _ in LineKind.choices]
+
+
+def payout_export_rows(*, month: datetime.date, team=None) -> list[dict]:
+    """One row per person paid in ``month``: a column per component kind (its caps included),
+    adjustments, held and total payable (SPEC §4, §7)."""
+    lines = PayoutLine.objects.filter(month=month).select_related("manager__user",
+                                                                  "manager__team")
+    if team is not None:
+        lines = lines.filter(run__team=team)
+    rows = {}
+    sums = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for line in lines.order_by("manager__team__code", "manager__user__username", "kind", "key"):
+        manager = line.manager
+        rows.setdefault(manager.pk, {
+            "login": manager.user.username,
+            "name": manager.user.get_full_name(),
+            "team": manager.team.code if manager.team else "",
+        })
+        column = "adjustments" if line.adjusts_month else line.kind
+        sums[manager.pk][column] += line.amount
+        if line.held:
+            sums[manager.pk]["held"] += line.amount
+        else:
+            sums[manager.pk]["total"] += line.amount
+    return [
+        {**head, **{k: sums[pk][k] for k in [*EXPORT_KINDS, "adjustments", "held", "total"]}}
+        for pk, head in rows.items()
+    ]
+
+
+def payout_export_lines(*, month: datetime.date, team=None) -> QuerySet[PayoutLine]:
+    lines = PayoutLine.objects.filter(month=month).select_related("manager__user", "run__team")
+    if team is not None:
+        lines = lines.filter(run__team=team)
+    return lines.order_by("run__team__code", "manager__user__username", "kind", "key")
+
+
+def exception_amount_at_stake(*, exception) -> Decimal:
+    """What a commission exception holds in open runs (SPEC §5 "the run shows it as held"):
+    the held lines that name it. A person has few held lines, so they are read whole."""
+    lines = PayoutLine.objects.filter(
+        held=True, manager_id=exception.lead.owner_id, kind=exception.component_kind
+    ).exclude(run__status__in=["approved", "paid"])
+    total = ZERO
+    for line in lines:
+        if line.explanation.get("exception") == exception.pk:
+            total += line.amount
+        elif any(lead.get("exception") == exception.pk
+                 for lead in line.explanation.get("leads", [])):
+            total += line.rate or ZERO
+    return total

@@ -1,0 +1,132 @@
+"""SPEC §7: draft → computed → approved → paid; locked runs are immutable; maker-checker."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from payouts import lifecycle
+from payouts.lifecycle import (
+    PayoutRunError,
+    PayoutRunLocked,
+    payout_run_approve,
+    payout_run_mark_paid,
+)
+from payouts.models import ComponentKind, PayoutLine, PayoutRun, PayoutRunTransition
+from payouts.services import payout_run_start
+from salesops.models import Role
+from tests.factories import ManagerFactory, UserFactory
+from tests.payouts.factories import calls, plan_for
+from tests.payouts.helpers import NOVEMBER, compute, moscow, total
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def anna(team):
+    manager = ManagerFactory(team=team)
+    plan_for(manager, {"kind": ComponentKind.PER_CONVERSATION, "rate": Decimal("10")})
+    calls(manager, 5, started_at=moscow(2026, 11, 5, 10, 0), talk_s=30, duration_s=40)
+    return manager
+
+
+@pytest.fixture
+def head(team):
+    return ManagerFactory(team=team, role=Role.SALES_HEAD)
+
+
+def _moves(run):
+    return list(
+        PayoutRunTransition.objects.filter(run=run).values_list("from_status", "to_status")
+    )
+
+
+def test_a_run_goes_draft_computed_approved_paid_and_records_each_move(team, anna, head):
+    run = compute(NOVEMBER, team)
+    assert run.status == PayoutRun.Status.COMPUTED
+    payout_run_approve(run=run, approved_by=head.user)
+    payout_run_mark_paid(run=run)
+    run.refresh_from_db()
+    assert run.status == PayoutRun.Status.PAID
+    assert _moves(run) == [("", "draft"), ("draft", "computed"), ("computed", "approved"),
+                           ("approved", "paid")]
+    assert PayoutRunTransition.objects.get(run=run, to_status="approved").by == head.user
+
+
+def test_recomputing_an_open_month_replaces_its_lines(team, anna):
+    first = compute(NOVEMBER, team)
+    calls(anna, 3, started_at=moscow(2026, 11, 6, 10, 0), talk_s=30, duration_s=40)
+    again = compute(NOVEMBER, team)
+    assert again.pk == first.pk
+    assert list(PayoutLine.objects.filter(run=again).values_list("amount", flat=True)) == [
+        Decimal("80.00")
+    ]
+    assert _moves(again)[-2:] == [("computed", "draft"), ("draft", "computed")]
+
+
+def test_only_a_computed_run_can_be_approved(team, anna, head):
+    run = payout_run_start(month=NOVEMBER, team=team)
+    with pytest.raises(PayoutRunError, match="only a computed run"):
+        payout_run_approve(run=run, approved_by=head.user)
+
+
+def test_whoever_computed_a_run_cannot_approve_it(team, anna, head):
+    run = compute(NOVEMBER, team, requested_by=head.user)
+    with pytest.raises(PayoutRunError, match="cannot approve"):
+        payout_run_approve(run=run, approved_by=head.user)
+    run.refresh_from_db()
+    assert run.status == PayoutRun.Status.COMPUTED
+
+
+def test_a_manager_or_another_teams_head_cannot_approve(team, anna):
+    run = compute(NOVEMBER, team)
+    other_head = ManagerFactory(role=Role.SALES_HEAD)
+    for user in (anna.user, other_head.user, UserFactory()):
+        with pytest.raises(PayoutRunError, match="may not approve"):
+            payout_run_approve(run=run, approved_by=user)
+
+
+def test_the_owner_approves_any_team(team, anna):
+    owner = ManagerFactory(owner=True)
+    run = payout_run_approve(run=compute(NOVEMBER, team), approved_by=owner.user)
+    assert run.status == PayoutRun.Status.APPROVED
+
+
+def test_pending_holds_refuse_approval(team, anna, head, monkeypatch):
+    run = compute(NOVEMBER, team)
+    monkeypatch.setattr(lifecycle, "pending_holds_for_run", lambda *, run: ["exception #1"])
+    with pytest.raises(PayoutRunError, match="pending exceptions"):
+        payout_run_approve(run=run, approved_by=head.user)
+
+
+def test_an_approved_month_is_not_recomputed(team, anna, head):
+    run = payout_run_approve(run=compute(NOVEMBER, team), approved_by=head.user)
+    calls(anna, 3, started_at=moscow(2026, 11, 6, 10, 0), talk_s=30, duration_s=40)
+    with pytest.raises(PayoutRunLocked):
+        payout_run_start(month=NOVEMBER, team=team)
+    assert compute(NOVEMBER, team).status == PayoutRun.Status.APPROVED
+    assert total(run, anna) == Decimal("50.00")
+
+
+def test_a_paid_run_cannot_go_back(team, anna, head):
+    run = payout_run_approve(run=compute(NOVEMBER, team), approved_by=head.user)
+    payout_run_mark_paid(run=run)
+    with pytest.raises(PayoutRunError, match="cannot become"):
+        payout_run_mark_paid(run=run)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="triggers are PostgreSQL's")
+def test_the_database_refuses_to_change_an_approved_run(team, anna, head):
+    run = payout_run_approve(run=compute(NOVEMBER, team), approved_by=head.user)
+    line = PayoutLine.objects.get(run=run)
+    for change in (
+        lambda: PayoutLine.objects.filter(pk=line.pk).update(amount=Decimal("1.00")),
+        lambda: PayoutLine.objects.filter(pk=line.pk).delete(),
+        lambda: PayoutLine.objects.create(
+            run=run, month=run.month, manager=anna, kind="per_minute", quantity=Decimal("1"),
+            amount=Decimal("1.00")),
+        lambda: PayoutRun.objects.filter(pk=run.pk).update(status="draft"),
+    ):
+        with pytest.raises(IntegrityError, match="SPEC 7"), transaction.atomic():
+            change()
+    assert PayoutLine.objects.get(pk=line.pk).amount == Decimal("50.00")
