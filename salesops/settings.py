@@ -7,6 +7,7 @@ process. ``DATABASE_URL`` and ``CELERY_BROKER_URL`` switch to PostgreSQL and a r
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -150,7 +151,23 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=330
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic jobs are added by the apps that own them (payout recomputation, statements).
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # The current month's draft pay, for the dashboard (payouts).
+    "payouts-recompute-current-month": {
+        "task": "payouts.recompute_current_month",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    # Last month, ready for approval on the 1st (SPEC §7).
+    "payouts-compute-last-month": {
+        "task": "payouts.compute_last_month",
+        "schedule": crontab(day_of_month=1, hour=4, minute=0),
+    },
+    # Partner statements for last month (SPEC §5).
+    "partner-statements-on-the-1st": {
+        "task": "payouts.compute_last_month_partner_statements",
+        "schedule": crontab(day_of_month=1, hour=3, minute=30),
+    },
+}
 
 LOGGING = {
     "version": 1,
@@ -159,3 +176,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Call imports (salesops.imports) ------------------------------------------------------
+# Rows per chunk: each chunk is one COPY + INSERT and one commit, and bounds the memory used.
+IMPORT_CHUNK_ROWS = env.int("SALESOPS_IMPORT_CHUNK_ROWS", default=50_000)
+IMPORT_SQLITE_CHUNK_ROWS = env.int("SALESOPS_IMPORT_SQLITE_CHUNK_ROWS", default=5_000)
+# Uploads are streamed to disk above this size instead of being held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# --- end of call imports ------------------------------------------------------------------

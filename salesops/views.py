@@ -1,8 +1,10 @@
+import datetime
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from .periods import current_month, parse_month
+from .periods import current_month, next_month, parse_month
 from .selectors import floor_month_summary, manager_for_user
 
 
@@ -17,5 +19,11 @@ def home(request):
     return render(
         request,
         "salesops/home.html",
-        {"month": month, "page": page, "me": manager_for_user(request.user)},
+        {
+            "month": month,
+            "previous_month": (month - datetime.timedelta(days=1)).replace(day=1),
+            "next_month": next_month(month),
+            "page": page,
+            "me": manager_for_user(request.user),
+        },
     )

@@ -1,6 +1,8 @@
 import pytest
+from django.db import connection
 
 from salesops.celery import app as celery_app
+from tests.factories import TeamFactory
 
 
 @pytest.fixture(autouse=True)
@@ -19,3 +21,23 @@ def eager_celery_unless_real_worker(request):
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_database_dropped_cleanly(django_db_setup, django_db_blocker):
+    """Worker processes killed on purpose (crash tests) can leave their PostgreSQL session
+    closing for a moment; end such sessions so the test database can always be dropped."""
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+@pytest.fixture
+def team():
+    """One sales team, the one most tests' people work in."""
+    return TeamFactory(code="north")

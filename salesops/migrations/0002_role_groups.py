@@ -4,9 +4,9 @@ What a user *sees* is decided by the scoping selector (salesops.selectors); thes
 what they may *do* with the admin screens.
 """
 
-from django.contrib.auth.management import create_permissions
-from django.contrib.contenttypes.management import create_contenttypes
 from django.db import migrations
+
+from salesops.roles import grant_role_permissions
 
 VIEW = ["view"]
 ALL = ["view", "add", "change", "delete"]
@@ -48,26 +48,16 @@ ROLE_PERMISSIONS = {
 
 
 def create_role_groups(apps, schema_editor):
-    # Permissions are normally made after the whole migrate run (post_migrate); make them now so
-    # that the groups can hold them on a fresh database.
     for app_label in ("auth", "salesops", "leads"):
-        app_config = apps.get_app_config(app_label)
-        app_config.models_module = True
-        create_contenttypes(app_config, apps=apps, verbosity=0)
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for group_name, by_app in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=group_name)
-        for app_label, by_model in by_app.items():
-            for model, actions in by_model.items():
-                codenames = [f"{action}_{model}" for action in actions]
-                group.permissions.add(
-                    *Permission.objects.filter(
-                        content_type__app_label=app_label, codename__in=codenames
-                    )
-                )
+        codenames = {
+            group: [
+                f"{action}_{model}"
+                for model, actions in by_app.get(app_label, {}).items()
+                for action in actions
+            ]
+            for group, by_app in ROLE_PERMISSIONS.items()
+        }
+        grant_role_permissions(apps, app_label=app_label, permissions=codenames)
 
 
 def delete_role_groups(apps, schema_editor):
