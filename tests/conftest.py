@@ -1,5 +1,6 @@
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from salesops.celery import app as celery_app
 from tests.factories import TeamFactory
@@ -41,3 +42,12 @@ def test_database_dropped_cleanly(django_db_setup, django_db_blocker):
 def team():
     """One sales team, the one most tests' people work in."""
     return TeamFactory(code="north")
+
+
+@pytest.fixture(autouse=True)
+def english_interface(settings):
+    """Tests assert the English wording; the Russian interface has tests of its own that ask
+    for it as a browser does (Accept-Language)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

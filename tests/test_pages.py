@@ -5,7 +5,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from salesops.models import Role
 from salesops.periods import month_bounds
+from salesops.services import manager_set_role
 from tests.factories import CallFactory, ManagerFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +60,12 @@ def test_api_schema_is_served(client):
 
 def test_api_needs_a_login(client):
     assert client.get("/api/calls/").status_code in (401, 403)
+
+
+def test_a_russian_browser_gets_the_import_page_in_russian(client):
+    admin = manager_set_role(manager=ManagerFactory(admin=True), role=Role.ADMIN)
+    client.force_login(admin.user)
+    response = client.get("/imports/", HTTP_ACCEPT_LANGUAGE="ru")
+    content = response.content.decode()
+    assert "Импорт звонков" in content
+    assert "Import calls" not in content
