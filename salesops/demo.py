@@ -28,6 +28,8 @@ from leads.models import (
     Payment,
     PaymentKind,
 )
+from payouts.demo_plans import demo_plans_create
+from payouts.models import CompensationPlan
 
 from .models import (
     CallLog,
@@ -225,6 +227,7 @@ def demo_data_delete() -> None:
     _delete(Manager.objects.all())
     _delete(get_user_model().objects.filter(pk__in=user_ids))
     _delete(Team.objects.all())
+    _delete(CompensationPlan.objects.all())
 
 
 def _delete(queryset: QuerySet) -> None:
@@ -287,6 +290,10 @@ def demo_data_build(
     leads = _create_leads(ctx, org, activity)
     won = _create_milestones(ctx, org, leads)
     _create_payments(ctx, won)
+    demo_plans_create(
+        floor_teams=org.teams[:2], minutes_teams=org.teams[2:],
+        heads=list(org.heads.values()), effective_from=month_start(start),
+    )
     return DemoResult(start=start, end=end, counts=demo_counts(), logins=_logins(org))
 
 

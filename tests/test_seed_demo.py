@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Q
 
 from leads.models import Lead, LeadMilestone, LeadSource, MilestoneKind, Payment, PaymentKind
-from payouts.models import PayoutRun
+from payouts.models import PayoutLine, PayoutRun
 from salesops.demo import demo_counts
 from salesops.models import CallLog, Manager, MonthlyPlan, Outcome, Role, Team, WorkShift
 from salesops.periods import organisation_zone
@@ -274,11 +274,21 @@ def test_seed_demo_reset_replaces_data_and_keeps_logins_without_a_manager_profil
     assert not Payment.objects.filter(~Q(external_id__startswith="demo-")).exists()
 
 
+def test_seed_demo_computes_pay_for_the_months_it_covers():
+    seed_demo(*SMALL)
+
+    runs = PayoutRun.objects.filter(month=datetime.date(2025, 3, 1))
+    assert set(runs.values_list("team__code", "status")) == {
+        ("north", "computed"), ("south", "computed"), ("east", "computed"),
+    }
+    assert PayoutLine.objects.filter(run__in=runs, amount__gt=0).exists()
+
+
 def test_seed_demo_reset_deletes_payout_runs_that_point_at_the_demo_teams():
     seed_demo(*SMALL)
-    PayoutRun.objects.create(month=datetime.date(2025, 3, 1), team=Team.objects.get(code="north"))
+    assert PayoutRun.objects.exists()
 
-    seed_demo(*SMALL, "--reset")
+    seed_demo(*SMALL, "--reset", "--no-pay")
 
     assert not PayoutRun.objects.exists()
     assert Team.objects.count() == 3

@@ -4,13 +4,14 @@ import argparse
 import datetime
 import time
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
 from salesops import demo
-from salesops.periods import organisation_zone
+from salesops.periods import next_month, organisation_zone
 
 
 def _iso_date(text: str) -> datetime.date:
@@ -44,6 +45,10 @@ class Command(BaseCommand):
             "--end", type=_iso_date, default=None,
             help="Last day, YYYY-MM-DD (default: today in the organisation's time zone).",
         )
+        parser.add_argument(
+            "--no-pay", action="store_true",
+            help="Do not compute the demo months' payout runs afterwards.",
+        )
         existing = parser.add_mutually_exclusive_group()
         existing.add_argument(
             "--if-empty", action="store_true",
@@ -54,7 +59,7 @@ class Command(BaseCommand):
             help="Delete the existing people, activity, leads and payments first.",
         )
 
-    def handle(self, *args, managers, days, seed, end, if_empty, reset, **options):
+    def handle(self, *args, managers, days, seed, end, if_empty, reset, no_pay, **options):
         if managers < 1 or days < 1:
             raise CommandError("--managers and --days must be at least 1.")
         if demo.demo_data_exists() and not reset:
@@ -76,6 +81,12 @@ class Command(BaseCommand):
             # Nothing was deleted: the reset and the build share one transaction.
             raise CommandError(f"Could not replace the existing data: {error}") from error
         self._report(result, seconds=time.perf_counter() - started, seed=seed)
+        if not no_pay:
+            # Pay for every month the demo covers, through the same task code as production.
+            month = result.start.replace(day=1)
+            while month <= result.end:
+                call_command("compute_payouts", f"{month:%Y-%m}", stdout=self.stdout)
+                month = next_month(month)
 
     def _report(self, result: demo.DemoResult, *, seconds: float, seed: int) -> None:
         self.stdout.write(
