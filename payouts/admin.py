@@ -5,6 +5,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Case, When
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from salesops.admin_scoping import ScopedModelAdmin
@@ -24,6 +27,7 @@ from .models import (
     ComponentKind,
     ComponentRate,
     ExceptionStatus,
+    LineKind,
     PartnerStatement,
     PartnerStatementLine,
     PayoutLine,
@@ -34,7 +38,12 @@ from .models import (
     PlanVersion,
     RevenueTier,
 )
-from .selectors import exception_amount_at_stake, payout_run_progress
+from .selectors import (
+    exception_amount_at_stake,
+    payout_run_progress,
+    payout_run_totals_by_manager,
+    payout_runs_with_totals,
+)
 from .services import plan_version_in_use, plan_version_revise
 from .tasks import compute_payout_run
 from .validation import component_rates_validate, revenue_tiers_validate
@@ -162,22 +171,64 @@ class PayoutRunTransitionInline(admin.TabularInline):
 @admin.register(PayoutRun)
 class PayoutRunAdmin(ScopedModelAdmin):
     scope_via = "team__members"
-    list_display = ["month", "team", "status", "progress", "requested_by", "approved_by"]
+    list_display = ["month", "team", "status", "progress", "paid_total", "held_total",
+                    "requested_by", "approved_by"]
     list_filter = ["status", "team", "month"]
     readonly_fields = ["month", "team", "status", "generation", "managers_total", "requested_by",
-                       "computed_at", "approved_by", "approved_at", "paid_at", "team_facts"]
+                       "computed_at", "approved_by", "approved_at", "paid_at", "team_facts",
+                       "pay_by_manager"]
     exclude = []
     inlines = [PayoutRunTransitionInline]
     actions = ["approve", "compute_again"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("team").distinct()
+        return payout_runs_with_totals(
+            super().get_queryset(request).select_related("team").distinct()
+        )
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("paid"), ordering="paid_total")
+    def paid_total(self, run):
+        return money_format(run.paid_total)
+
+    @admin.display(description=_("held"), ordering="held_total")
+    def held_total(self, run):
+        return money_format(run.held_total)
+
+    @admin.display(description=_("pay by manager"))
+    def pay_by_manager(self, run):
+        rows = payout_run_totals_by_manager(run=run)
+        kinds = [kind for kind in LineKind if any(kind in row["by_kind"] for row in rows)]
+        lines_url = reverse("admin:payouts_payoutline_changelist") + f"?run__id__exact={run.pk}"
+        header = format_html_join(
+            "", '<th class="num">{}</th>', ((kind.label,) for kind in kinds)
+        )
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td>{}<td class='num'><b>{}</b></td><td class='num'>{}</td></tr>",
+            (
+                (
+                    row["manager"],
+                    format_html_join("", "<td class='num'>{}</td>", (
+                        (money_format(row["by_kind"].get(kind)),) for kind in kinds
+                    )),
+                    money_format(row["paid"]),
+                    money_format(row["held"]),
+                )
+                for row in rows
+            ),
+        )
+        return format_html(
+            '<table><thead><tr><th>{}</th>{}<th class="num">{}</th><th class="num">{}</th>'
+            '</tr></thead><tbody>{}</tbody></table><p><a href="{}">{}</a></p>',
+            _("Manager"), header, _("paid"), _("held"), body, lines_url,
+            _("Every line of this run, with its explanation"),
+        )
 
     @admin.display(description=_("managers done"))
     def progress(self, run):
@@ -200,6 +251,13 @@ class PayoutRunAdmin(ScopedModelAdmin):
         for run in queryset:
             compute_payout_run.delay(f"{run.month:%Y-%m}", run.team_id, request.user.pk)
         self.message_user(request, _("Queued."))
+
+
+def money_format(amount) -> str:
+    """Kopecks and thousands in the user's locale; a dash for nothing."""
+    if amount is None:
+        return "—"
+    return number_format(amount, decimal_pos=2, force_grouping=True)
 
 
 @admin.register(PayoutLine)

@@ -5,10 +5,10 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 
 from leads.models import Lead, Payment
-from salesops.models import CallLog, WorkShift
+from salesops.models import CallLog, Manager, WorkShift
 from salesops.periods import month_bounds
 from salesops.selectors import scope_to_user
 
@@ -125,3 +125,41 @@ def exception_amount_at_stake(*, exception) -> Decimal:
                  for lead in line.explanation.get("leads", [])):
             total += line.rate or ZERO
     return total
+
+
+def payout_run_totals_by_manager(*, run: PayoutRun) -> list[dict]:
+    """Each manager's pay in ``run``: amount per line kind, what is paid and what is held.
+
+    One grouped query; the pivot to one row per manager is over a few hundred sums at most.
+    """
+    sums = (
+        run.lines.values("manager", "kind", "held")
+        .annotate(amount=Sum("amount"))
+        .order_by()
+    )
+    names = {
+        manager.pk: str(manager)
+        for manager in Manager.objects.filter(payout_lines__run=run).select_related("user")
+        .distinct()
+    }
+    by_manager: dict[int, dict] = {}
+    for row in sums:
+        entry = by_manager.setdefault(row["manager"], {
+            "manager": names.get(row["manager"], ""), "by_kind": defaultdict(lambda: ZERO),
+            "paid": ZERO, "held": ZERO,
+        })
+        entry["by_kind"][row["kind"]] += row["amount"]
+        entry["held" if row["held"] else "paid"] += row["amount"]
+    return sorted(by_manager.values(), key=lambda entry: entry["manager"])
+
+
+def payout_runs_with_totals(queryset: QuerySet[PayoutRun]) -> QuerySet[PayoutRun]:
+    """Annotate paid and held totals. Subqueries, because the scoping join to team members
+    would multiply a plain Sum over lines."""
+    def total(*, held: bool):
+        return Subquery(
+            PayoutLine.objects.filter(run=OuterRef("pk"), held=held)
+            .values("run").annotate(total=Sum("amount")).values("total")
+        )
+
+    return queryset.annotate(paid_total=total(held=False), held_total=total(held=True))
