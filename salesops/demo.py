@@ -305,9 +305,14 @@ def _create_organisation(ctx: _Context, managers: int) -> _Organisation:
     # Hashing is deliberately slow; one hash serves every demo login.
     password_hash = make_password(DEMO_PASSWORD)
     teams = [Team.objects.create(code=code, name=name) for code, name in TEAMS]
+    taken_names: set[tuple[str, str]] = set()
 
     def person(username, role, team=None, *, extension="", years_back=(1, 3)):
+        # Two colleagues with one name would make every list ambiguous.
         first, last = _person_name(ctx.rng)
+        while (first, last) in taken_names:
+            first, last = _person_name(ctx.rng)
+        taken_names.add((first, last))
         days_back = ctx.rng.randint(365 * years_back[0], 365 * years_back[1])
         return manager_create(
             username=username, role=role, team=team, first_name=first, last_name=last,
