@@ -2,17 +2,20 @@
 
 A computation has three steps, each safe to repeat (SPEC §6.4):
 
-1. ``payout_run_start`` locks the team's run for the month (one per team and month, by a unique
-   key), bumps its generation, and gathers every member's figures set-based in one go;
-2. ``payout_run_compute_member`` replaces one member's lines atomically, under that member's
-   row lock, for that generation only; a stale or repeated task does nothing;
+1. ``payout_runs_start`` locks the teams' runs for the month (one per team and month, by a
+   unique key), bumps their generation, and gathers every member's figures set-based in one go
+   for the month (not one query per team);
+2. ``payout_run_compute_members`` replaces each member's lines atomically, in that member's own
+   transaction after claiming its row, for that generation only; a stale or repeated task does
+   nothing;
 3. ``payout_run_finalise`` marks the run computed once every member is done.
 """
 
 import datetime
 import functools
+from collections import defaultdict
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -26,6 +29,7 @@ from .engine.facts import call_figures_needed, gather_facts, team_totals
 from .engine.plans import plan_versions_for, version_with_components
 from .lifecycle import PayoutRunLocked, payout_run_transition
 from .models import (
+    LOCKED_STATUSES,
     ComponentRate,
     PaidItem,
     PayoutLine,
@@ -42,106 +46,170 @@ PAID_ROLES = (Role.MANAGER, Role.SALES_HEAD)
 
 def team_members_for_month(*, team: Team, month: datetime.date) -> list[Manager]:
     """Who the team pays for ``month``: its managers and sales head active in the month."""
-    return list(
-        Manager.objects.filter(team=team, role__in=PAID_ROLES, active_from__lt=next_month(month))
+    return team_members_by_team(teams=[team], month=month)[team.pk]
+
+
+def team_members_by_team(*, teams, month: datetime.date) -> dict[int, list[Manager]]:
+    """``team_members_for_month`` for many teams in one query: team id → members."""
+    members = defaultdict(list)
+    for manager in (
+        Manager.objects.filter(team__in=teams, role__in=PAID_ROLES,
+                               active_from__lt=next_month(month))
         .filter(Q(active_to__isnull=True) | Q(active_to__gte=month))
         .order_by("pk")
-    )
+    ):
+        members[manager.team_id].append(manager)
+    return members
+
+
+def payout_run_start(*, month: datetime.date, team: Team, requested_by=None) -> PayoutRun:
+    """Open (or reopen) the team's run for ``month`` and snapshot its figures."""
+    run = payout_runs_start(month=month, teams=[team], requested_by=requested_by)[team.pk]
+    if run.is_locked:
+        raise PayoutRunLocked(f"{run} is {run.status}: late changes go to the next open month")
+    return run
 
 
 @transaction.atomic
-def payout_run_start(*, month: datetime.date, team: Team, requested_by=None) -> PayoutRun:
-    """Open (or reopen) the team's run for ``month`` and snapshot its figures."""
-    # The unique (month, team) key makes concurrent starters meet on one run; the row lock
-    # then makes them take turns, so each generation's snapshot is whole. NO KEY: member
-    # transactions inserting lines take KEY SHARE on the run (the foreign key check) while this
-    # transaction waits on their member rows; a plain FOR UPDATE would deadlock with them.
-    run, created = PayoutRun.objects.get_or_create(month=month, team=team)
-    run = PayoutRun.objects.select_for_update(no_key=True).get(pk=run.pk)
-    if run.is_locked:
-        raise PayoutRunLocked(f"{run} is {run.status}: late changes go to the next open month")
-    if created:
-        PayoutRunTransition.objects.create(
-            run=run, from_status="", to_status=Status.DRAFT, by=requested_by, at=timezone.now()
-        )
-    elif run.status == Status.COMPUTED:
-        payout_run_transition(run=run, to=Status.DRAFT, by=requested_by, note="recompute")
-    members = team_members_for_month(team=team, month=month)
-    versions = plan_versions_for(managers=members, month=month)
+def payout_runs_start(
+    *, month: datetime.date, teams: list[Team], requested_by=None
+) -> dict[int, PayoutRun]:
+    """Open (or reopen) each team's run for ``month`` and snapshot every member's figures with
+    one set of aggregate queries for the month, not one per team (a month is millions of
+    calls). Returns team id → run; a locked run (SPEC §7) is returned untouched."""
+    runs = {}
+    # Locks are taken in team order, so that two computations of many teams cannot deadlock.
+    for team in sorted(teams, key=lambda t: t.pk):
+        # The unique (month, team) key makes concurrent starters meet on one run; the row lock
+        # then makes them take turns, so each generation's snapshot is whole. NO KEY: member
+        # transactions inserting lines take KEY SHARE on the run (the foreign key check) while
+        # this transaction waits on their member rows; a plain FOR UPDATE would deadlock.
+        run, created = PayoutRun.objects.get_or_create(month=month, team=team)
+        run = PayoutRun.objects.select_for_update(no_key=True).get(pk=run.pk)
+        runs[team.pk] = run
+        if run.is_locked:
+            continue
+        if created:
+            PayoutRunTransition.objects.create(
+                run=run, from_status="", to_status=Status.DRAFT, by=requested_by,
+                at=timezone.now(),
+            )
+        elif run.status == Status.COMPUTED:
+            payout_run_transition(run=run, to=Status.DRAFT, by=requested_by, note="recompute")
+    open_runs = {team_id: run for team_id, run in runs.items() if not run.is_locked}
+    if not open_runs:
+        return runs
+    members = team_members_by_team(teams=list(open_runs), month=month)
+    everyone = [m for team_id in open_runs for m in members[team_id]]
+    versions = plan_versions_for(managers=everyone, month=month)
+    # Every run started here is recomputed in this transaction, so what they paid may be paid
+    # again (a member who moved between two of these teams loses the old run's items below).
     facts = gather_facts(
         month=month,
         thresholds={
             m.pk: versions[m.pk].conversation_threshold_s if versions[m.pk]
             else CONVERSATION_THRESHOLD_S
-            for m in members
+            for m in everyone
         },
-        own_run_ids=[run.pk],
+        own_run_ids=[run.pk for run in open_runs.values()],
         needs=call_figures_needed(versions.values()),
     )
-    run.generation += 1
     # A new computation rereads plans in this process (ids repeat only after a database reset,
     # as in tests; a worker started before such a reset must be restarted).
     _version_for.cache_clear()
     _has_locked_months.cache_clear()
-    run.managers_total = len(members)
-    run.team_facts = team_totals(facts, floor_ids={m.pk for m in members if m.role == Role.MANAGER})
-    run.requested_by = requested_by
-    run.computed_at = None
-    run.save(update_fields=["generation", "managers_total", "team_facts", "requested_by",
-                            "computed_at"])
+    for team_id, run in open_runs.items():
+        team_members = members[team_id]
+        run.generation += 1
+        run.managers_total = len(team_members)
+        run.team_facts = team_totals(
+            facts, floor_ids={m.pk for m in team_members if m.role == Role.MANAGER}
+        )
+        run.requested_by = requested_by
+        run.computed_at = None
+        run.save(update_fields=["generation", "managers_total", "team_facts", "requested_by",
+                                "computed_at"])
+        # Someone who left the team since the last computation is no longer paid by this run.
+        gone = PayoutRunManager.objects.filter(run=run).exclude(manager__in=team_members)
+        gone_ids = list(gone.values_list("manager_id", flat=True))
+        if gone_ids:
+            PayoutLine.objects.filter(run=run, manager_id__in=gone_ids).delete()
+            PaidItem.objects.filter(run=run, manager_id__in=gone_ids).delete()
+            gone.delete()
     PayoutRunManager.objects.bulk_create(
         [
             PayoutRunManager(run=run, manager=m, plan_version=versions[m.pk], facts=facts[m.pk])
-            for m in members
+            for team_id, run in open_runs.items()
+            for m in members[team_id]
         ],
         update_conflicts=True, unique_fields=["run", "manager"],
         update_fields=["plan_version", "facts"],
     )
-    # Someone who left the team since the last computation is no longer paid by this run.
-    gone = PayoutRunManager.objects.filter(run=run).exclude(manager__in=members)
-    gone_ids = list(gone.values_list("manager_id", flat=True))
-    PayoutLine.objects.filter(run=run, manager_id__in=gone_ids).delete()
-    PaidItem.objects.filter(run=run, manager_id__in=gone_ids).delete()
-    gone.delete()
-    return run
+    return runs
 
 
 def payout_run_compute_member(*, run_id: int, manager_id: int, generation: int) -> str:
     """Replace one member's lines in the run; returns what happened (for logs and tests)."""
+    return payout_run_compute_members(
+        run_id=run_id, manager_ids=[manager_id], generation=generation
+    )[manager_id]
+
+
+def payout_run_compute_members(
+    *, run_id: int, manager_ids: list[int], generation: int
+) -> dict[int, str]:
+    """Replace the lines of each of these members, each in its own transaction; returns what
+    happened to each (for logs and tests).
+
+    The members' figures are read in one query; each member is then claimed by a conditional
+    update, so a member computed twice, concurrently or after a newer computation started,
+    is written once (SPEC §6.4).
+    """
+    outcomes = dict.fromkeys(manager_ids, "gone")
+    run = PayoutRun.objects.filter(pk=run_id).first()
+    if run is None:
+        return outcomes
+    members = PayoutRunManager.objects.filter(run=run, manager_id__in=manager_ids)
+    for member in members.order_by("manager_id"):
+        member.run = run
+        outcomes[member.manager_id] = _member_compute(member=member, generation=generation)
+    return outcomes
+
+
+def _member_compute(*, member: PayoutRunManager, generation: int) -> str:
+    run = member.run
+    if run.generation != generation:
+        return "stale"
+    if member.done_generation >= generation:
+        return "already done"
+    if run.is_locked:
+        raise PayoutRunLocked(f"{run} is {run.status}")
+    # Pure: built before the transaction from the figures read with the batch.
+    drafts = []
+    if member.plan_version_id:
+        version = _version_for(member.plan_version_id, run.pk, generation)
+        drafts = build_lines(version=version, facts=member.facts, team_facts=run.team_facts)
     with transaction.atomic():
-        # The member row lock serialises two computations of the same person: the second one
-        # sees the first one's result and stops, so lines are never written twice.
-        member = (
-            PayoutRunManager.objects.select_for_update(of=("self",))
-            .select_related("run")
-            .filter(run_id=run_id, manager_id=manager_id)
-            .first()
-        )
-        if member is None:
-            return "gone"
-        run = member.run
-        if run.generation != generation:
-            return "stale"
-        if member.done_generation >= generation:
-            return "already done"
-        if run.is_locked:
-            raise PayoutRunLocked(f"{run} is {run.status}")
-        # Lines and done_generation commit together, so a member never done has no lines.
-        if member.done_generation:
-            PayoutLine.objects.filter(run=run, manager_id=manager_id).delete()
-            PaidItem.objects.filter(run=run, manager_id=manager_id).delete()
-        drafts = []
-        if member.plan_version_id:
-            version = _version_for(member.plan_version_id, run.pk, generation)
-            drafts = build_lines(version=version, facts=member.facts, team_facts=run.team_facts)
-        if _has_locked_months(run.pk, generation):
-            drafts += adjustment_drafts(run=run, manager_id=manager_id)
-        _save_drafts(run=run, manager_id=manager_id, version_id=member.plan_version_id,
-                     drafts=drafts)
-        member.done_generation = generation
-        member.finished_at = timezone.now()
-        member.save(update_fields=["done_generation", "finished_at"])
-    return "done"
+        # The claim: the member row lock serialises two computations of the same person, and
+        # the conditions make the second one find the first one's result and stop. A figure
+        # snapshot replaced by a newer computation comes with a new generation, so a claim
+        # from older figures fails here or is redone by that computation.
+        claimed = _claim(member=member, generation=generation)
+        if claimed:
+            # Lines and done_generation commit together, so a member never done has no lines.
+            if member.done_generation:
+                PayoutLine.objects.filter(run=run, manager_id=member.manager_id).delete()
+                PaidItem.objects.filter(run=run, manager_id=member.manager_id).delete()
+            if _has_locked_months(run.pk, generation):
+                drafts += adjustment_drafts(run=run, manager_id=member.manager_id)
+            _save_drafts(run=run, manager_id=member.manager_id,
+                         version_id=member.plan_version_id, drafts=drafts)
+            return "done"
+    # Someone else moved first: say what happened, or try again from what is there now.
+    fresh = PayoutRunManager.objects.select_related("run").filter(pk=member.pk).first()
+    if fresh is None:
+        return "gone"
+    return _member_compute(member=fresh, generation=generation)
 
 
 # A computation reads each plan version, and whether there are locked months to adjust, once
@@ -158,23 +226,90 @@ def _has_locked_months(run_id: int, generation: int) -> bool:
 
 
 def _save_drafts(*, run, manager_id, version_id, drafts: list[LineDraft]) -> None:
-    PayoutLine.objects.bulk_create([
-        PayoutLine(
-            run=run, month=run.month, manager_id=manager_id, plan_version_id=version_id,
-            kind=d.kind, key=d.key, adjusts_month=d.adjusts_month, quantity=d.quantity,
-            rate=d.rate, amount=d.amount, explanation=d.explanation, held=d.held,
-        )
+    _insert(PayoutLine, [
+        {"run": run.pk, "month": run.month, "manager": manager_id, "plan_version": version_id,
+         "kind": d.kind, "key": d.key, "adjusts_month": d.adjusts_month, "quantity": d.quantity,
+         "rate": d.rate, "amount": d.amount, "held": d.held, "explanation": d.explanation}
         for d in drafts
     ])
-    PaidItem.objects.bulk_create([
-        PaidItem(
-            run=run, manager_id=manager_id, component_kind=i.component_kind,
-            item_kind=i.item_kind, item_id=i.item_id, month=run.month, at=i.at, rate=i.rate,
-        )
+    _insert(PaidItem, [
+        {"run": run.pk, "manager": manager_id, "component_kind": i.component_kind,
+         "item_kind": i.item_kind, "item_id": i.item_id, "month": run.month, "at": i.at,
+         "rate": i.rate}
         for d in drafts
         if not d.held  # a held amount is not paid, so its items stay payable (SPEC §5)
         for i in d.items
     ])
+
+
+# The statements below run once per person, hundreds of times a run. Compiled by the ORM (an
+# update with a subquery; bulk_create's UNNEST insert returning ids, from model instances)
+# they cost about a millisecond of Python each, more than the database spends on them.
+
+
+def _claim(*, member: PayoutRunManager, generation: int) -> bool:
+    """Mark the member done for ``generation`` if it is still as read and the run is still
+    at that generation and open; the row lock is then held until the member's lines commit."""
+    db = connections[router.db_for_write(PayoutRunManager)]
+    finished_at = PayoutRunManager._meta.get_field("finished_at").get_db_prep_save(
+        timezone.now(), db
+    )
+    with db.cursor() as cursor:
+        cursor.execute(
+            _claim_sql(db.alias),
+            [generation, finished_at, member.pk, member.done_generation, member.run_id,
+             generation, *LOCKED_STATUSES],
+        )
+        return cursor.rowcount == 1
+
+
+@functools.cache
+def _claim_sql(alias: str) -> str:
+    qn = connections[alias].ops.quote_name
+    members, runs = PayoutRunManager._meta.db_table, PayoutRun._meta.db_table
+    return (
+        f"UPDATE {qn(members)} SET {qn('done_generation')} = %s, {qn('finished_at')} = %s"
+        f" WHERE {qn('id')} = %s AND {qn('done_generation')} = %s"
+        f" AND EXISTS (SELECT 1 FROM {qn(runs)} WHERE {qn('id')} = %s"
+        f" AND {qn('generation')} = %s AND {qn('status')} NOT IN (%s, %s))"
+    )
+
+
+# Values the database driver takes as they are; every other field prepares its own (JSON,
+# Decimal, dates), exactly as bulk_create would.
+_AS_IS = {"BigIntegerField", "BooleanField", "CharField", "ForeignKey", "PositiveIntegerField"}
+
+
+def _insert(model, rows: list[dict]) -> None:
+    """``bulk_create`` for rows nobody reads back: one multi-row INSERT, no ids returned.
+
+    Each row maps every concrete field's name but the primary key to its value."""
+    if not rows:
+        return
+    db = connections[router.db_for_write(model)]  # not the proxy: read once per value
+    fields, prepare, into, placeholders = _insert_parts(model, db.alias)
+    size = db.ops.bulk_batch_size(fields, rows) or len(rows)
+    with db.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            batch = rows[start:start + size]
+            cursor.execute(
+                into + ", ".join([placeholders] * len(batch)),
+                [row[name] if prep is None else prep(row[name], db)
+                 for row in batch for name, prep in prepare],
+            )
+
+
+@functools.cache
+def _insert_parts(model, alias: str):
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    prepare = [
+        (f.name, None if f.get_internal_type() in _AS_IS else f.get_db_prep_save)
+        for f in fields
+    ]
+    qn = connections[alias].ops.quote_name
+    into = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)})"
+            " VALUES ")
+    return fields, prepare, into, "(" + ", ".join(["%s"] * len(fields)) + ")"
 
 
 @transaction.atomic

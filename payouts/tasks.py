@@ -1,33 +1,36 @@
 """Celery adapters for payout runs: they take ids, call a service, and are safe to repeat.
 
-``compute_payout_run`` snapshots each team's month and fans out one ``compute_payout_member``
-per person on the queue it came from; the last member to finish marks the run computed.
-A member task that runs twice, or after a newer computation started, does nothing (the
-generation check in ``payout_run_compute_member``). ``resume_payout_run`` re-queues whoever is
-not done, e.g. after a worker was killed: acks_late would give the message back only after
-the broker's visibility timeout.
+``compute_payout_run`` snapshots the month of every team at once and fans out a group of
+``compute_payout_members`` tasks, each for a small batch of a run's people (``MEMBER_BATCH``),
+on the queue it came from: one message per person cost more than the person's pay. Each person
+is still computed in their own transaction, so a crash mid-batch keeps whoever is done. The
+last batch to finish marks the run computed. A member that is computed twice, or after a newer
+computation started, is left alone (the claim in ``payout_run_compute_members``).
+``resume_payout_run`` re-queues whoever is not done, e.g. after a worker was killed: acks_late
+would give the message back only after the broker's visibility timeout.
 """
 
 import datetime
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from celery import group, shared_task
 from django.contrib.auth import get_user_model
-from django.db import OperationalError
+from django.db import OperationalError, connections, router
 
 from leads.models import Partner
 from salesops.models import Team
 from salesops.periods import current_month, month_start, parse_month
 
-from .lifecycle import PayoutRunLocked
 from .models import PayoutRun
 from .partners import partner_statement_compute, partner_statements_compute
 from .services import (
     payout_run_compute_member,
+    payout_run_compute_members,
     payout_run_finalise,
-    payout_run_start,
     payout_run_unfinished_members,
-    team_members_for_month,
+    payout_runs_start,
+    team_members_by_team,
 )
 
 log = logging.getLogger(__name__)
@@ -39,21 +42,62 @@ def _queue_of(task) -> str | None:
     return info.get("routing_key") or None
 
 
-def _dispatch_members(run: PayoutRun, *, queue: str | None, synchronous: bool) -> int:
+# People per queued task: enough to amortise a message, few enough that a crash or a retry
+# redoes little and that two workers share a team. In process there is no message to amortise,
+# only the batch's one read of its members' figures.
+MEMBER_BATCH = 10
+SYNCHRONOUS_BATCH = 50
+# In process, batches run on this many threads, each with its own connection: a person's
+# transaction mostly waits on the database, and another thread's Python fills the wait.
+SYNCHRONOUS_THREADS = 2
+
+
+def _batches(ids: list[int], size: int) -> list[list[int]]:
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
+def _queue_members(run: PayoutRun, *, queue: str | None) -> int:
     members = payout_run_unfinished_members(run=run)
     if not members:
         payout_run_finalise(run_id=run.pk, generation=run.generation)
         return 0
-    if synchronous:
-        # In process (the command line): finalise once at the end, not after every member.
-        for pk in members:
-            compute_payout_member.si(run.pk, pk, run.generation, finalise=False).apply()
-        payout_run_finalise(run_id=run.pk, generation=run.generation)
-    else:
-        signatures = [compute_payout_member.si(run.pk, pk, run.generation) for pk in members]
-        options = {"queue": queue} if queue else {}
-        group(signatures).apply_async(**options)
+    signatures = [compute_payout_members.si(run.pk, batch, run.generation)
+                  for batch in _batches(members, MEMBER_BATCH)]
+    options = {"queue": queue} if queue else {}
+    group(signatures).apply_async(**options)
     return len(members)
+
+
+def _compute_here(runs: list[PayoutRun]) -> dict[int, int]:
+    """In process (the command line): every run's members in batches through the same task
+    code, then each run finalised once, not after every batch. Returns run id → members."""
+    work = []
+    for run in runs:
+        members = payout_run_unfinished_members(run=run)
+        work += [(run, batch) for batch in _batches(members, SYNCHRONOUS_BATCH)]
+
+    def compute(share: list[tuple[PayoutRun, list[int]]]) -> None:
+        for run, batch in share:
+            compute_payout_members.si(run.pk, batch, run.generation, finalise=False).apply()
+
+    # Other connections see only committed rows: inside a caller's transaction (or on SQLite,
+    # one writer at a time) the batches run here, one after another.
+    db = connections[router.db_for_write(PayoutRun)]
+    threads = min(SYNCHRONOUS_THREADS, len(work))
+    if threads > 1 and db.vendor == "postgresql" and not db.in_atomic_block:
+        def compute_on_thread(share) -> None:
+            try:
+                compute(share)
+            finally:
+                connections.close_all()  # this thread's own connection, opened for its share
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(compute_on_thread, [work[i::threads] for i in range(threads)]))
+    else:
+        compute(work)
+    for run in runs:
+        payout_run_finalise(run_id=run.pk, generation=run.generation)
+    return {run.pk: sum(len(batch) for r, batch in work if r is run) for run in runs}
 
 
 @shared_task(name="payouts.compute_payout_run", bind=True)
@@ -63,24 +107,30 @@ def compute_payout_run(
 ) -> list[dict]:
     """Compute ``month`` ("YYYY-MM") for one team or every team with people to pay.
 
-    The run's rows are committed by ``payout_run_start`` before its members are queued.
+    The runs' rows are committed by ``payout_runs_start`` before their members are queued.
     """
     first = parse_month(month)
     user = get_user_model().objects.filter(pk=requested_by_id).first() if requested_by_id else None
-    teams = Team.objects.filter(pk=team_id) if team_id else Team.objects.order_by("code")
+    teams = list(Team.objects.filter(pk=team_id) if team_id else Team.objects.order_by("code"))
+    if not team_id:
+        members = team_members_by_team(teams=teams, month=first)
+        teams = [team for team in teams if members[team.pk]]
+    # One snapshot of the month for every team: the calls are aggregated once, not per team.
+    runs = payout_runs_start(month=first, teams=teams, requested_by=user)
+    open_runs = [runs[team.pk] for team in teams if not runs[team.pk].is_locked]
+    if synchronous:
+        queued = _compute_here(open_runs)
+    else:
+        queued = {run.pk: _queue_members(run, queue=_queue_of(self)) for run in open_runs}
     results = []
     for team in teams:
-        if not team_id and not team_members_for_month(team=team, month=first):
-            continue
-        try:
-            run = payout_run_start(month=first, team=team, requested_by=user)
-        except PayoutRunLocked as locked:
-            log.info("payouts: %s", locked)
+        run = runs[team.pk]
+        if run.is_locked:
+            log.info("payouts: %s is %s: late changes go to the next open month", run, run.status)
             results.append({"team": team.code, "run": None, "locked": True})
             continue
-        queued = _dispatch_members(run, queue=_queue_of(self), synchronous=synchronous)
         results.append({"team": team.code, "run": run.pk, "generation": run.generation,
-                        "members": queued, "locked": False})
+                        "members": queued[run.pk], "locked": False})
     return results
 
 
@@ -91,11 +141,29 @@ def compute_payout_run(
 def compute_payout_member(
     run_id: int, manager_id: int, generation: int, finalise: bool = True
 ) -> str:
+    """One person (messages queued before batches existed still arrive here)."""
     outcome = payout_run_compute_member(run_id=run_id, manager_id=manager_id, generation=generation)
     if finalise:
         # Whoever finishes last marks the run computed: no chord state to lose in a crash.
         payout_run_finalise(run_id=run_id, generation=generation)
     return outcome
+
+
+@shared_task(
+    name="payouts.compute_payout_members",
+    autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5,
+)
+def compute_payout_members(
+    run_id: int, manager_ids: list[int], generation: int, finalise: bool = True
+) -> dict[str, str]:
+    """A batch of one run's people, each in its own transaction; a retry skips whoever is done."""
+    outcomes = payout_run_compute_members(
+        run_id=run_id, manager_ids=manager_ids, generation=generation
+    )
+    if finalise:
+        # Whoever finishes last marks the run computed: no chord state to lose in a crash.
+        payout_run_finalise(run_id=run_id, generation=generation)
+    return {str(pk): outcome for pk, outcome in outcomes.items()}
 
 
 @shared_task(name="payouts.resume_payout_run", bind=True)
@@ -104,7 +172,7 @@ def resume_payout_run(self, run_id: int) -> int:
     run = PayoutRun.objects.filter(pk=run_id).first()
     if run is None or run.status != PayoutRun.Status.DRAFT:
         return 0
-    return _dispatch_members(run, queue=_queue_of(self), synchronous=False)
+    return _queue_members(run, queue=_queue_of(self))
 
 
 @shared_task(name="payouts.recompute_current_month")

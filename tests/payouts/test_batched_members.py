@@ -1,0 +1,129 @@
+"""A run's people are computed in batches (one task per few people, not per person) and the
+month's calls are aggregated once for every team, not once per team; each person is still
+paid once, in their own transaction (SPEC §6.4)."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from payouts import tasks
+from payouts.lifecycle import payout_run_approve
+from payouts.models import ComponentKind, PaidItem, PayoutLine, PayoutRun, PayoutRunManager
+from payouts.services import payout_run_compute_members, payout_runs_start
+from tests.factories import ManagerFactory, TeamFactory
+from tests.payouts.factories import calls, plan_for
+from tests.payouts.helpers import NOVEMBER, compute, moscow, snapshot
+
+PEOPLE = 23  # three queued batches of ten, the last one short
+
+
+def _team(code="north", people=PEOPLE):
+    team = TeamFactory(code=code)
+    for n in range(people):
+        person = ManagerFactory(team=team)
+        plan_for(person, {"kind": ComponentKind.PER_CONVERSATION, "rate": Decimal("10")})
+        calls(person, 3 + n % 4, started_at=moscow(2026, 11, 5, 10, 0), talk_s=30, duration_s=40)
+    return team
+
+
+def _expected(team) -> list[tuple]:
+    return sorted(
+        (m.pk, "per_conversation", "", Decimal(3 + n % 4), Decimal("10.0000"),
+         Decimal(10 * (3 + n % 4)))
+        for n, m in enumerate(team.members.order_by("pk"))
+    )
+
+
+@pytest.mark.django_db
+def test_queued_batches_compute_every_member_once():
+    team = _team()
+    tasks.compute_payout_run.apply(kwargs={"month": "2026-11", "team_id": team.pk})
+    run = PayoutRun.objects.get(team=team, month=NOVEMBER)
+    assert run.status == PayoutRun.Status.COMPUTED
+    assert snapshot(run) == _expected(team)
+    assert PayoutRunManager.objects.filter(run=run, done_generation=run.generation).count() \
+        == PEOPLE
+
+
+@pytest.mark.django_db
+def test_the_run_is_queued_as_small_batches_of_its_people(monkeypatch):
+    team = _team()
+    queued = []
+    monkeypatch.setattr(tasks, "group", lambda signatures: queued.append(signatures) or
+                        type("Group", (), {"apply_async": lambda self, **options: None})())
+    tasks.compute_payout_run.apply(kwargs={"month": "2026-11", "team_id": team.pk})
+    (signatures,) = queued
+    batches = [signature.args[1] for signature in signatures]
+    assert [len(batch) for batch in batches] == [10, 10, 3]
+    everyone = sorted(team.members.values_list("pk", flat=True))
+    assert sorted(pk for batch in batches for pk in batch) == everyone
+
+
+@pytest.mark.django_db
+def test_a_repeated_batch_changes_nothing():
+    team = _team()
+    run = compute(NOVEMBER, team)
+    before = list(PayoutLine.objects.filter(run=run).order_by("pk").values_list("pk", "amount"))
+    ids = list(team.members.values_list("pk", flat=True))
+    outcomes = payout_run_compute_members(run_id=run.pk, manager_ids=ids,
+                                          generation=run.generation)
+    assert set(outcomes.values()) == {"already done"}
+    assert list(PayoutLine.objects.filter(run=run).order_by("pk")
+                .values_list("pk", "amount")) == before
+
+
+@pytest.mark.django_db
+def test_a_batch_of_an_older_computation_does_nothing():
+    team = _team(people=3)
+    run = compute(NOVEMBER, team)
+    again = payout_runs_start(month=NOVEMBER, teams=[team])[team.pk]
+    ids = list(team.members.values_list("pk", flat=True))
+    stale = payout_run_compute_members(run_id=run.pk, manager_ids=ids, generation=run.generation)
+    assert set(stale.values()) == {"stale"}
+    assert not PayoutRunManager.objects.filter(run=again,
+                                               done_generation=again.generation).exists()
+    fresh = payout_run_compute_members(run_id=run.pk, manager_ids=[*ids, 10**9],
+                                       generation=again.generation)
+    assert fresh == {**dict.fromkeys(ids, "done"), 10**9: "gone"}
+    assert PayoutLine.objects.filter(run=run).count() == 3
+
+
+@pytest.mark.django_db
+def test_the_months_calls_are_aggregated_once_for_every_team():
+    north, south = _team("north", people=4), _team("south", people=5)
+    with CaptureQueriesContext(connection) as queries:
+        runs = payout_runs_start(month=NOVEMBER, teams=[north, south])
+    call_queries = [q for q in queries.captured_queries if "salesops_calllog" in q["sql"]]
+    assert len(call_queries) == 1
+    assert {runs[north.pk].managers_total, runs[south.pk].managers_total} == {4, 5}
+    assert runs[north.pk].team_facts["conversations"] == sum(3 + n % 4 for n in range(4))
+
+
+@pytest.mark.django_db
+def test_a_locked_team_is_left_alone_while_the_others_are_computed():
+    north, south = _team("north", people=2), _team("south", people=2)
+    head = ManagerFactory(owner=True)
+    locked = payout_run_approve(run=compute(NOVEMBER, north), approved_by=head.user)
+    results = tasks.compute_payout_run.apply(
+        kwargs={"month": "2026-11", "synchronous": True}
+    ).get()
+    assert {r["team"]: r["locked"] for r in results} == {"north": True, "south": False}
+    locked.refresh_from_db()
+    assert locked.status == PayoutRun.Status.APPROVED
+    assert PayoutRun.objects.get(team=south).status == PayoutRun.Status.COMPUTED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batches_on_threads_pay_everyone_once_as_one_after_another(monkeypatch):
+    """In process and outside a transaction, PostgreSQL batches run on threads (SQLite one
+    after another): either way the same lines as a computation one batch at a time."""
+    team = _team()
+    monkeypatch.setattr(tasks, "SYNCHRONOUS_BATCH", 4)
+    threaded = snapshot(compute(NOVEMBER, team))
+    assert threaded == _expected(team)
+    monkeypatch.setattr(tasks, "SYNCHRONOUS_THREADS", 1)
+    assert snapshot(compute(NOVEMBER, team)) == threaded
+    assert PayoutLine.objects.count() == PEOPLE
+    assert PaidItem.objects.count() == 0
