@@ -27,6 +27,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 MANAGERS = 40
+FULL_ROWS = 1_000_000  # the size the issue sets its targets for
 
 
 def generate(path: Path, rows: int, seed: int = 7) -> int:
@@ -163,7 +164,7 @@ def _child(args, *extra) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rows", type=int, default=FULL_ROWS)
     parser.add_argument("--baseline-rows", type=int, default=20_000)
     parser.add_argument("--database-url",
                         default="postgres://postgres@127.0.0.1:5432/salesops_bench_imp")
@@ -209,8 +210,12 @@ def main() -> None:
           f"created {base['created']:,}, peak RSS {base['peak_rss_mb']} MB")
     print(f"ratio: {first['rows_per_s'] / max(base['rows_per_s'], 1):.1f}x the baseline")
     ok = (first["created"] == calls and again["created"] == 0 and first["errors"] == 0)
-    print("targets: 30 000 rows/s and under 300 MB:",
-          "met" if first["rows_per_s"] >= 30_000 and ours["peak_rss_mb"] < 300 else "NOT met")
+    if args.rows < FULL_ROWS:
+        print(f"targets (30 000 rows/s, under 300 MB) are judged at {FULL_ROWS:,} rows")
+    else:
+        print("targets: 30 000 rows/s and under 300 MB:",
+              "met" if first["rows_per_s"] >= 30_000 and ours["peak_rss_mb"] < 300
+              else "NOT met")
     if not ok:
         sys.exit("wrong counts: expected every call created once and nothing on the re-run")
 

@@ -324,7 +324,9 @@ def main():
         print(f"  compute the members: {members_s:.2f} s, "
               f"{members_s / options.managers * 1000:.2f} ms per manager")
         print(f"hand-written SQL GROUP BY: {sql_s:.2f} s, {calls / sql_s:,.0f} calls/s")
-        print(f"ratio engine / SQL: {engine_s / sql_s:.2f}×  (target ≤ 3×, under 20 s)")
+        target = ("target ≤ 3×, under 20 s" if not options.small
+                  else "targets are judged at full size: at this size both take milliseconds")
+        print(f"ratio engine / SQL: {engine_s / sql_s:.2f}×  ({target})")
         connections.close_all()
     finally:
         if not options.keep:
