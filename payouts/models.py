@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from leads.models import LeadSource
-from salesops.models import Manager, Outcome, Team
+from salesops.models import CONVERSATION_THRESHOLD_S, Manager, Outcome, Team
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 RATE = {"max_digits": 14, "decimal_places": 4}
@@ -78,7 +78,7 @@ class PlanVersion(models.Model):
     number = models.PositiveIntegerField(_("version"))
     effective_from = models.DateField(_("effective from"), help_text=_("The first of a month."))
     conversation_threshold_s = models.PositiveIntegerField(
-        _("conversation threshold, s"), default=15
+        _("conversation threshold, s"), default=CONVERSATION_THRESHOLD_S
     )
     minute_rounding = models.CharField(
         _("minutes"), max_length=16, choices=MinuteRounding.choices, default=MinuteRounding.EXACT

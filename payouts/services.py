@@ -19,9 +19,8 @@ from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from salesops.models import Manager, Role, Team
+from salesops.models import CONVERSATION_THRESHOLD_S, Manager, Role, Team
 from salesops.periods import next_month
-from salesops.selectors import CONVERSATION_THRESHOLD_S
 
 from .engine.adjustments import adjustment_drafts, locked_chain_before
 from .engine.components import LineDraft, build_lines

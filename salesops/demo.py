@@ -32,6 +32,7 @@ from payouts.demo_plans import demo_plans_create
 from payouts.models import CompensationPlan
 
 from .models import (
+    CONVERSATION_THRESHOLD_S,
     CallLog,
     Direction,
     ImportBatch,
@@ -53,8 +54,6 @@ DEMO_PASSWORD = "demo"
 DEMO_SOURCE = "demo-pbx"
 BATCH_SIZE = 5000
 
-# SPEC §2: the default conversation threshold; plans are set against it.
-CONVERSATION_THRESHOLD_S = 15
 DIALS_PER_DAY = 300
 INBOUND_SHARE = 0.02
 # Not every consent is worth a lead: some were polite "send me an e-mail"s.

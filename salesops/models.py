@@ -32,6 +32,10 @@ class Outcome(models.IntegerChoices):
     CONSENT = 4, _("Consent")
 
 
+# A conversation is a call with at least this much talk (SPEC §2); a plan may set its own.
+CONVERSATION_THRESHOLD_S = 15
+
+
 class Direction(models.TextChoices):
     OUTBOUND = "out", _("Outbound")
     INBOUND = "in", _("Inbound")

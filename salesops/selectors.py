@@ -9,12 +9,10 @@ import datetime
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from .models import Manager, Role
+from .models import CONVERSATION_THRESHOLD_S, Manager, Role
 from .periods import month_bounds
 
 SEES_EVERYTHING = {Role.ADMIN, Role.OWNER}
-# The default conversation threshold (SPEC §2); a compensation plan may set its own.
-CONVERSATION_THRESHOLD_S = 15
 
 
 def manager_for_user(user) -> Manager | None:

@@ -6,9 +6,8 @@ from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 
-from salesops.models import CallLog, DailyManagerStats
+from salesops.models import CONVERSATION_THRESHOLD_S, CallLog, DailyManagerStats
 from salesops.periods import organisation_zone
-from salesops.selectors import CONVERSATION_THRESHOLD_S
 
 
 def daily_stats_refresh(*, pairs: set[tuple[int, datetime.date]]) -> int:

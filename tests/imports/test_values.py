@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from leads.phones import phone_normalise
 from salesops.imports.values import (
     channel_peer,
     normalise_phone,
@@ -72,3 +73,12 @@ def test_phones_stay_text_and_are_normalised(value, phone):
 ])
 def test_the_endpoint_is_read_from_an_asterisk_channel(channel, peer):
     assert channel_peer(channel) == peer
+
+
+@pytest.mark.parametrize(
+    "spelling", ["8 916 123-45-67", "+7 (916) 123 45 67", "9161234567", 79161234567]
+)
+def test_calls_and_leads_spell_a_russian_number_the_same_way(spelling):
+    # The importer has its own fast normaliser (it runs per row at tens of thousands of rows a
+    # second); a call must still meet its lead on the same E.164 number (SPEC §2, §6.3).
+    assert normalise_phone(spelling) == phone_normalise(str(spelling)) == "+79161234567"
