@@ -2,7 +2,10 @@
 foreign keys, raw ids and autocompletes, inlines, actions, deletes, and the import and export
 screens. The group permissions of the role groups are not consulted here: the table is."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
 from . import policy
@@ -133,3 +136,49 @@ class PolicyInline(PolicyAdminMixin):
 
 # The name the apps' admin modules use.
 ScopedModelAdmin = PolicyModelAdmin
+
+
+def action_form(modeladmin, request, queryset, *, form_class, title, apply):
+    """An admin action that first asks for input (a rejection's reason, a refund's amount):
+    shows ``form_class`` for the selected rows, then calls ``apply(obj, cleaned_data)`` for
+    each. ``apply`` calls a service; a refusal is shown next to the row it concerns."""
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        for obj in queryset:
+            try:
+                apply(obj, form.cleaned_data)
+            except (ValidationError, PermissionDenied) as error:
+                text = "; ".join(getattr(error, "messages", None) or [str(error)])
+                modeladmin.message_user(request, f"{obj}: {text}", messages.ERROR)
+        return None
+    return TemplateResponse(request, "admin/action_form.html", {
+        **modeladmin.admin_site.each_context(request), "title": title, "form": form,
+        "queryset": queryset, "action": request.POST.get("action", ""),
+        "opts": modeladmin.model._meta,
+    })
+
+
+class PolicyResourceMixin:
+    """django-import-export resources: every row of an admin import must be one the importer
+    may write (salesops.policy), before and after the file's values are applied; otherwise
+    the row is invalid and, as with any invalid row, nothing of the file is imported.
+
+    The admin passes the importer as ``user``; code that imports without a user (tests, a
+    management command run by an operator) is trusted as any other code."""
+
+    def _refuse_unless(self, user, action, instance):
+        if not (policy.may(user, policy.IMPORT, instance, instance)
+                and policy.may(user, action, instance, instance)):
+            raise ValidationError(
+                _("You may not import this row: it is outside what you may change."))
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        super().after_init_instance(instance, new, row, **kwargs)
+        if kwargs.get("user") is not None and not new:
+            self._refuse_unless(kwargs["user"], policy.CHANGE, instance)
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        if kwargs.get("user") is not None:
+            action = policy.CHANGE if instance.pk else policy.CREATE
+            self._refuse_unless(kwargs["user"], action, instance)
