@@ -18,6 +18,7 @@ from salesops import policy
 
 from .models import CommissionException, ComponentKind, ExceptionKind, ExceptionStatus
 
+
 class CommissionExceptionError(ValidationError):
     """The request or decision breaks a rule of SPEC §5."""
 

@@ -15,6 +15,7 @@ tests/access checks that the two agree.
 """
 
 import enum
+import functools
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -48,7 +49,7 @@ GRANT_ROLE, RESOLVE_DUPLICATE, REFUND = "grant_role", "resolve_duplicate", "refu
 ACTIONS = (VIEW, CREATE, CHANGE, DELETE, IMPORT, EXPORT, REQUEST_EXCEPTION, DECIDE_EXCEPTION,
            COMPUTE_RUN, APPROVE_RUN, MARK_PAID, GRANT_ROLE, RESOLVE_DUPLICATE, REFUND)
 
-M, H, A, O, P = MANAGER, SALES_HEAD, ADMIN, OWNER, PARTNER
+M, H, A, O, P = MANAGER, SALES_HEAD, ADMIN, OWNER, PARTNER  # noqa: E741 - the table reads better
 OWN, TEAM, ALL, BELOW = Scope.OWN, Scope.TEAM, Scope.ALL, Scope.BELOW
 
 # Which roles each role may grant (SPEC §1: admins are below the owner). Nobody changes their
@@ -379,3 +380,21 @@ def policy_table_markdown() -> str:
     lines += ["", f"Roles granted: {grants}; nobody changes their own role. "
               "Anonymous visitors: nothing."]
     return "\n".join(lines)
+
+
+def policy_required(action: str, resource: str):
+    """A page's door: anonymous visitors go to the login page, others without the right get
+    403 (the same answer as the admin's)."""
+    from django.contrib.auth.views import redirect_to_login
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            require(request.user, action, resource)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
