@@ -133,7 +133,8 @@ RULES: dict[str, dict[str, dict[str, Scope]]] = {
     "teams": {VIEW: HEAD_AND_ABOVE, CREATE: ADMIN_ONLY, CHANGE: ADMIN_ONLY},
     "daily_stats": {VIEW: FLOOR},
     "import_batches": {VIEW: SEE_ALL, CREATE: ADMIN_ONLY, DELETE: ADMIN_ONLY},
-    "import_row_errors": READ_ONLY_FOR_DECIDERS,
+    # Error rows go with their batch when an admin deletes it.
+    "import_row_errors": {VIEW: SEE_ALL, DELETE: ADMIN_ONLY},
     "import_presets": CONFIG,
     "status_mappings": CONFIG,
     # An alias decides whose a call is: admins only.
