@@ -190,8 +190,8 @@ def test_admin_delete_is_refused_unless_the_policy_allows_it(world, client, pers
 
 def _actions():
     cases = []
-    for (model, ma), label in zip(ADMINS, LABELS, strict=True):
-        for func, name, _ in ma._get_base_actions():
+    for (_model, ma), label in zip(ADMINS, LABELS, strict=True):
+        for _func, name, _ in ma._get_base_actions():
             cases.append((label, name))
     return cases
 
