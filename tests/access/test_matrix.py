@@ -47,8 +47,12 @@ def _row(world, label, side):
 
 
 def _state(obj):
-    """What a write would change: the row's stored values (None once deleted)."""
-    return type(obj)._default_manager.filter(pk=obj.pk).values().first()
+    """What a write would change: the row's stored values (None once deleted). Logging in
+    stamps ``last_login``, which is not a write through a door."""
+    values = type(obj)._default_manager.filter(pk=obj.pk).values().first()
+    if values is not None:
+        values.pop("last_login", None)
+    return values
 
 
 def _count(label):
@@ -100,90 +104,99 @@ def test_anonymous_may_do_nothing():
 
 # --- admin: pages --------------------------------------------------------------------------------
 
+NOT_STAFF = [p for p in PERSONAS if p not in STAFF]
+STAFF_PERSONAS = [p for p in PERSONAS if p in STAFF]
+
+
+def _doors(label):
+    """Every admin request a visitor might make on ``label``: (method, url, data)."""
+    ma = _admin_for(label)
+    doors = [("get", _url(label, "changelist"), None), ("get", _url(label, "add"), None),
+             ("post", _url(label, "add"), {})]
+    if isinstance(ma, ImportExportMixin):
+        doors += [("get", _url(label, "import"), None), ("post", _url(label, "import"), {}),
+                  ("get", _url(label, "export"), None), ("post", _url(label, "export"), {})]
+    return doors
+
+
+def _row_doors(label, row):
+    ma = _admin_for(label)
+    doors = [("get", _url(label, "change", row.pk), None),
+             ("post", _url(label, "change", row.pk), {}),
+             ("post", _url(label, "delete", row.pk), {"post": "yes"})]
+    for _func, name, _ in ma._get_base_actions():
+        doors.append(("post", _url(label, "changelist"),
+                      {"action": name, "_selected_action": [row.pk], "post": "yes"}))
+    return doors
+
+
 @pytest.mark.parametrize("label", LABELS)
-@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_admin_door_sends_anyone_but_staff_to_log_in(world, client, label):
+    rows = [row for side in SIDES if (row := _row(world, label, side)) is not None]
+    before = ([_state(row) for row in rows], _count(label))
+    for persona in NOT_STAFF:
+        login(client, world, persona)
+        doors = _doors(label) + [door for row in rows for door in _row_doors(label, row)]
+        for method, url, data in doors:
+            _expect_login(getattr(client, method)(url, data or {}))
+        client.logout()
+    assert ([_state(row) for row in rows], _count(label)) == before
+
+
+@pytest.mark.parametrize("label", LABELS)
+@pytest.mark.parametrize("persona", STAFF_PERSONAS)
 def test_admin_changelist_lists_exactly_the_rows_the_policy_lets_the_role_view(
     world, client, persona, label
 ):
     login(client, world, persona)
     response = client.get(_url(label, "changelist"))
-    if persona not in STAFF:
-        return _expect_login(response)
     user = policy_user(world, persona)
     if not policy.may(user, policy.VIEW, label):
         assert response.status_code == 403
         return
     assert response.status_code == 200
-    rows = [_row(world, label, side) for side in SIDES]
-    rows = [row for row in rows if row is not None]
+    rows = [row for side in SIDES if (row := _row(world, label, side)) is not None]
     shown = set(response.context["cl"].queryset.values_list("pk", flat=True))
     expected = {row.pk for row in rows if policy.may(user, policy.VIEW, row, row)}
     assert shown & {row.pk for row in rows} == expected
 
 
 @pytest.mark.parametrize("label", LABELS)
-@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("persona", STAFF_PERSONAS)
 def test_admin_add_page_opens_only_for_roles_that_may_create(world, client, persona, label):
     login(client, world, persona)
     before = _count(label)
-    response = client.get(_url(label, "add"))
-    if persona not in STAFF:
-        _expect_login(response)
-    else:
-        ma = _admin_for(label)
-        allowed = policy.may(policy_user(world, persona), ma.add_action, label)
-        assert response.status_code == (200 if allowed else 403)
-        # A POST of the add form: refused roles are refused before the form is read.
-        posted = client.post(_url(label, "add"), {})
-        if allowed:
-            assert posted.status_code in (200, 302)
-        else:
-            assert posted.status_code == 403
+    allowed = policy.may(policy_user(world, persona), _admin_for(label).add_action, label)
+    assert client.get(_url(label, "add")).status_code == (200 if allowed else 403)
+    if not allowed:
+        # A POST of the add form is refused before the form is read.
+        assert client.post(_url(label, "add"), {}).status_code == 403
     assert _count(label) == before
 
 
-@pytest.mark.parametrize("side", SIDES)
 @pytest.mark.parametrize("label", LABELS)
-@pytest.mark.parametrize("persona", PERSONAS)
-def test_admin_change_page_and_post_follow_the_policy(world, client, persona, label, side):
-    row = _row(world, label, side)
-    if row is None:
-        return
-    login(client, world, persona)
-    before = _state(row)
-    response = client.get(_url(label, "change", row.pk))
+@pytest.mark.parametrize("persona", STAFF_PERSONAS)
+def test_admin_change_page_delete_and_posts_follow_the_policy(world, client, persona, label):
     user = policy_user(world, persona)
-    if persona not in STAFF:
-        _expect_login(response)
-    elif policy.may(user, policy.VIEW, row, row):
-        assert response.status_code == 200
-    else:
-        assert response.status_code in REFUSED
-    posted = client.post(_url(label, "change", row.pk), {})
-    if persona in STAFF and policy.may(user, policy.CHANGE, row, row):
-        assert posted.status_code in (200, 302)  # the form answers (an empty form is invalid)
-    else:
-        assert posted.status_code in REFUSED
-    assert _state(row) == before
-
-
-@pytest.mark.parametrize("side", SIDES)
-@pytest.mark.parametrize("label", LABELS)
-@pytest.mark.parametrize("persona", PERSONAS)
-def test_admin_delete_is_refused_unless_the_policy_allows_it(world, client, persona, label,
-                                                             side):
-    row = _row(world, label, side)
-    if row is None:
-        return
     login(client, world, persona)
-    before = _state(row)
-    response = client.post(_url(label, "delete", row.pk), {"post": "yes"})
-    user = policy_user(world, persona)
-    if persona in STAFF and policy.may(user, policy.DELETE, row, row):
-        assert response.status_code in (200, 302)
-    else:
-        assert response.status_code in REFUSED
-        assert _state(row) == before
+    for side in SIDES:
+        row = _row(world, label, side)
+        if row is None:
+            continue
+        before = _state(row)
+        response = client.get(_url(label, "change", row.pk))
+        if policy.may(user, policy.VIEW, row, row):
+            assert response.status_code == 200, side
+        else:
+            assert response.status_code in REFUSED, side
+        # Writes the role may not make are refused before any form is read; the writes it may
+        # make are tried with real data by the named tests (test_escalations).
+        if not policy.may(user, policy.CHANGE, row, row):
+            assert client.post(_url(label, "change", row.pk), {}).status_code in REFUSED
+        if not policy.may(user, policy.DELETE, row, row):
+            deleted = client.post(_url(label, "delete", row.pk), {"post": "yes"})
+            assert deleted.status_code in REFUSED, side
+        assert _state(row) == before, side
 
 
 # --- admin: actions ------------------------------------------------------------------------------
@@ -196,38 +209,34 @@ def _actions():
     return cases
 
 
-@pytest.mark.parametrize("side", SIDES)
 @pytest.mark.parametrize(("label", "action"), _actions())
-@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("persona", STAFF_PERSONAS)
 def test_admin_actions_never_touch_a_row_the_role_may_not_act_on(
-    world, client, persona, label, action, side
+    world, client, persona, label, action
 ):
-    row = _row(world, label, side)
-    if row is None:
-        return
     ma = _admin_for(label)
     user = policy_user(world, persona)
-    func = dict((name, f) for f, name, _ in ma._get_base_actions())[action]
-    request = _request(world, persona)
-    offered = persona in STAFF and policy.may(user, policy.VIEW, label) and all(
-        getattr(ma, f"has_{perm}_permission")(request)
+    func = {name: f for f, name, _ in ma._get_base_actions()}[action]
+    offered = policy.may(user, policy.VIEW, label) and all(
+        getattr(ma, f"has_{perm}_permission")(_request(world, persona))
         for perm in getattr(func, "allowed_permissions", ()))
     login(client, world, persona)
-    before = _state(row)
-    response = client.post(_url(label, "changelist"), {
-        "action": action, "_selected_action": [row.pk], "post": "yes", "index": 0})
-    if persona not in STAFF:
-        _expect_login(response)
-    else:
+    for side in SIDES:
+        row = _row(world, label, side)
+        if row is None or (offered and policy.may(user, policy.VIEW, row, row)):
+            # An action the role may run on a row it sees: the service decides (named tests).
+            continue
+        before = _state(row)
+        response = client.post(_url(label, "changelist"), {
+            "action": action, "_selected_action": [row.pk], "post": "yes", "index": 0})
         assert response.status_code in (200, 302, 403)
-    if not offered or not policy.may(user, policy.VIEW, row, row):
-        assert _state(row) == before
+        assert _state(row) == before, side
 
 
 # --- admin: import and export --------------------------------------------------------------------
 
 @pytest.mark.parametrize("label", IMPORT_EXPORT)
-@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("persona", STAFF_PERSONAS)
 def test_admin_import_screen_follows_the_policy_and_a_refused_import_changes_nothing(
     world, client, persona, label
 ):
@@ -242,11 +251,8 @@ def test_admin_import_screen_follows_the_policy_and_a_refused_import_changes_not
     upload.name = "rows.csv"
     posted = client.post(_url(label, "import"), {
         "import_file": upload, "format": "0", "resource": "0"})
-    allowed = persona in STAFF and policy.may(policy_user(world, persona), policy.IMPORT, label)
-    if persona not in STAFF:
-        _expect_login(page)
-        _expect_login(posted)
-    elif allowed:
+    allowed = policy.may(policy_user(world, persona), policy.IMPORT, label)
+    if allowed:
         assert (page.status_code, posted.status_code) == (200, 200)  # the dry-run preview
     else:
         assert (page.status_code, posted.status_code) == (403, 403)
@@ -254,16 +260,14 @@ def test_admin_import_screen_follows_the_policy_and_a_refused_import_changes_not
 
 
 @pytest.mark.parametrize("label", IMPORT_EXPORT)
-@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("persona", STAFF_PERSONAS)
 def test_admin_export_holds_exactly_the_rows_the_policy_lets_the_role_export(
     world, client, persona, label
 ):
     login(client, world, persona)
     page = client.get(_url(label, "export"))
     user = policy_user(world, persona)
-    allowed = persona in STAFF and policy.may(user, policy.EXPORT, label)
-    if persona not in STAFF:
-        return _expect_login(page)
+    allowed = policy.may(user, policy.EXPORT, label)
     assert page.status_code == (200 if allowed else 403)
     if not allowed:
         return
