@@ -250,8 +250,10 @@ class AuditEntry(models.Model):
     action = models.CharField(_("action"), max_length=64)
     object_type = models.CharField(_("object type"), max_length=64)
     object_id = models.BigIntegerField(_("object id"))
+    # Empty for what a scheduled job decided by the rules (e.g. closing a partner's month).
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("by"),
     )
     at = models.DateTimeField(_("at"))
     before = models.JSONField(_("before"), default=dict, blank=True, encoder=DjangoJSONEncoder)
