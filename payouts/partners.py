@@ -292,6 +292,11 @@ def _compute_drafts(
         statements[m] = statement
     drafts = list(statements.values())
     PartnerStatementLine.objects.filter(statement__in=drafts).delete()
+    # Unlinked first: relinking one by one could meet a link (one-to-one) still held by a
+    # statement further on, e.g. after a month was filled in between.
+    PartnerStatement.objects.filter(pk__in=[s.pk for s in drafts]).update(
+        carried_from=None, carried_in=ZERO
+    )
     ledger = _ledger(partner, drafts)
     commissions = _commissions(partner)
     previous = last_locked
