@@ -17,6 +17,7 @@ from .services import (
     TRANSITIONS,
     LeadError,
     duplicate_resolve,
+    lead_milestone_correct,
     lead_milestone_set,
     payment_create,
     payment_refund,
@@ -97,6 +98,10 @@ class MilestoneForm(forms.ModelForm):
         return data
 
 
+class CorrectionForm(forms.Form):
+    reason = forms.CharField(label=_("reason for the correction"), widget=forms.Textarea)
+
+
 @admin.register(LeadMilestone)
 class LeadMilestoneAdmin(PolicyModelAdmin):
     """Milestones are history: added here through ``lead_milestone_set`` (the declared
@@ -110,6 +115,19 @@ class LeadMilestoneAdmin(PolicyModelAdmin):
     raw_id_fields = ["lead"]
     form = MilestoneForm
     fields = ["lead", "kind", "at", "note"]
+    actions = ["correct"]
+
+    def has_correct_permission(self, request):
+        return policy.may(request.user, policy.CORRECT, self.model)
+
+    @admin.action(description=_("Correct: void with a reason"), permissions=["correct"])
+    def correct(self, request, queryset):
+        return action_form(
+            self, request, queryset, form_class=CorrectionForm,
+            title=_("Void these milestones"),
+            apply=lambda milestone, data: lead_milestone_correct(
+                milestone=milestone, reason=data["reason"], by=request.user),
+        )
 
     def get_readonly_fields(self, request, obj=None):
         return ["set_by", *self.fields] if obj is not None else []

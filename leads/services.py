@@ -98,8 +98,8 @@ def lead_milestone_set(
 
 def may_correct_milestone(*, user, lead: Lead) -> bool:
     """Who may void a row of a lead's history: the sales head of the lead's team, the owner and
-    admins (the people who decide on a lead's pay, SPEC §1, §5)."""
-    return may_resolve_duplicate(user=user, lead=lead)
+    admins (the people who decide on a lead's pay, SPEC §1, §5; a row of salesops.policy)."""
+    return policy.may(user, policy.CORRECT, "milestones", LeadMilestone(lead=lead))
 
 
 @transaction.atomic

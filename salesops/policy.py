@@ -46,8 +46,9 @@ VIEW, CREATE, CHANGE, DELETE, IMPORT, EXPORT = (
 REQUEST_EXCEPTION, DECIDE_EXCEPTION = "request_exception", "decide_exception"
 COMPUTE_RUN, APPROVE_RUN, MARK_PAID = "compute_run", "approve_run", "mark_paid"
 GRANT_ROLE, RESOLVE_DUPLICATE, REFUND = "grant_role", "resolve_duplicate", "refund"
+CORRECT = "correct"
 ACTIONS = (VIEW, CREATE, CHANGE, DELETE, IMPORT, EXPORT, REQUEST_EXCEPTION, DECIDE_EXCEPTION,
-           COMPUTE_RUN, APPROVE_RUN, MARK_PAID, GRANT_ROLE, RESOLVE_DUPLICATE, REFUND)
+           COMPUTE_RUN, APPROVE_RUN, MARK_PAID, GRANT_ROLE, RESOLVE_DUPLICATE, REFUND, CORRECT)
 
 M, H, A, O, P = MANAGER, SALES_HEAD, ADMIN, OWNER, PARTNER  # noqa: E741 - the table reads better
 OWN, TEAM, ALL, BELOW = Scope.OWN, Scope.TEAM, Scope.ALL, Scope.BELOW
@@ -144,8 +145,9 @@ RULES: dict[str, dict[str, dict[str, Scope]]] = {
               CHANGE: HEAD_AND_ABOVE, DELETE: ADMIN_ONLY, IMPORT: ADMIN_ONLY,
               RESOLVE_DUPLICATE: HEAD_AND_ABOVE},
     # Milestones are history: added through lead_milestone_set (a manager records own leads'
-    # steps), never changed or deleted.
-    "milestones": {VIEW: FLOOR, CREATE: FLOOR},
+    # steps), never changed or deleted; a wrong one is voided by a correction row with a reason
+    # (lead_milestone_correct) by those who decide on a lead's pay.
+    "milestones": {VIEW: FLOOR, CREATE: FLOOR, CORRECT: HEAD_AND_ABOVE},
     # Payments are facts: entered by admins, reversed by a refund, never edited.
     "payments": {VIEW: FLOOR, EXPORT: HEAD_AND_ABOVE, CREATE: ADMIN_ONLY, IMPORT: ADMIN_ONLY,
                  REFUND: ADMIN_ONLY},

@@ -391,3 +391,18 @@ def test_the_add_preset_page_answers_and_saves(world, client):
     assert response.status_code == 302
     assert ImportPreset.objects.get(name="mypbx").columns == {"started_at": "start",
                                                               "duration": "dur"}
+
+
+def test_a_wrong_milestone_is_voided_with_a_reason_in_the_admin_not_deleted(world, client):
+    milestone, other = world.own["leads.leadmilestone"], world.other["leads.leadmilestone"]
+    login(client, world, "sales_head")
+    url = "/admin/leads/leadmilestone/"
+    ask = client.post(url, {"action": "correct", "_selected_action": [milestone.pk]})
+    assert ask.status_code == 200 and "reason" in ask.context["form"].fields
+    client.post(url, {"action": "correct", "_selected_action": [milestone.pk, other.pk],
+                      "apply": "1", "reason": "the client withdrew the same day"})
+    correction = LeadMilestone.objects.get(corrects=milestone)
+    assert (correction.kind, correction.set_by) == (MilestoneKind.CORRECTION,
+                                                    world.users["sales_head"])
+    assert not LeadMilestone.objects.filter(corrects=other).exists()
+    assert LeadMilestone.objects.filter(pk=milestone.pk).exists()
