@@ -8,7 +8,8 @@ refused, for every role and every model the table does not name.
 Scopes: ``own`` rows of the user's own manager profile (for a partner: own partner record),
 ``team`` rows of the user's team, ``all`` every row, ``below`` users whose role ranks below the
 actor's (never oneself). Roles: an inactive or anonymous visitor, and a login with no manager
-or partner profile, are ``anonymous``; a superuser counts as the owner.
+or partner profile, are ``anonymous``; a superuser counts as the owner and
+(the bootstrap login) may also do what an admin may.
 
 ``scope_to_user`` (salesops.selectors) answers "view" for the pages with the same rules;
 tests/access checks that the two agree.
@@ -243,11 +244,20 @@ def resource_for(what) -> Resource | None:
     return BY_MODEL.get(opts.label_lower) if opts is not None else None
 
 
+# The broader of two scopes, for a superuser who holds both the owner's and the admin's rows.
+BREADTH = [Scope.NONE, Scope.OWN, Scope.TEAM, Scope.BELOW, Scope.ALL]
+
+
 def scope_of(user, action: str, resource) -> Scope:
     res = resource_for(resource)
     if res is None:
         return Scope.NONE
-    return RULES.get(res.name, {}).get(action, {}).get(role_of(user), Scope.NONE)
+    rule = RULES.get(res.name, {}).get(action, {})
+    role = role_of(user)
+    if role == OWNER and user.is_superuser:
+        # The bootstrap login (createsuperuser) is the owner and does the admin's work too.
+        return max(rule.get(OWNER, Scope.NONE), rule.get(ADMIN, Scope.NONE), key=BREADTH.index)
+    return rule.get(role, Scope.NONE)
 
 
 def _follow(obj, path: str):

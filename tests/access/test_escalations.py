@@ -406,3 +406,14 @@ def test_a_wrong_milestone_is_voided_with_a_reason_in_the_admin_not_deleted(worl
                                                     world.users["sales_head"])
     assert not LeadMilestone.objects.filter(corrects=other).exists()
     assert LeadMilestone.objects.filter(pk=milestone.pk).exists()
+
+
+def test_a_superuser_is_the_owner_who_also_does_the_admins_work(world):
+    from django.contrib.auth import get_user_model
+
+    root = get_user_model().objects.create_superuser("root", password=None)
+    assert policy.role_of(root) == policy.OWNER
+    assert policy.may(root, policy.IMPORT, "calls")  # the admin's row
+    assert policy.may(root, policy.APPROVE_RUN, "payout_runs")  # the owner's row
+    assert policy.grantable_roles(root) == (Role.MANAGER, Role.SALES_HEAD, Role.ADMIN,
+                                            Role.OWNER)
