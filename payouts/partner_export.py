@@ -1,10 +1,11 @@
 """Partner statements as CSV or XLSX (SPEC §5): one row per statement line, then the totals."""
 
-import csv
 import datetime
 from pathlib import Path
 
 from openpyxl import Workbook
+
+from salesops.exports import csv_writer, xlsx_append
 
 from .models import PartnerStatement, PartnerStatementLine
 
@@ -35,14 +36,14 @@ def partner_statements_export(*, month: datetime.date, path: Path) -> int:
         book = Workbook(write_only=True)
         for title, header, rows in (("statements", SUMMARY, summary), ("lines", LINES, lines)):
             sheet = book.create_sheet(title)
-            sheet.append(header)
+            xlsx_append(sheet, header)
             for row in rows:
-                sheet.append(row)
+                xlsx_append(sheet, row)
         book.save(path)
     else:
         # Decimal stays text in CSV: exact kopecks, no float on the way.
         with open(path, "w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
+            writer = csv_writer(out)
             writer.writerow(SUMMARY)
             writer.writerows(summary)
             writer.writerow([])
