@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+from import_export.forms import ImportForm
 
 TEXT_EXTENSIONS = frozenset({".csv", ".txt", ".tsv"})
 XLSX_EXTENSIONS = frozenset({".xlsx"})
@@ -77,3 +79,17 @@ def _looks_like_text(head: bytes) -> bool:
             continue
         return True
     return False
+
+
+class CheckedImportForm(ImportForm):
+    """django-import-export's admin import form with the same rules as the upload page."""
+
+    def clean_import_file(self):
+        validate_upload(self.cleaned_data["import_file"])
+        return self.cleaned_data["import_file"]
+
+
+class CheckedImportExportMixin(ImportExportMixin):
+    """django-import-export's admin mixin whose import screen checks uploads like the page."""
+
+    import_form_class = CheckedImportForm

@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
+from leads.resources import LeadResource
 from salesops.imports.retention import import_files_delete_expired
-from salesops.imports.upload_rules import validate_upload
+from salesops.imports.upload_rules import CheckedImportForm, validate_upload
 from salesops.models import ImportBatch, ImportRowError
 from salesops.tasks import delete_expired_import_files
 
@@ -110,6 +111,32 @@ def test_the_upload_page_still_takes_a_real_export(
         response = admin_client.post(reverse("imports:upload"), {"file": handle})
     assert response.status_code == 302
     assert ImportBatch.objects.get().created_count == 4
+
+
+def test_the_admin_import_form_applies_the_same_rules(settings):
+    from import_export.formats.base_formats import CSV as CSVFormat
+
+    settings.SALESOPS_UPLOAD_MAX_MB = 1
+
+    def form(upload):
+        return CheckedImportForm(
+            formats=[CSVFormat], resources=[LeadResource], data={"format": "0"},
+            files={"import_file": upload},
+        )
+
+    assert form(SimpleUploadedFile("calls.csv", CSV)).is_valid()
+    refused = form(SimpleUploadedFile("calls.csv", b"MZ\x90\x00\x03"))
+    assert not refused.is_valid()
+    assert refused.errors["import_file"] == ["The file is named .csv but is not a text file."]
+
+
+def test_every_admin_import_screen_uses_the_checked_form(rf):
+    from django.contrib import admin
+
+    importers = [a for a in admin.site._registry.values() if hasattr(a, "get_import_form_class")]
+    assert importers
+    for model_admin in importers:
+        assert issubclass(model_admin.get_import_form_class(rf.get("/")), CheckedImportForm)
 
 
 # --- retention -------------------------------------------------------------------------------
