@@ -136,7 +136,7 @@ def test_partner_statement_csv_neutralises_a_formula_in_a_partner_name(statement
     path = tmp_path / "s.csv"
     partner_statements_export(month=statement_month, path=path)
     rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
-    assert rows[1] == ["'@SUM(A1)", "2026-10", "0.00", "5000.00", "5000.00", "0.00"]
+    assert rows[1][:6] == ["'@SUM(A1)", "2026-10", "0.00", "5000.00", "5000.00", "0.00"]
 
 
 def test_partner_statement_xlsx_writes_a_formula_looking_name_as_a_string(
