@@ -131,6 +131,15 @@ def test_ten_wrong_passwords_lock_api_basic_auth_until_the_cool_off_passes(clien
     assert _api(client, PASSWORD).status_code == 200
 
 
+def test_the_api_lock_out_speaks_russian(client, anna):
+    for _ in range(LIMIT):
+        _api(client, "wrong")
+    with translation.override("ru"):
+        response = client.get("/api/managers/", HTTP_ACCEPT_LANGUAGE="ru", **_basic(PASSWORD))
+    assert response.status_code == 429
+    assert response.json()["detail"].startswith("Слишком много неверных паролей подряд")
+
+
 def test_wrong_passwords_anywhere_count_together(client, anna):
     for _ in range(5):
         _form_login(client, "wrong")
