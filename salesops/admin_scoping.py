@@ -6,7 +6,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
+
+from .imports.upload_rules import CheckedImportExportMixin
 
 from . import policy
 
@@ -107,10 +108,10 @@ class PolicyModelAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_per_page = 50
 
 
-class PolicyImportExportAdmin(PolicyAdminMixin, ImportExportMixin, admin.ModelAdmin):
+class PolicyImportExportAdmin(PolicyAdminMixin, CheckedImportExportMixin, admin.ModelAdmin):
     """The import and export screens ask the policy first (the mixin comes before theirs);
     each imported row is checked against the importer's scope by the resource
-    (salesops.imports.resources.PolicyResourceMixin)."""
+    (PolicyResourceMixin), and each upload by the upload page's size and type rules."""
 
     list_per_page = 50
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
@@ -28,6 +28,6 @@ urlpatterns = [
     # The schema describes every endpoint: for signed-in users only (salesops.policy).
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),
          name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(
         url_name="api-schema", permission_classes=[IsAuthenticated]), name="api-docs"),
 ]
