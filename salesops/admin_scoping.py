@@ -7,9 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from .imports.upload_rules import CheckedImportExportMixin
-
 from . import policy
+from .imports.upload_rules import CheckedImportExportMixin
 
 
 class PolicyAdminMixin:
