@@ -110,6 +110,8 @@ class ImportBatch(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        # Read but not started: the admin confirms which column holds what (salesops.imports).
+        MAPPING = "mapping", _("Waiting for the column mapping")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
@@ -137,6 +139,9 @@ class ImportBatch(models.Model):
         help_text=_("Empty: the organisation's time zone."),
     )
     dry_run = models.BooleanField(_("dry run"), default=False)
+    # The column mapping confirmed at upload: {"has_header", "columns": field → 0-based column,
+    # "header": the header's names}. Empty: detected from the file when the batch runs.
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     message = models.TextField(_("message"), blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -169,6 +174,17 @@ class ImportRowError(models.Model):
     column = models.CharField(_("column"), max_length=100, blank=True)
     value = models.CharField(_("value"), max_length=500, blank=True)
     reason = models.CharField(_("reason"), max_length=300)
+
+    class Kind(models.TextChoices):
+        """Errors an admin fixes by mapping a value, told apart from any other bad row."""
+
+        OTHER = "", _("Other")
+        UNKNOWN_MANAGER = "manager", _("Unknown manager")
+        UNKNOWN_STATUS = "status", _("Unknown status")
+
+    # A database default too: the loaders insert errors with SQL of their own.
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, blank=True,
+                            default=Kind.OTHER, db_default=Kind.OTHER)
 
     class Meta:
         ordering = ["batch", "line", "pk"]

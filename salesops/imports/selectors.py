@@ -18,19 +18,28 @@ from salesops.models import (
 from salesops.periods import organisation_zone
 
 from .presets import BUILT_IN, Preset, preset_from_model
+from .values import full_name_keys, manager_key
 
 
 def manager_keys() -> Iterator[tuple[str, int]]:
-    """Every (value, manager id) telephony may use for a manager, compared casefolded: the
-    extension first, then the telephony login, the e-mail and the aliases an admin mapped."""
+    """Every (key, manager id) telephony may use for a manager, compared as ``manager_key``
+    folds them: the extension first, then the telephony login, the e-mail, the aliases an admin
+    mapped, and last the full name in either order ("Семёнов Илья", "Илья Семенов"). A full
+    name two managers share names neither: the admin maps it to one of them as an alias."""
     seen = set()
-    managers = Manager.objects.values_list("pk", "extension", "telephony_login", "telephony_email")
-    ranked = []
-    for pk, extension, login, email in managers:
+    managers = Manager.objects.values_list(
+        "pk", "extension", "telephony_login", "telephony_email", "user__first_name",
+        "user__last_name",
+    )
+    ranked, names = [], {}
+    for pk, extension, login, email, first_name, last_name in managers:
         ranked += [(0, extension, pk), (1, login, pk), (2, email, pk)]
+        for key in full_name_keys(first_name, last_name):
+            names.setdefault(key, set()).add(pk)
     ranked += [(3, value, pk) for value, pk in ManagerAlias.objects.values_list("value", "manager")]
+    ranked += [(4, key, pks.pop()) for key, pks in names.items() if len(pks) == 1]
     for _rank, value, pk in sorted(ranked, key=lambda item: item[0]):
-        key = (value or "").strip().casefold()
+        key = manager_key((value or "").strip())
         if key and key not in seen:
             seen.add(key)
             yield key, pk

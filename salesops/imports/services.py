@@ -24,7 +24,9 @@ from django.utils.translation import gettext as _
 
 from salesops.models import CallLog, ImportBatch, ImportRowError
 
+from .background import run_batch_soon
 from .loaders import loader_class
+from .mapping import mapped_layout
 from .presets import detect
 from .reader import UnreadableFile, open_table
 from .rows import Plan, RowError, make_converter
@@ -71,9 +73,7 @@ def import_batch_create(
 
 def import_batch_start(*, batch: ImportBatch) -> None:
     """Queue the batch's run once the transaction that made it has committed."""
-    from .tasks import import_batch_run_task
-
-    transaction.on_commit(lambda: import_batch_run_task.delay(batch.pk))
+    transaction.on_commit(lambda: run_batch_soon(batch.pk))
 
 
 def import_batch_rerun(*, batch: ImportBatch, created_by=None) -> ImportBatch:
@@ -85,6 +85,9 @@ def import_batch_rerun(*, batch: ImportBatch, created_by=None) -> ImportBatch:
             preset=batch.preset, time_zone=batch.time_zone, source=batch.source,
             dry_run=batch.dry_run,
         )
+    if batch.mapping:  # the columns the admin confirmed for this file
+        again.mapping = batch.mapping
+        again.save(update_fields=["mapping"])
     return again
 
 
@@ -148,7 +151,9 @@ def import_batch_run(*, batch_id: int, chunk_rows: int | None = None) -> ImportB
 
 
 def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
-    detected = detect(table.sample, presets=available_presets(), chosen=batch.preset)
+    detected = mapped_layout(batch, table.sample) or detect(
+        table.sample, presets=available_presets(), chosen=batch.preset
+    )
     zone = ZoneInfo(batch.time_zone or settings.TIME_ZONE)
     plan = Plan(detected, zone, status_map(detected.preset.statuses))
     convert = make_converter(plan)
@@ -215,7 +220,7 @@ def _parse_chunk(batch, records, convert, chunk_rows: int) -> _Chunk:
         except RowError as exc:
             errors.append(ImportRowError(
                 batch_id=batch.pk, line=record.line, column=exc.column, value=exc.value,
-                reason=exc.reason,
+                reason=exc.reason, kind=exc.kind,
             ))
     return chunk
 
