@@ -67,7 +67,7 @@ def import_batch_map_columns(
         batch.preset = preset.name
     batch.mapping = {
         "has_header": mapping.has_header, "columns": dict(mapping.columns),
-        "header": list(mapping.header),
+        "header": list(mapping.header), "width": width,
     }
     batch.status = Status.PENDING
     batch.save(update_fields=["mapping", "preset", "status"])

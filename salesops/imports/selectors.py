@@ -2,10 +2,13 @@
 
 import datetime
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from salesops.models import (
     ImportBatch,
@@ -18,6 +21,8 @@ from salesops.models import (
 from salesops.periods import organisation_zone
 
 from .presets import BUILT_IN, Preset, preset_from_model
+from .reader import UnreadableFile, open_table
+from .recognise import Proposal, propose
 from .values import full_name_keys, manager_key
 
 
@@ -98,3 +103,66 @@ def batches_visible_to(user) -> QuerySet[ImportBatch]:
     if not (user.is_active and user.is_staff):
         return ImportBatch.objects.none()
     return ImportBatch.objects.select_related("created_by")
+
+
+def batch_proposal(batch: ImportBatch) -> Proposal:
+    """The batch file's first rows and the column proposed for each field. Reads only the
+    first rows; raises ``UnreadableFile`` when the file cannot be read at all."""
+    table = open_table(Path(batch.file.path))
+    try:
+        sample = table.sample
+    finally:
+        table.close()
+    if not sample:
+        raise UnreadableFile(_("The file has no rows."))
+    statuses = {value.strip().casefold()
+                for value in StatusMapping.objects.values_list("value", flat=True)}
+    return propose(sample, presets=available_presets(), statuses=statuses)
+
+
+@dataclass(frozen=True)
+class UnknownValue:
+    """A value the error report names, with how many rows it kept out."""
+
+    value: str
+    rows: int
+    # A value made of several columns (source / channel / destination of a PBX file) is no
+    # name an alias can match: such a manager is found by the extension in their record.
+    mappable: bool = True
+
+
+@dataclass(frozen=True)
+class UnknownValues:
+    managers: list[UnknownValue]
+    statuses: list[UnknownValue]
+    more_managers: int = 0  # distinct values beyond those listed
+    more_statuses: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.managers or self.statuses)
+
+
+def batch_unknown_values(batch: ImportBatch, *, limit: int = 50) -> UnknownValues:
+    """Unknown managers and statuses of a batch, each value once with its row count, the
+    values that kept most rows out first."""
+    Kind = ImportRowError.Kind
+    found = {}
+    for kind in (Kind.UNKNOWN_MANAGER, Kind.UNKNOWN_STATUS):
+        groups = (batch.row_errors.filter(kind=kind).values("value")
+                  .annotate(rows=Count("pk")).order_by("-rows", "value"))
+        listed = list(groups[:limit + 1])
+        more = groups.count() - limit if len(listed) > limit else 0
+        found[kind] = ([UnknownValue(row["value"], row["rows"],
+                                     kind != Kind.UNKNOWN_MANAGER or " / " not in row["value"])
+                        for row in listed[:limit]], more)
+    return UnknownValues(
+        managers=found[Kind.UNKNOWN_MANAGER][0], statuses=found[Kind.UNKNOWN_STATUS][0],
+        more_managers=found[Kind.UNKNOWN_MANAGER][1], more_statuses=found[Kind.UNKNOWN_STATUS][1],
+    )
+
+
+def managers_to_map() -> QuerySet[Manager]:
+    """Whom an unknown manager's value can be mapped to."""
+    return Manager.objects.select_related("user").order_by("user__last_name", "user__first_name",
+                                                           "user__username")
+
