@@ -47,6 +47,9 @@ class UploadForm(forms.Form):
 
 
 NOT_IN_FILE = ""
+# What most spreadsheets hold, shown first; the rest are for telephony (PBX) exports.
+MAIN_FIELDS = ["call_id", "agent", "started_at", "date", "time", "duration", "talk", "wrapup",
+               "status", "phone", "direction", "recording"]
 
 
 class ColumnsForm(forms.Form):
@@ -72,11 +75,21 @@ class ColumnsForm(forms.Form):
             self.fields[f"field_{name}"] = forms.ChoiceField(
                 label=FIELD_LABELS[name], choices=choices, required=False,
             )
-        self.order_fields([f"field_{name}" for name in FIELDS])
 
-    def field_rows(self):
+    def field_rows(self, names=None):
         """(bound field, how it was matched) per field, for the template."""
-        return [(self[f"field_{name}"], self.proposal.how.get(name, "")) for name in FIELDS]
+        return [(self[f"field_{name}"], self.proposal.how.get(name, ""))
+                for name in names or FIELDS]
+
+    def main_rows(self):
+        return self.field_rows(MAIN_FIELDS)
+
+    @property
+    def pbx_matched(self) -> bool:
+        return any(how for _field, how in self.pbx_rows())
+
+    def pbx_rows(self):
+        return self.field_rows([name for name in FIELDS if name not in MAIN_FIELDS])
 
     def mapping(self) -> ColumnMapping:
         data = self.cleaned_data

@@ -40,6 +40,18 @@ def import_batch_await_mapping(*, batch: ImportBatch) -> ImportBatch:
     return batch
 
 
+def import_batch_use_preset(*, batch: ImportBatch, proposal) -> ImportBatch:
+    """A file a preset was made for: run it with that preset's columns, and keep them on the
+    batch so that its page lists the columns the preset leaves out."""
+    batch.preset = proposal.preset.name
+    batch.mapping = {
+        "has_header": proposal.has_header, "columns": dict(proposal.columns),
+        "header": list(proposal.header), "width": proposal.width,
+    }
+    batch.save(update_fields=["preset", "mapping"])
+    return batch
+
+
 def _check(mapping: ColumnMapping, width: int) -> None:
     columns = mapping.columns
     if "duration" not in columns or not any(name in columns for name in STARTS):

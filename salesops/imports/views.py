@@ -18,6 +18,7 @@ from .mapping import (
     MappingRefused,
     import_batch_await_mapping,
     import_batch_map_columns,
+    import_batch_use_preset,
     import_values_map,
 )
 from .reader import UnreadableFile
@@ -49,22 +50,25 @@ def upload(request):
         except ImportRefused as exc:
             form.add_error(None, str(exc))
         else:
-            if not data["preset"] and _needs_mapping(batch):
+            proposal = None if data["preset"] else _proposal_or_none(batch)
+            if proposal is not None and not proposal.known:
                 import_batch_await_mapping(batch=batch)
                 return redirect("imports:columns", pk=batch.pk)
+            if proposal is not None:
+                import_batch_use_preset(batch=batch, proposal=proposal)
             import_batch_start(batch=batch)
             return redirect("imports:batch", pk=batch.pk)
     recent = batches_visible_to(request.user)[:10]
     return render(request, "imports/upload.html", {"form": form, "recent": recent})
 
 
-def _needs_mapping(batch: ImportBatch) -> bool:
-    """A file no preset was made for goes to the mapping screen; an unreadable one is run,
+def _proposal_or_none(batch: ImportBatch):
+    """What the file's first rows propose; None for an unreadable file, which is run anyway
     so that the batch fails with the reason, as every import does."""
     try:
-        return not batch_proposal(batch).known
+        return batch_proposal(batch)
     except UnreadableFile:
-        return False
+        return None
 
 
 @can_import
@@ -142,8 +146,8 @@ def batch_map_values(request, pk: int):
     import_values_map(batch=batch, managers=managers, statuses=statuses)
     again = import_batch_rerun(batch=batch, created_by=request.user)
     import_batch_start(batch=again)
-    messages.info(request, _("%(managers)d managers and %(statuses)d statuses mapped. Running "
-                             "the same file again: only what is missing is created.")
+    messages.info(request, _("Mapped: %(managers)d managers, %(statuses)d statuses. Running the "
+                             "same file again: only what is missing is created.")
                   % {"managers": len(managers), "statuses": len(statuses)})
     return redirect("imports:batch", pk=again.pk)
 

@@ -92,7 +92,9 @@ def test_a_file_of_a_known_layout_skips_the_mapping_screen(admin_client,
     batch = ImportBatch.objects.get()
     assert response.url == reverse("imports:batch", args=[batch.pk])
     batch.refresh_from_db()
-    assert (batch.status, batch.preset, batch.mapping) == ("done", "twilio", {})
+    assert (batch.status, batch.preset, batch.created_count) == ("done", "twilio", 4)
+    page = admin_client.get(response.url)
+    assert page.context["unmatched"] == ["I · AccountSid"]
 
 
 def test_an_unfamiliar_xlsx_goes_to_the_mapping_screen_with_every_field_matched(
