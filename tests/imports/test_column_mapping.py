@@ -197,3 +197,12 @@ def test_the_command_line_reads_the_issues_layout_by_header_synonyms(tmp_path, r
         "done", "russian", 6, 0)
     assert set(CallLog.objects.values_list("phone", flat=True)) == {
         f"+7916123000{number}" for number in range(1, 7)}
+
+
+def test_the_mapping_screen_speaks_russian_to_a_russian_browser(admin_client, tmp_path):
+    response = upload(admin_client, english_calls(tmp_path / "calls.xlsx", queue=True))
+    page = admin_client.get(response.url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Какой столбец что содержит" in page
+    assert "Телефон клиента" in page
+    assert "Не импортируются столбцы" in page
+    assert "— нет в файле —" in page
