@@ -139,9 +139,6 @@ class ImportBatch(models.Model):
         help_text=_("Empty: the organisation's time zone."),
     )
     dry_run = models.BooleanField(_("dry run"), default=False)
-    # The column mapping confirmed at upload: {"has_header", "columns": field → 0-based column,
-    # "header": the header's names}. Empty: detected from the file when the batch runs.
-    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     message = models.TextField(_("message"), blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -153,6 +150,9 @@ class ImportBatch(models.Model):
     present_count = models.PositiveIntegerField(_("already present"), default=0)
     skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
+    # A column mapping chosen by the admin (salesops.imports.mapping.ColumnMapping); empty:
+    # the layout is recognised from the file.
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

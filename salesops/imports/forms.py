@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 
 from salesops.models import Outcome
 
-from .mapping import ColumnMapping
 from .presets import FIELDS
 from .selectors import available_presets
 from .synonyms import FIELD_LABELS
@@ -91,17 +90,19 @@ class ColumnsForm(forms.Form):
     def pbx_rows(self):
         return self.field_rows([name for name in FIELDS if name not in MAIN_FIELDS])
 
-    def mapping(self) -> ColumnMapping:
+    def chosen(self) -> tuple[dict[str, int], bool, list[str]]:
+        """(field → column, whether the first row is a header, the header's names)."""
         data = self.cleaned_data
         has_header = data["has_header"]
-        header = tuple(self.proposal.header) if has_header and self.proposal.has_header else ()
-        if has_header and not self.proposal.has_header:
-            header = tuple(self.proposal.rows[0]) if self.proposal.rows else ()
-        return ColumnMapping(
-            has_header=has_header, header=header,
-            columns={name: int(data[f"field_{name}"]) for name in FIELDS
-                     if data.get(f"field_{name}", NOT_IN_FILE) != NOT_IN_FILE},
-        )
+        if not has_header:
+            header = []
+        elif self.proposal.has_header:
+            header = list(self.proposal.header)
+        else:  # the admin says the first row, read as data, is the header
+            header = list(self.proposal.rows[0]) if self.proposal.rows else []
+        columns = {name: int(data[f"field_{name}"]) for name in FIELDS
+                   if data.get(f"field_{name}", NOT_IN_FILE) != NOT_IN_FILE}
+        return columns, has_header, header
 
 
 class ValuesForm(forms.Form):

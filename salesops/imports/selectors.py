@@ -20,9 +20,10 @@ from salesops.models import (
 )
 from salesops.periods import organisation_zone
 
-from .presets import BUILT_IN, Preset, preset_from_model
+from .mapping import ColumnMapping
+from .presets import BUILT_IN, Preset, detect, preset_from_model
 from .reader import UnreadableFile, open_table
-from .recognise import Proposal, propose
+from .recognise import Proposal, as_text, column_letter, propose
 from .values import full_name_keys, manager_key
 
 
@@ -105,9 +106,7 @@ def batches_visible_to(user) -> QuerySet[ImportBatch]:
     return ImportBatch.objects.select_related("created_by")
 
 
-def batch_proposal(batch: ImportBatch) -> Proposal:
-    """The batch file's first rows and the column proposed for each field. Reads only the
-    first rows; raises ``UnreadableFile`` when the file cannot be read at all."""
+def _first_rows(batch: ImportBatch) -> list[list]:
     table = open_table(Path(batch.file.path))
     try:
         sample = table.sample
@@ -115,6 +114,13 @@ def batch_proposal(batch: ImportBatch) -> Proposal:
         table.close()
     if not sample:
         raise UnreadableFile(_("The file has no rows."))
+    return sample
+
+
+def batch_proposal(batch: ImportBatch) -> Proposal:
+    """The batch file's first rows and the column proposed for each field. Reads only the
+    first rows; raises ``UnreadableFile`` when the file cannot be read at all."""
+    sample = _first_rows(batch)
     statuses = {value.strip().casefold()
                 for value in StatusMapping.objects.values_list("value", flat=True)}
     return propose(sample, presets=available_presets(), statuses=statuses)
@@ -165,4 +171,30 @@ def managers_to_map() -> QuerySet[Manager]:
     """Whom an unknown manager's value can be mapped to."""
     return Manager.objects.select_related("user").order_by("user__last_name", "user__first_name",
                                                            "user__username")
+
+
+def batch_columns_left_out(batch: ImportBatch) -> list[str]:
+    """The file's columns no field reads ("H · Queue"): listed on the batch's page, never
+    dropped silently. A preset's batch reads its file's first rows to tell."""
+    if batch.mapping:
+        mapping = ColumnMapping.from_json(batch.mapping)
+        header = list(mapping.extra.get("header") or [])
+        width = int(mapping.extra.get("width") or len(header))
+        columns = mapping.columns
+    elif batch.preset and batch.file:
+        try:
+            sample = _first_rows(batch)
+            detected = detect(sample, presets=available_presets(), chosen=batch.preset)
+        except (UnreadableFile, LookupError, OSError):
+            return []  # the batch's own message says what went wrong
+        header = [as_text(value) for value in sample[0]] if detected.has_header else []
+        width, columns = len(sample[0]), detected.columns
+    else:
+        return []
+    used = set(columns.values())
+    return [
+        f"{column_letter(index)} · {header[index]}" if index < len(header) and header[index]
+        else column_letter(index)
+        for index in range(width) if index not in used
+    ]
 

@@ -13,17 +13,18 @@ from django.views.decorators.http import require_POST
 
 from salesops.models import ImportBatch
 
-from .forms import ColumnsForm, UploadForm, ValuesForm
-from .mapping import (
+from .columns import (
     MappingRefused,
     import_batch_await_mapping,
     import_batch_map_columns,
     import_batch_use_preset,
     import_values_map,
 )
+from .forms import ColumnsForm, UploadForm, ValuesForm
 from .reader import UnreadableFile
 from .recognise import column_letter
 from .selectors import (
+    batch_columns_left_out,
     batch_errors,
     batch_progress,
     batch_proposal,
@@ -55,7 +56,7 @@ def upload(request):
                 import_batch_await_mapping(batch=batch)
                 return redirect("imports:columns", pk=batch.pk)
             if proposal is not None:
-                import_batch_use_preset(batch=batch, proposal=proposal)
+                import_batch_use_preset(batch=batch, preset=proposal.preset.name)
             import_batch_start(batch=batch)
             return redirect("imports:batch", pk=batch.pk)
     recent = batches_visible_to(request.user)[:10]
@@ -83,10 +84,11 @@ def batch_columns(request, pk: int):
         return redirect("imports:upload")
     form = ColumnsForm(request.POST or None, proposal=proposal)
     if request.method == "POST" and form.is_valid():
+        columns, has_header, header = form.chosen()
         try:
             batch = import_batch_map_columns(
-                batch=batch, mapping=form.mapping(), width=proposal.width,
-                save_as=form.cleaned_data["save_as"],
+                batch=batch, columns=columns, has_header=has_header, header=header,
+                width=proposal.width, save_as=form.cleaned_data["save_as"],
             )
         except MappingRefused as exc:
             form.add_error(None, str(exc))
@@ -116,20 +118,8 @@ def batch_detail(request, pk: int):
             values_form = ValuesForm(unknown=unknown, managers=managers_to_map())
     return render(request, "imports/batch.html", {
         "batch": batch, "progress": progress, "errors": batch_errors(batch)[:50],
-        "values_form": values_form, "unmatched": _unmatched_columns(batch),
+        "values_form": values_form, "unmatched": batch_columns_left_out(batch),
     })
-
-
-def _unmatched_columns(batch: ImportBatch) -> list[str]:
-    mapping = batch.mapping or {}
-    header = mapping.get("header") or []
-    used = set((mapping.get("columns") or {}).values())
-    width = max(len(header), mapping.get("width") or 0)
-    return [
-        f"{column_letter(index)} · {header[index]}" if index < len(header) and header[index]
-        else column_letter(index)
-        for index in range(width) if index not in used
-    ]
 
 
 @require_POST

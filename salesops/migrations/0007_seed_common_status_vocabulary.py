@@ -73,6 +73,6 @@ def unseed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("salesops", "0005_import_column_mapping_and_error_kinds")]
+    dependencies = [("salesops", "0006_import_mapping_status_and_error_kinds")]
 
     operations = [migrations.RunPython(seed, unseed)]
