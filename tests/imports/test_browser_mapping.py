@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
 
 from salesops.models import CallLog, ImportBatch
-from tests.realservices import CHROMIUM, CHROMIUM_FLAGS, REPO, require_chromium
+from tests.realservices import CHROMIUM, CHROMIUM_FLAGS, REPO, require_chromium, skip_or_fail
 
 from .factories import ManagerFactory
 from .workbooks import write_xlsx
@@ -37,15 +38,31 @@ def cloud_pbx_export(path, *, first: int) -> str:
 
 
 @pytest.fixture
-def page():
+def browser():
     require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-        yield context.new_page()
-        browser.close()
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    return browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900}).new_page()
+
+
+@pytest.fixture
+def browser_ru(browser):
+    return browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900}).new_page()
+
+
+def imports_off_the_request() -> bool:
+    """The test database of SQLite lives in memory with a shared cache, whose table locks fail
+    at once instead of waiting as the embedded site's file database does: there the browser
+    tests run imports in the request. On PostgreSQL they run on the import thread."""
+    return connection.vendor == "postgresql"
 
 
 def shot(page, name):
@@ -56,7 +73,9 @@ def shot(page, name):
 def test_admin_maps_columns_and_values_then_the_next_file_imports_without_questions(
     live_server, page, tmp_path, settings
 ):
-    settings.IMPORT_RUN_IN_THREAD = True  # as the embedded site runs: the page polls progress
+    # As the embedded site runs, the import on its own thread and the page polling progress;
+    # on SQLite in the caller (see ``imports_off_the_request``).
+    settings.IMPORT_RUN_IN_THREAD = imports_off_the_request()
     admin = ManagerFactory(admin=True, user__username="root1", user__password="pass-word-77")
     admin.user.groups.add(Group.objects.get_or_create(name="Admins")[0])
     admin.user.is_staff = admin.user.is_superuser = True
@@ -90,7 +109,8 @@ def test_admin_maps_columns_and_values_then_the_next_file_imports_without_questi
 
     # The report: "оператор 7" and "Перезвонить" kept rows out, grouped with their counts (a
     # row with both is reported once, for its status).
-    page.wait_for_selector("#values-form", timeout=30_000)
+    page.wait_for_selector("#import[data-status=done]", timeout=30_000)
+    page.wait_for_selector("#values-form", timeout=10_000)
     assert page.locator("#import").get_attribute("data-status") == "done"
     assert page.locator("#created").inner_text() == "4"
     assert page.locator("#unknown-managers tbody tr").inner_text().split("\t")[:2] == [
@@ -123,3 +143,52 @@ def test_admin_maps_columns_and_values_then_the_next_file_imports_without_questi
     assert page.locator("#errors").inner_text() == "0"
     shot(page, "5-second-file")
     assert ImportBatch.objects.latest("pk").preset == "cloud-pbx"
+
+
+def log_in_as_admin(live_server, page, next_url="/imports/"):
+    admin = ManagerFactory(admin=True, user__username="root2", user__password="pass-word-78")
+    admin.user.groups.add(Group.objects.get_or_create(name="Admins")[0])
+    admin.user.is_staff = admin.user.is_superuser = True
+    admin.user.save()
+    page.goto(f"{live_server.url}/login/?next={next_url}")
+    page.fill("#id_username", "root2")
+    page.fill("#id_password", "pass-word-78")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}{next_url}")
+
+
+def test_the_upload_returns_at_once_and_the_page_shows_progress(live_server, page, tmp_path,
+                                                               settings):
+    if not imports_off_the_request():
+        skip_or_fail("two threads sharing the test database need PostgreSQL")
+    settings.IMPORT_RUN_IN_THREAD = True
+    settings.IMPORT_SQLITE_CHUNK_ROWS = settings.IMPORT_CHUNK_ROWS = 500
+    ManagerFactory(telephony_email="anna@example.com")
+    path = tmp_path / "big.csv"
+    lines = ["Call ID,Agent e-mail,Started,Total duration,Talk time,Result,Phone"] + [
+        f"b-{n},anna@example.com,2026-10-05 10:{n % 60:02d}:00,90,60,Answered,+7916{n:07d}"
+        for n in range(40_000)]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    log_in_as_admin(live_server, page)
+    page.set_input_files("#id_file", str(path))
+    page.select_option("#id_preset", "russian")  # a layout named: no mapping screen
+    page.click("#upload-form button[type=submit]")
+
+    page.wait_for_selector("#import[data-status=running]", timeout=30_000)
+    page.wait_for_function("Number(document.getElementById('rows').textContent"
+                           ".replace(/\\D/g, '')) > 0", timeout=30_000)
+    assert page.locator("#eta").inner_text() != ""
+    shot(page, "6-progress")
+    page.wait_for_selector("#import[data-status=done]", timeout=120_000)
+    assert page.locator("#created").inner_text().replace(",", "").replace("\u202f", "") == "40000"
+
+
+def test_the_mapping_screen_in_russian(live_server, browser_ru, tmp_path):
+    page = browser_ru
+    log_in_as_admin(live_server, page)
+    page.set_input_files("#id_file", cloud_pbx_export(tmp_path / "выгрузка.xlsx", first=1))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("#columns-form")
+    assert page.locator("h1").inner_text() == "Какой столбец что содержит: выгрузка.xlsx"
+    assert page.locator("#id_field_phone option:checked").inner_text() == "G · Line"
+    shot(page, "7-mapping-in-russian")
