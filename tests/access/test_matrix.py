@@ -334,7 +334,10 @@ PAGES = {
     "imports:progress": (policy.IMPORT, "calls", "salesops.importbatch"),
     "imports:errors": (policy.IMPORT, "calls", "salesops.importbatch"),
     "imports:rerun": (policy.IMPORT, "calls", "salesops.importbatch"),
+    "imports:columns": (policy.IMPORT, "calls", "salesops.importbatch"),
+    "imports:values": (policy.IMPORT, "calls", "salesops.importbatch"),
 }
+POST_ONLY = {"imports:rerun", "imports:values"}
 # Pages every visitor may open, and doors covered above (admin, API).
 OPEN_PAGES = {"login", "logout", "set_language", "api-schema", "api-docs"}
 
@@ -361,7 +364,7 @@ def test_pages_answer_as_the_policy_says(world, client, persona, name):
     login(client, world, persona)
     args = [_row(world, arg, "own").pk] if arg else []
     batches = _count("salesops.importbatch")
-    method = client.post if name == "imports:rerun" else client.get
+    method = client.post if name in POST_ONLY else client.get
     response = method(reverse(name, args=args))
     if persona == "anonymous":
         return _expect_login(response)
