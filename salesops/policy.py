@@ -48,8 +48,11 @@ REQUEST_EXCEPTION, DECIDE_EXCEPTION = "request_exception", "decide_exception"
 COMPUTE_RUN, APPROVE_RUN, MARK_PAID = "compute_run", "approve_run", "mark_paid"
 GRANT_ROLE, RESOLVE_DUPLICATE, REFUND = "grant_role", "resolve_duplicate", "refund"
 CORRECT = "correct"
+# The organisation's months side by side (payouts.review): owner and admins.
+OVERVIEW = "overview"
 ACTIONS = (VIEW, CREATE, CHANGE, DELETE, IMPORT, EXPORT, REQUEST_EXCEPTION, DECIDE_EXCEPTION,
-           COMPUTE_RUN, APPROVE_RUN, MARK_PAID, GRANT_ROLE, RESOLVE_DUPLICATE, REFUND, CORRECT)
+           COMPUTE_RUN, APPROVE_RUN, MARK_PAID, GRANT_ROLE, RESOLVE_DUPLICATE, REFUND, CORRECT,
+           OVERVIEW)
 
 M, H, A, O, P = MANAGER, SALES_HEAD, ADMIN, OWNER, PARTNER  # noqa: E741 - the table reads better
 OWN, TEAM, ALL, BELOW = Scope.OWN, Scope.TEAM, Scope.ALL, Scope.BELOW
@@ -163,8 +166,10 @@ RULES: dict[str, dict[str, dict[str, Scope]]] = {
     "revenue_tiers": CONFIG,
     "plan_assignments": CONFIG,
     # SPEC §7: the team's sales head or the owner approves; owner or admin marks paid.
+    # The payroll file of an approved run: whoever reviews it (a head: own team's).
     "payout_runs": {VIEW: HEAD_AND_ABOVE, COMPUTE_RUN: HEAD_AND_ABOVE,
-                    APPROVE_RUN: {H: TEAM, O: ALL}, MARK_PAID: SEE_ALL},
+                    APPROVE_RUN: {H: TEAM, O: ALL}, MARK_PAID: SEE_ALL,
+                    EXPORT: HEAD_AND_ABOVE, OVERVIEW: SEE_ALL},
     "payout_run_transitions": {VIEW: HEAD_AND_ABOVE},
     "payout_lines": {VIEW: FLOOR},
     # SPEC §5, §7: a manager asks about own leads; a sales head requests and decides for own

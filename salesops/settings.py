@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "salesops",
     "leads",
     "payouts",
+    "payouts.review",
 ]
 
 MIDDLEWARE = [
@@ -308,3 +309,16 @@ CELERY_BEAT_SCHEDULE["imports-delete-expired-files"] = {
 }
 # --- end of uploads -----------------------------------------------------------------------
 
+
+# --- Mail (payouts.notifications): the console unless the environment names an SMTP host ------
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=(
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"))
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="salesops@localhost")
+# Links in mail point here.
+SALESOPS_SITE_URL = env.str("SALESOPS_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
+from payouts.review import api as review_api
+
 from . import api, views
 
 admin.site.site_header = _("SalesOps administration")
@@ -16,6 +18,11 @@ router = DefaultRouter()
 router.register("managers", api.ManagerViewSet, basename="manager")
 router.register("calls", api.CallViewSet, basename="call")
 router.register("partner-statements", api.PartnerStatementViewSet, basename="partner-statement")
+# The sales head's month (payouts.review).
+router.register("payout-runs", review_api.PayoutRunViewSet, basename="payout-run")
+router.register("commission-exceptions", review_api.CommissionExceptionViewSet,
+                basename="commission-exception")
+router.register("payout-inquiries", review_api.PayoutInquiryViewSet, basename="payout-inquiry")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -24,6 +31,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("imports/", include("salesops.imports.urls")),
+    path("review/", include("payouts.review.urls")),
     path("api/", include(router.urls)),
     # The schema describes every endpoint: for signed-in users only (salesops.policy).
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),

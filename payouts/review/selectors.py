@@ -1,0 +1,440 @@
+"""The sales head's month, read set-based: one row per person of a run, the flags a head looks
+at before approving, and the organisation's months side by side (SPEC §2, §5, §7).
+
+Everything comes from pre-aggregated rows — the run's lines and line items, the daily per-person
+figures kept by imports, the plans, milestones and payments of the month — with one aggregate
+over the month's calls for the conversation-pattern flags, kept in the cache per computation of
+the run (``_call_patterns``): a page view never reads calls one by one.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
+
+from leads.models import DuplicateState, Lead, LeadMilestone, MilestoneKind, Payment
+from salesops.models import (
+    CONVERSATION_THRESHOLD_S,
+    CallLog,
+    DailyManagerStats,
+    MonthlyPlan,
+    Outcome,
+    Team,
+)
+from salesops.money import round_money
+from salesops.periods import month_bounds, next_month
+
+from ..holds import held_by_exception
+from ..models import (
+    CommissionException,
+    ExceptionStatus,
+    InquiryStatus,
+    LineKind,
+    PayoutInquiry,
+    PayoutLine,
+    PayoutRun,
+)
+from ..selectors import payout_run_progress
+
+ZERO = Decimal("0.00")
+ADJUSTMENTS = "adjustments"
+
+# The flags' rules, named so that the page and the tests say the same thing.
+NEAR_THRESHOLD_S = 5  # talk within this many seconds above the threshold: "just over"
+EMPTY_SHARE = Decimal("0.30")  # ... for this share of a person's conversations
+EMPTY_MIN = 20  # ... and at least this many of them
+FAKE_MIN_CONFIRMED = 5  # confirmations before the rate is compared at all
+FAKE_RATE_FACTOR = Decimal("2")  # confirmations per conversation above this × the team's
+SHORT_CONSENT_S = 60  # a consent reached with less talk than this is a "very short" one
+SHORT_CONSENT_SHARE = Decimal("0.5")  # ... for this share of the confirmations
+
+
+@dataclass(frozen=True)
+class Flag:
+    code: str  # pending_exceptions, open_inquiries, duplicates, fake_leads, empty_conversations
+    text: str
+
+
+@dataclass(frozen=True)
+class Attainment:
+    actual: Decimal
+    target: Decimal
+
+    @property
+    def percent(self) -> int | None:
+        return int(self.actual * 100 / self.target) if self.target else None
+
+
+@dataclass
+class PersonMonth:
+    manager_id: int
+    name: str
+    role: str
+    conversations: Attainment
+    confirmed: Attainment
+    revenue: Attainment
+    by_kind: dict[str, Decimal]
+    total: Decimal  # payable: lines not held
+    held: Decimal
+    previous_total: Decimal | None
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def change(self) -> Decimal | None:
+        return None if self.previous_total is None else self.total - self.previous_total
+
+    @property
+    def components(self) -> list[Decimal]:
+        return list(self.by_kind.values())
+
+
+@dataclass(frozen=True)
+class PendingException:
+    id: int
+    lead_id: int
+    manager_name: str
+    kind: str
+    component: str
+    reason: str
+    requested_by: str
+    requested_by_id: int
+    at_stake: Decimal
+
+
+@dataclass(frozen=True)
+class OpenInquiry:
+    id: int
+    manager_name: str
+    line: str
+    amount_seen: Decimal
+    comment: str
+    raised_by_id: int
+
+
+@dataclass
+class TeamMonth:
+    run: PayoutRun
+    kinds: list[tuple[str, str]]  # (line kind or "adjustments", label) shown as columns
+    people: list[PersonMonth]
+    totals_by_kind: dict[str, Decimal]
+    total: Decimal
+    held: Decimal
+    previous_total: Decimal | None
+    exceptions: list[PendingException]
+    inquiries: list[OpenInquiry]
+    progress: tuple[int, int]
+
+    @property
+    def change(self) -> Decimal | None:
+        return None if self.previous_total is None else self.total - self.previous_total
+
+    @property
+    def flagged(self) -> int:
+        return sum(1 for person in self.people if person.flags)
+
+
+def previous_month(month: datetime.date) -> datetime.date:
+    return (month - datetime.timedelta(days=1)).replace(day=1)
+
+
+def team_month(*, run: PayoutRun) -> TeamMonth:
+    """The run's people with their figures and flags, and what waits for a decision."""
+    members = list(run.members.select_related("manager__user").order_by(
+        "manager__user__last_name", "manager__user__first_name", "manager__user__username"))
+    ids = [m.manager_id for m in members]
+    month = run.month
+    start, end = month_bounds(month)
+
+    pay = defaultdict(lambda: defaultdict(lambda: ZERO))
+    held, payable = defaultdict(lambda: ZERO), defaultdict(lambda: ZERO)
+    for row in (run.lines.values("manager", "kind", "held", "adjusts_month")
+                .annotate(amount=Sum("amount")).order_by()):
+        column = ADJUSTMENTS if row["adjusts_month"] else row["kind"]
+        pay[row["manager"]][column] += row["amount"]
+        (held if row["held"] else payable)[row["manager"]] += row["amount"]
+    before = previous_month(month)
+    previous = dict(
+        PayoutLine.objects.filter(run__team=run.team_id, month=before, held=False)
+        .values("manager").annotate(total=Sum("amount")).order_by()
+        .values_list("manager", "total")
+    )
+    had_previous = PayoutRun.objects.filter(team=run.team_id, month=before).exists()
+
+    plans = {p.manager_id: p for p in MonthlyPlan.objects.filter(manager__in=ids, month=month)}
+    conversations = dict(
+        DailyManagerStats.objects.filter(manager__in=ids, day__gte=month, day__lt=next_month(month))
+        .values("manager").annotate(n=Sum("conversations")).order_by()
+        .values_list("manager", "n")
+    )
+    confirmed = dict(
+        LeadMilestone.objects.filter(lead__owner__in=ids, kind=MilestoneKind.CONFIRMED,
+                                     at__gte=start, at__lt=end, correction__isnull=True)
+        .values("lead__owner").annotate(n=Count("pk")).order_by()
+        .values_list("lead__owner", "n")
+    )
+    revenue = dict(
+        Payment.objects.filter(lead__owner__in=ids, received_on__gte=month,
+                               received_on__lt=next_month(month))
+        .values("lead__owner").annotate(total=Sum("amount")).order_by()
+        .values_list("lead__owner", "total")
+    )
+    duplicates = dict(
+        Lead.objects.filter(owner__in=ids, duplicate_state=DuplicateState.PENDING)
+        .values("owner").annotate(n=Count("pk")).order_by().values_list("owner", "n")
+    )
+    names = {m.manager_id: _name(m.manager) for m in members}
+    exceptions = _pending_exceptions(run=run, manager_ids=ids, names=names)
+    inquiries = _open_inquiries(run=run, names=names)
+    patterns = _call_patterns(run=run, members=members, start=start, end=end)
+
+    kinds_present = {kind for person in pay.values() for kind in person}
+    labels = dict(LineKind.choices)
+    kinds = [(kind, labels[kind]) for kind, _label in LineKind.choices if kind in kinds_present]
+    if ADJUSTMENTS in kinds_present:
+        kinds.append((ADJUSTMENTS, _("Adjustments of earlier months")))
+
+    team_conv = sum(conversations.get(i, 0) for i in ids)
+    team_conf = sum(confirmed.get(i, 0) for i in ids)
+    team_rate = Decimal(team_conf) / team_conv if team_conv else None
+    people = []
+    for member in members:
+        pk = member.manager_id
+        plan = plans.get(pk)
+        person = PersonMonth(
+            manager_id=pk, name=names[pk], role=member.manager.role,
+            conversations=Attainment(Decimal(conversations.get(pk, 0)),
+                                     Decimal(plan.target_conversations if plan else 0)),
+            confirmed=Attainment(Decimal(confirmed.get(pk, 0)),
+                                 Decimal(plan.target_confirmed_leads if plan else 0)),
+            revenue=Attainment(revenue.get(pk) or ZERO, plan.target_revenue if plan else ZERO),
+            by_kind={kind: round_money(pay[pk][kind]) for kind, _label in kinds},
+            total=round_money(payable[pk]), held=round_money(held[pk]),
+            previous_total=(round_money(previous.get(pk) or ZERO) if had_previous else None),
+        )
+        person.flags = _flags(
+            pending=sum(1 for e in exceptions if e.manager_name == names[pk]),
+            inquiries=sum(1 for i in inquiries if i.manager_name == names[pk]),
+            duplicates=duplicates.get(pk, 0), conversations=conversations.get(pk, 0),
+            confirmed=confirmed.get(pk, 0), team_rate=team_rate, pattern=patterns.get(pk),
+        )
+        people.append(person)
+    return TeamMonth(
+        run=run, kinds=kinds, people=people,
+        totals_by_kind={kind: round_money(sum((p.by_kind[kind] for p in people), ZERO))
+                        for kind, _label in kinds},
+        total=round_money(sum((p.total for p in people), ZERO)),
+        held=round_money(sum((p.held for p in people), ZERO)),
+        previous_total=(round_money(sum(previous.values(), ZERO)) if had_previous else None),
+        exceptions=exceptions, inquiries=inquiries, progress=payout_run_progress(run=run),
+    )
+
+
+def _name(manager) -> str:
+    return manager.user.get_full_name() or manager.user.get_username()
+
+
+def _pending_exceptions(*, run, manager_ids, names) -> list[PendingException]:
+    """Pending exceptions on the leads of the run's people, with what each holds in this run
+    (from its held line items: right for every kind of exception)."""
+    at_stake = held_by_exception(run=run)
+    rows = (CommissionException.objects.filter(status=ExceptionStatus.PENDING,
+                                               lead__owner__in=manager_ids)
+            .select_related("lead", "requested_by").order_by("requested_at", "pk"))
+    return [
+        PendingException(
+            id=e.pk, lead_id=e.lead_id, manager_name=names.get(e.lead.owner_id, ""),
+            kind=e.get_kind_display(), component=e.get_component_kind_display(),
+            reason=e.reason, requested_by=e.requested_by.get_full_name()
+            or e.requested_by.get_username(), requested_by_id=e.requested_by_id,
+            at_stake=round_money(at_stake.get(e.pk) or ZERO),
+        )
+        for e in rows
+    ]
+
+
+def _open_inquiries(*, run, names) -> list[OpenInquiry]:
+    return [
+        OpenInquiry(id=i.pk, manager_name=names.get(i.manager_id, ""),
+                    line=i.get_line_kind_display() + (f" · {i.line_key}" if i.line_key else ""),
+                    amount_seen=i.amount_seen, comment=i.comment, raised_by_id=i.raised_by_id)
+        for i in PayoutInquiry.objects.filter(run=run, status=InquiryStatus.OPEN)
+        .order_by("raised_at", "pk")
+    ]
+
+
+@dataclass(frozen=True)
+class CallPattern:
+    near_threshold: int  # conversations with talk just over the threshold
+    short_consents: int  # consents reached with very little talk
+
+
+def _call_patterns(*, run, members, start, end) -> dict[int, CallPattern]:
+    """One aggregate over the run's people's calls of the month, kept per computation of the
+    run (its generation): the calls only change through an import, which makes a new one."""
+    key = f"review:patterns:{run.pk}:{run.generation}:{run.computed_at}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    by_threshold = defaultdict(list)
+    for member in members:
+        threshold = (member.facts or {}).get("calls", {}).get("threshold_s")
+        by_threshold[threshold or CONVERSATION_THRESHOLD_S].append(member.manager_id)
+    near = Q()
+    for threshold, ids in by_threshold.items():
+        near |= Q(manager_id__in=ids, talk_s__gte=threshold,
+                  talk_s__lt=threshold + NEAR_THRESHOLD_S)
+    rows = (
+        CallLog.objects.filter(manager_id__in=[m.manager_id for m in members],
+                               started_at__gte=start, started_at__lt=end)
+        .values("manager_id")
+        .annotate(near=Count("pk", filter=near),
+                  short=Count("pk", filter=Q(outcome=Outcome.CONSENT,
+                                             talk_s__lt=SHORT_CONSENT_S)))
+        .order_by()
+    ) if members else []
+    patterns = {row["manager_id"]: CallPattern(row["near"], row["short"]) for row in rows}
+    cache.set(key, patterns, timeout=24 * 3600)
+    return patterns
+
+
+def _flags(*, pending, inquiries, duplicates, conversations, confirmed, team_rate,
+           pattern: CallPattern | None) -> list[Flag]:
+    flags = []
+    if pending:
+        flags.append(Flag("pending_exceptions", _("%(n)s pending exception(s)") % {"n": pending}))
+    if inquiries:
+        flags.append(Flag("open_inquiries", _("%(n)s open inquiry(ies)") % {"n": inquiries}))
+    if duplicates:
+        flags.append(Flag("duplicates", _("%(n)s duplicate(s) under review") % {"n": duplicates}))
+    if confirmed >= FAKE_MIN_CONFIRMED:
+        rate = Decimal(confirmed) / conversations if conversations else None
+        if team_rate and (rate is None or rate > FAKE_RATE_FACTOR * team_rate):
+            flags.append(Flag("fake_leads", _(
+                "Confirmations far above the team's rate: %(mine)s per 100 conversations, "
+                "team %(team)s") % {"mine": _per_hundred(rate), "team": _per_hundred(team_rate)}))
+        elif pattern and pattern.short_consents >= SHORT_CONSENT_SHARE * confirmed:
+            flags.append(Flag("fake_leads", _(
+                "%(n)s consents from calls under %(s)s s of talk, for %(c)s confirmations")
+                % {"n": pattern.short_consents, "s": SHORT_CONSENT_S, "c": confirmed}))
+    if (pattern and conversations and pattern.near_threshold >= EMPTY_MIN
+            and pattern.near_threshold >= EMPTY_SHARE * conversations):
+        flags.append(Flag("empty_conversations", _(
+            "%(n)s of %(total)s conversations just over the threshold (under %(s)s s more): "
+            "empty conversations?") % {"n": pattern.near_threshold, "total": conversations,
+                                       "s": NEAR_THRESHOLD_S}))
+    return flags
+
+
+def _per_hundred(rate: Decimal | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}"
+
+
+# --- the organisation ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TeamLine:
+    team: Team
+    run: PayoutRun | None
+    people: int
+    total: Decimal
+    held: Decimal
+    previous_total: Decimal | None
+    by_kind: dict[str, Decimal]
+
+    @property
+    def change(self) -> Decimal | None:
+        return None if self.previous_total is None else self.total - self.previous_total
+
+
+@dataclass
+class Overview:
+    month: datetime.date
+    kinds: list[tuple[str, str]]
+    teams: list[TeamLine]
+    waiting: list[PayoutRun]  # computed, month over: waiting for approval
+    totals_by_kind: dict[str, Decimal]
+    total: Decimal
+    held: Decimal
+    previous_total: Decimal
+
+
+def organisation_overview(*, month: datetime.date) -> Overview:
+    """Every team's month side by side, from grouped sums of the lines (three queries)."""
+    from ..lifecycle import month_has_ended
+
+    teams = list(Team.objects.order_by("name"))
+    runs = {r.team_id: r for r in PayoutRun.objects.filter(month=month).select_related("team")}
+    sums = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for row in (PayoutLine.objects.filter(month=month).values("run__team", "kind", "held",
+                                                                "adjusts_month")
+                .annotate(amount=Sum("amount")).order_by()):
+        team = sums[row["run__team"]]
+        column = ADJUSTMENTS if row["adjusts_month"] else row["kind"]
+        if row["held"]:
+            team["held"] += row["amount"]
+        else:
+            team["total"] += row["amount"]
+        team[column] += row["amount"]
+    previous = dict(
+        PayoutLine.objects.filter(month=previous_month(month), held=False)
+        .values("run__team").annotate(total=Sum("amount")).order_by()
+        .values_list("run__team", "total")
+    )
+    kinds_present = {k for team in sums.values() for k in team} - {"held", "total"}
+    labels = dict(LineKind.choices)
+    kinds = [(kind, labels[kind]) for kind, _label in LineKind.choices if kind in kinds_present]
+    if ADJUSTMENTS in kinds_present:
+        kinds.append((ADJUSTMENTS, _("Adjustments of earlier months")))
+    people = dict(
+        PayoutRun.objects.filter(month=month).values_list("team", "managers_total"))
+    lines = [
+        TeamLine(team=t, run=runs.get(t.pk), people=people.get(t.pk, 0),
+                 total=round_money(sums[t.pk]["total"]), held=round_money(sums[t.pk]["held"]),
+                 previous_total=(round_money(previous[t.pk]) if t.pk in previous else None),
+                 by_kind={k: round_money(sums[t.pk][k]) for k, _label in kinds})
+        for t in teams
+    ]
+    # Any month's, not only this one's: a month left unapproved must not drop out of sight.
+    waiting = [r for r in PayoutRun.objects.filter(status=PayoutRun.Status.COMPUTED)
+               .select_related("team") if month_has_ended(r.month)]
+    return Overview(
+        month=month, kinds=kinds, teams=lines,
+        waiting=sorted(waiting, key=lambda r: (r.month, r.team.name)),
+        totals_by_kind={k: round_money(sum((t.by_kind[k] for t in lines), ZERO))
+                        for k, _label in kinds},
+        total=round_money(sum((t.total for t in lines), ZERO)),
+        held=round_money(sum((t.held for t in lines), ZERO)),
+        previous_total=round_money(sum(previous.values(), ZERO)),
+    )
+
+
+# --- approval ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LockPreview:
+    """What approving a run locks, and what changed since the last computation (SPEC §7)."""
+
+    total: Decimal
+    held: Decimal
+    people: int
+    held_people: list[tuple[str, Decimal]]
+    stale: list  # staleness.StaleMember: who changed since the computation
+    blocking: list  # lifecycle.BlockingException
+    month_over: bool
+
+
+def approval_preview(*, run: PayoutRun, month: TeamMonth) -> LockPreview:
+    from ..lifecycle import blocking_exceptions, month_has_ended
+    from ..staleness import payout_run_staleness
+
+    return LockPreview(
+        total=month.total, held=month.held, people=len(month.people),
+        held_people=[(p.name, p.held) for p in month.people if p.held],
+        stale=list(payout_run_staleness(run=run)) if not run.is_locked else [],
+        blocking=list(blocking_exceptions(run=run)) if not run.is_locked else [],
+        month_over=month_has_ended(run.month),
+    )

@@ -1,0 +1,251 @@
+"""The sales head's month: the team month, decisions in place, approval with its confirmation,
+recompute with progress, payroll export, mark paid; and the owner's organisation overview.
+
+Views parse input, ask the access policy about the row, call a service and render. The
+services refuse on their own too (maker-checker, month not over, stale, pending decisions).
+"""
+
+import datetime
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from salesops import policy
+from salesops.periods import current_month, next_month, parse_month
+from salesops.selectors import manager_for_user
+
+from ..exceptions import (
+    CommissionExceptionError,
+    commission_exception_approve,
+    commission_exception_reject,
+)
+from ..export import PayrollNotFinal, payouts_export
+from ..inquiries import InquiryError, inquiry_decide
+from ..lifecycle import PayoutRunError, payout_run_approve, payout_run_mark_paid
+from ..models import CommissionException, PayoutInquiry, PayoutRun
+from ..selectors import payout_run_progress
+from . import selectors
+from .forms import DecisionForm
+from .services import payout_run_request_recompute
+
+RUNS = "payout_runs"
+
+
+def _month(request) -> datetime.date:
+    """The month asked for; by default the last month, the one that waits for approval."""
+    try:
+        return parse_month(request.GET["month"])
+    except (KeyError, ValueError):
+        return selectors.previous_month(current_month())
+
+
+def _run_for(request, run_id: int, action: str = policy.VIEW) -> PayoutRun:
+    """A run the user may see (else 404, as for a row that is not there), then ``action``."""
+    run = get_object_or_404(
+        policy.scoped(request.user, policy.VIEW, RUNS, PayoutRun.objects.select_related("team")),
+        pk=run_id)
+    policy.require(request.user, action, RUNS, run)
+    return run
+
+
+def _team_month_url(run: PayoutRun) -> str:
+    return f"{reverse('review:team-month')}?team={run.team.code}&month={run.month:%Y-%m}"
+
+
+def _earnings_url(manager_id: int, month: datetime.date) -> str | None:
+    """The earnings dashboard of one person, as the head sees it, where the site has one."""
+    try:
+        return f"{reverse('earnings:month')}?manager={manager_id}&month={month:%Y-%m}"
+    except NoReverseMatch:
+        return None
+
+
+@policy.policy_required(policy.VIEW, RUNS)
+def team_month(request):
+    month = _month(request)
+    teams = policy.scoped(request.user, policy.VIEW, "teams")
+    me = manager_for_user(request.user)
+    code = request.GET.get("team")
+    if code:
+        team = get_object_or_404(teams, code=code)
+    elif me is not None and me.team_id and teams.filter(pk=me.team_id).exists():
+        team = me.team
+    else:
+        return redirect(f"{reverse('review:overview')}?month={month:%Y-%m}")
+    run = (policy.scoped(request.user, policy.VIEW, RUNS)
+           .filter(team=team, month=month).select_related("team").first())
+    data = selectors.team_month(run=run) if run else None
+    context = {
+        "team": team, "month": month, "run": run, "data": data,
+        "previous": selectors.previous_month(month), "next": next_month(month),
+        "can_approve": run is not None and policy.may(request.user, policy.APPROVE_RUN, RUNS, run),
+        "can_recompute": run is not None and not run.is_locked
+        and policy.may(request.user, policy.COMPUTE_RUN, RUNS, run),
+        "can_export": run is not None and policy.may(request.user, policy.EXPORT, RUNS, run),
+        "can_mark_paid": run is not None and policy.may(request.user, policy.MARK_PAID, RUNS, run),
+        "can_decide": policy.may(request.user, policy.DECIDE_EXCEPTION, "commission_exceptions"),
+        "can_overview": policy.may(request.user, policy.OVERVIEW, RUNS),
+        "transitions": run.transitions.select_related("by") if run else [],
+        "form": DecisionForm(),
+    }
+    if data:
+        context["earnings"] = {p.manager_id: _earnings_url(p.manager_id, month)
+                               for p in data.people}
+    return render(request, "review/team_month.html", context)
+
+
+@policy.policy_required(policy.OVERVIEW, RUNS)
+def overview(request):
+    month = _month(request)
+    return render(request, "review/overview.html", {
+        "data": selectors.organisation_overview(month=month), "month": month,
+        "previous": selectors.previous_month(month), "next": next_month(month),
+    })
+
+
+@policy.policy_required(policy.VIEW, RUNS)
+def run_people_lines(request, run_id):
+    """A figure's drill-down: one person's lines in the run, each as its arithmetic."""
+    run = _run_for(request, run_id)
+    manager_id = request.GET.get("manager", "")
+    lines = policy.scoped(request.user, policy.VIEW, "payout_lines", run.lines.all())
+    if manager_id.isdigit():
+        lines = lines.filter(manager_id=manager_id)
+    lines = lines.select_related("manager__user").order_by("manager__user__username", "kind",
+                                                             "key")
+    return render(request, "review/lines.html", {"run": run, "lines": lines,
+                                                 "back": _team_month_url(run)})
+
+
+@policy.policy_required(policy.APPROVE_RUN, RUNS)
+def approve(request, run_id):
+    """GET: what approval locks, and why it would be refused; POST: approve."""
+    run = _run_for(request, run_id, policy.APPROVE_RUN)
+    if request.method == "POST":
+        try:
+            payout_run_approve(run=run, approved_by=request.user)
+        except PayoutRunError as error:
+            messages.error(request, str(error))
+            return redirect("review:approve", run_id=run.pk)
+        messages.success(request, _("Approved: this month's pay is locked."))
+        return redirect(_team_month_url(run))
+    data = selectors.team_month(run=run)
+    preview = selectors.approval_preview(run=run, month=data)
+    return render(request, "review/approve.html", {
+        "run": run, "data": data, "preview": preview, "back": _team_month_url(run),
+        "can_recompute": policy.may(request.user, policy.COMPUTE_RUN, RUNS, run),
+        "self_computed": run.requested_by_id == request.user.pk,
+    })
+
+
+@require_POST
+@policy.policy_required(policy.COMPUTE_RUN, RUNS)
+def recompute(request, run_id):
+    run = _run_for(request, run_id, policy.COMPUTE_RUN)
+    try:
+        payout_run_request_recompute(run=run, by=request.user)
+    except PayoutRunError as error:
+        messages.error(request, str(error) or _("This month is locked."))
+    else:
+        messages.info(request, _("Recomputing: the figures refresh when it is done."))
+    return redirect(_team_month_url(run))
+
+
+@policy.policy_required(policy.VIEW, RUNS)
+def progress(request, run_id):
+    run = _run_for(request, run_id)
+    done, total = payout_run_progress(run=run)
+    return JsonResponse({"status": run.status, "done": done, "total": total,
+                         "finished": run.status != PayoutRun.Status.DRAFT})
+
+
+@policy.policy_required(policy.EXPORT, RUNS)
+def export(request, run_id):
+    """The payroll file of an approved (or paid) run: XLSX or CSV, one row per person."""
+    run = _run_for(request, run_id, policy.EXPORT)
+    file_format = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    path = Path(tempfile.mkstemp(suffix=f".{file_format}")[1])
+    try:
+        payouts_export(month=run.month, path=path, file_format=file_format, team=run.team)
+    except PayrollNotFinal as error:
+        path.unlink(missing_ok=True)
+        messages.error(request, str(error))
+        return redirect(_team_month_url(run))
+    name = f"payroll-{run.team.code}-{run.month:%Y-%m}.{file_format}"
+    response = FileResponse(open(path, "rb"), as_attachment=True, filename=name)
+    path.unlink()  # the open file stays readable until the response is sent (POSIX)
+    return response
+
+
+@require_POST
+@policy.policy_required(policy.MARK_PAID, RUNS)
+def mark_paid(request, run_id):
+    run = _run_for(request, run_id, policy.MARK_PAID)
+    try:
+        payout_run_mark_paid(run=run, paid_by=request.user)
+    except PayoutRunError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Marked paid."))
+    return redirect(_team_month_url(run))
+
+
+def _back(request, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else fallback
+
+
+@require_POST
+@policy.policy_required(policy.DECIDE_EXCEPTION, "commission_exceptions")
+def decide_exception(request, exception_id):
+    exception = get_object_or_404(
+        policy.scoped(request.user, policy.VIEW, "commission_exceptions",
+                      CommissionException.objects.select_related("lead__owner")),
+        pk=exception_id)
+    back = _back(request, reverse("review:team-month"))
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    try:
+        policy.require(request.user, policy.DECIDE_EXCEPTION, "commission_exceptions", exception)
+        if form.approved:
+            commission_exception_approve(exception=exception, approved_by=request.user,
+                                         comment=form.cleaned_data["comment"])
+        else:
+            commission_exception_reject(exception=exception, rejected_by=request.user,
+                                        comment=form.cleaned_data["comment"])
+    except (CommissionExceptionError, ValidationError) as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Exception #%(id)s decided.") % {"id": exception.pk})
+    return redirect(back)
+
+
+@require_POST
+@policy.policy_required(policy.DECIDE_INQUIRY, "payout_inquiries")
+def decide_inquiry(request, inquiry_id):
+    inquiry = get_object_or_404(
+        policy.scoped(request.user, policy.VIEW, "payout_inquiries", PayoutInquiry.objects.all()),
+        pk=inquiry_id)
+    back = _back(request, reverse("review:team-month"))
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    try:
+        inquiry_decide(inquiry=inquiry, accepted=form.approved,
+                       comment=form.cleaned_data["comment"], decided_by=request.user)
+    except (InquiryError, ValidationError) as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Inquiry #%(id)s decided.") % {"id": inquiry.pk})
+    return redirect(back)
+

@@ -1,0 +1,146 @@
+"""A sales head's month in a real browser (Chromium through Playwright): review, reject one
+exception with a reason and approve another, approval refused while one is pending (with the
+link to it), approved once decided and recomputed, payroll downloaded with totals equal to the
+lines; the owner marks the month paid; another team's month and the current month stay shut.
+
+Screenshots go to var/screenshots/ (not committed), to be looked at."""
+
+import csv
+import io
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from payouts.models import PayoutLine, PayoutRun
+from salesops.periods import current_month
+from tests.payouts.helpers import compute
+from tests.realservices import CHROMIUM, CHROMIUM_FLAGS, REPO, require_chromium
+
+from .conftest import build_month
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+SCREENSHOTS = Path(os.environ.get("SALESOPS_SCREENSHOTS", REPO / "var" / "screenshots"))
+
+
+@pytest.fixture
+def browser():
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def _page(browser, locale="en-US"):
+    context = browser.new_context(locale=locale, viewport={"width": 1440, "height": 900},
+                                  accept_downloads=True)
+    return context.new_page()
+
+
+def _shot(page, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"review-{name}.png"), full_page=True)
+
+
+def _log_in(page, url, username):
+    page.goto(f"{url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "secret-pass-123")
+    page.click("button[type=submit], input[type=submit]")
+
+
+def test_a_head_reviews_decides_approves_and_exports_then_the_owner_marks_paid(
+    live_server, browser, settings
+):
+    settings.REVIEW_RECOMPUTE_IN_THREAD = False
+    month = build_month()
+    run = month.runs["north"]
+    open_month = compute(current_month(), month.north)
+    url = live_server.url
+    head = _page(browser)
+    _log_in(head, url, "head.north")
+    head.goto(f"{url}/review/?month=2026-11")
+    assert head.locator("h1").inner_text().startswith("North: November 2026")
+    assert head.locator("[data-figure=total]").inner_text() == "₽200.00"
+    _shot(head, "team-month")
+
+    # Approval is refused while exceptions are pending, each named with a link to decide it.
+    head.click("text=Review and approve…")
+    refusal = head.locator(".refusal-card")
+    anna_exception, vera_exception = month.exceptions["anna"], month.exceptions["vera"]
+    assert f"Exception #{anna_exception.pk} on lead" in refusal.inner_text()
+    _shot(head, "approve-refused")
+    head.click("button:has-text('Approve and lock')")
+    assert "Pending exceptions hold money in this run" in head.locator(".review-messages").inner_text()
+    head.click(f"a[href$='#exception-{anna_exception.pk}']")
+
+    # Reject anna's with a reason (the button asks for one first), approve vera's.
+    anna_form = head.locator(f"#exception-{anna_exception.pk} form")
+    anna_form.locator("button[value=reject]").click()
+    assert head.locator(f"#exception-{anna_exception.pk}").count() == 1  # not sent
+    anna_form.locator("textarea").fill("no discount was agreed")
+    anna_form.locator("button[value=reject]").click()
+    assert f"Exception #{anna_exception.pk} decided." in head.locator(".review-messages").inner_text()
+    head.locator(f"#exception-{vera_exception.pk} form button[value=approve]").click()
+    anna_exception.refresh_from_db()
+    vera_exception.refresh_from_db()
+    assert (anna_exception.status, anna_exception.decision_comment) == (
+        "rejected", "no discount was agreed")
+    assert vera_exception.status == "approved"
+
+    # The decisions made the run stale: recompute (a button with progress), then approve.
+    head.click("text=Review and approve…")
+    assert "recompute it first" in head.locator(".refusal-card").inner_text()
+    head.click(".refusal-card button:has-text('Recompute')")
+    head.wait_for_selector("text=Review and approve…")
+    head.click("text=Review and approve…")
+    assert head.locator(".refusal-card").count() == 0
+    _shot(head, "approve-confirmation")
+    head.click("button:has-text('Approve and lock')")
+    assert "Approved" in head.locator(".review-messages").inner_text()
+    run.refresh_from_db()
+    assert (run.status, run.approved_by) == (PayoutRun.Status.APPROVED, month.user("head_north"))
+
+    # The payroll file: one row per person, totals equal to the lines.
+    with head.expect_download() as download:
+        head.click("text=Payroll export (CSV)")
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    lines = PayoutLine.objects.filter(run=run)
+    assert sorted(r["login"] for r in rows) == ["anna", "head.north", "vera"]
+    assert sum(Decimal(r["total"]) for r in rows) == sum(
+        line.amount for line in lines if not line.held)
+    for row in rows:
+        assert Decimal(row["total"]) == sum(
+            line.amount for line in lines if not line.held and
+            line.manager.user.username == row["login"])
+
+    # Another team's month, and the open month, stay shut.
+    assert head.goto(f"{url}/review/?month=2026-11&team=south").status == 404
+    south = month.runs["south"]
+    assert head.goto(f"{url}/review/runs/{south.pk}/approve/").status == 404
+    head.goto(f"{url}/review/runs/{open_month.pk}/approve/")
+    assert "has not ended yet" in head.locator(".refusal-card").inner_text()
+    head.click("button:has-text('Approve and lock')")
+    open_month.refresh_from_db()
+    assert open_month.status != PayoutRun.Status.APPROVED
+
+    # The owner sees every team side by side and marks the approved month paid.
+    owner = _page(browser)
+    _log_in(owner, url, "owner")
+    owner.goto(f"{url}/review/overview/?month=2026-11")
+    assert owner.locator("table.overview tbody tr").count() == 2
+    _shot(owner, "overview")
+    owner.click("table.overview >> text=North")
+    owner.click("button:has-text('Mark paid')")
+    assert "Marked paid." in owner.locator(".review-messages").inner_text()
+    run.refresh_from_db()
+    assert run.status == PayoutRun.Status.PAID
+    history = owner.locator("text=approved → paid").first
+    assert history.is_visible()
+    assert [(t.to_status, t.by.username) for t in run.transitions.order_by("at", "pk")][-2:] == [
+        ("approved", "head.north"), ("paid", "owner")]
