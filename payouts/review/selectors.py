@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from leads.models import DuplicateState, Lead, LeadMilestone, MilestoneKind, Payment
 from salesops.models import (
@@ -154,7 +155,9 @@ def team_month(*, run: PayoutRun) -> TeamMonth:
     for row in (run.lines.values("manager", "kind", "held", "adjusts_month")
                 .annotate(amount=Sum("amount")).order_by()):
         column = ADJUSTMENTS if row["adjusts_month"] else row["kind"]
-        pay[row["manager"]][column] += row["amount"]
+        # A component's column is what it pays; what it holds is in the held column, so that
+        # the columns add up to the total.
+        pay[row["manager"]][column] += ZERO if row["held"] else row["amount"]
         (held if row["held"] else payable)[row["manager"]] += row["amount"]
     before = previous_month(month)
     previous = dict(
@@ -275,7 +278,8 @@ class CallPattern:
 def _call_patterns(*, run, members, start, end) -> dict[int, CallPattern]:
     """One aggregate over the run's people's calls of the month, kept per computation of the
     run (its generation): the calls only change through an import, which makes a new one."""
-    key = f"review:patterns:{run.pk}:{run.generation}:{run.computed_at}"
+    stamp = run.computed_at.timestamp() if run.computed_at else 0
+    key = f"review:patterns:{run.pk}:{run.generation}:{stamp}"
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -305,11 +309,15 @@ def _flags(*, pending, inquiries, duplicates, conversations, confirmed, team_rat
            pattern: CallPattern | None) -> list[Flag]:
     flags = []
     if pending:
-        flags.append(Flag("pending_exceptions", _("%(n)s pending exception(s)") % {"n": pending}))
+        flags.append(Flag("pending_exceptions", ngettext(
+            "%(n)s pending exception", "%(n)s pending exceptions", pending) % {"n": pending}))
     if inquiries:
-        flags.append(Flag("open_inquiries", _("%(n)s open inquiry(ies)") % {"n": inquiries}))
+        flags.append(Flag("open_inquiries", ngettext(
+            "%(n)s open inquiry", "%(n)s open inquiries", inquiries) % {"n": inquiries}))
     if duplicates:
-        flags.append(Flag("duplicates", _("%(n)s duplicate(s) under review") % {"n": duplicates}))
+        flags.append(Flag("duplicates", ngettext(
+            "%(n)s duplicate under review", "%(n)s duplicates under review", duplicates)
+            % {"n": duplicates}))
     if confirmed >= FAKE_MIN_CONFIRMED:
         rate = Decimal(confirmed) / conversations if conversations else None
         if team_rate and (rate is None or rate > FAKE_RATE_FACTOR * team_rate):
@@ -359,7 +367,7 @@ class Overview:
     totals_by_kind: dict[str, Decimal]
     total: Decimal
     held: Decimal
-    previous_total: Decimal
+    previous_total: Decimal | None  # None: no month computed before this one
 
 
 def organisation_overview(*, month: datetime.date) -> Overview:
@@ -376,9 +384,10 @@ def organisation_overview(*, month: datetime.date) -> Overview:
         column = ADJUSTMENTS if row["adjusts_month"] else row["kind"]
         if row["held"]:
             team["held"] += row["amount"]
+            team[column] += ZERO
         else:
             team["total"] += row["amount"]
-        team[column] += row["amount"]
+            team[column] += row["amount"]
     previous = dict(
         PayoutLine.objects.filter(month=previous_month(month), held=False)
         .values("run__team").annotate(total=Sum("amount")).order_by()
@@ -408,7 +417,9 @@ def organisation_overview(*, month: datetime.date) -> Overview:
                         for k, _label in kinds},
         total=round_money(sum((t.total for t in lines), ZERO)),
         held=round_money(sum((t.held for t in lines), ZERO)),
-        previous_total=round_money(sum(previous.values(), ZERO)),
+        previous_total=(round_money(sum(previous.values(), ZERO))
+                        if PayoutRun.objects.filter(month=previous_month(month)).exists()
+                        else None),
     )
 
 
@@ -423,18 +434,19 @@ class LockPreview:
     people: int
     held_people: list[tuple[str, Decimal]]
     stale: list  # staleness.StaleMember: who changed since the computation
-    blocking: list  # lifecycle.BlockingException
+    blocking: list[PendingException]  # pending on the leads of the run's people
     month_over: bool
 
 
 def approval_preview(*, run: PayoutRun, month: TeamMonth) -> LockPreview:
-    from ..lifecycle import blocking_exceptions, month_has_ended
+    """The confirmation's figures; the approval service decides again when it is asked."""
+    from ..lifecycle import month_has_ended
     from ..staleness import payout_run_staleness
 
     return LockPreview(
         total=month.total, held=month.held, people=len(month.people),
         held_people=[(p.name, p.held) for p in month.people if p.held],
         stale=list(payout_run_staleness(run=run)) if not run.is_locked else [],
-        blocking=list(blocking_exceptions(run=run)) if not run.is_locked else [],
+        blocking=month.exceptions if not run.is_locked else [],
         month_over=month_has_ended(run.month),
     )

@@ -142,6 +142,10 @@ def approve(request, run_id):
         "run": run, "data": data, "preview": preview, "back": _team_month_url(run),
         "can_recompute": policy.may(request.user, policy.COMPUTE_RUN, RUNS, run),
         "self_computed": run.requested_by_id == request.user.pk,
+        # What the page already knows the service would refuse; the service decides anyway.
+        "refused": (run.status != PayoutRun.Status.COMPUTED or not preview.month_over
+                    or bool(preview.stale) or bool(preview.blocking)
+                    or run.requested_by_id == request.user.pk),
     })
 
 

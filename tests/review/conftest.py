@@ -13,6 +13,7 @@ from leads.models import LeadSource
 from payouts.exceptions import commission_exception_request
 from payouts.inquiries import inquiry_raise
 from payouts.models import ComponentKind, ExceptionKind, PayoutLine, PayoutRun
+from salesops.imports.stats import daily_stats_refresh
 from salesops.models import Role
 from tests.factories import LeadFactory, MonthlyPlanFactory, PaymentFactory, TeamFactory
 from tests.payouts.factories import calls, person, plan_for
@@ -43,6 +44,8 @@ def _seller(name, team, *, conversations, payment):
     plan_for(manager, *PLAN)
     calls(manager, conversations, started_at=moscow(2026, 11, 5, 10, 0), talk_s=30,
           duration_s=40)
+    # What an import keeps for the pages: the day's figures (salesops.imports.stats).
+    daily_stats_refresh(pairs={(manager.pk, datetime.date(2026, 11, 5))})
     MonthlyPlanFactory(manager=manager, month=NOVEMBER, target_conversations=10,
                        target_confirmed_leads=2, target_revenue=Decimal("100000.00"))
     lead = LeadFactory(owner=manager, source=LeadSource.OWNER_ROUTED)

@@ -75,8 +75,7 @@ def test_a_head_reviews_decides_approves_and_exports_then_the_owner_marks_paid(
     anna_exception, vera_exception = month.exceptions["anna"], month.exceptions["vera"]
     assert f"Exception #{anna_exception.pk} on lead" in refusal.inner_text()
     _shot(head, "approve-refused")
-    head.click("button:has-text('Approve and lock')")
-    assert "Pending exceptions hold money in this run" in head.locator(".review-messages").inner_text()
+    assert head.locator("button:has-text('Approve and lock')").is_disabled()
     head.click(f"a[href$='#exception-{anna_exception.pk}']")
 
     # Reject anna's with a reason (the button asks for one first), approve vera's.
@@ -111,7 +110,7 @@ def test_a_head_reviews_decides_approves_and_exports_then_the_owner_marks_paid(
         head.click("text=Payroll export (CSV)")
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
     lines = PayoutLine.objects.filter(run=run)
-    assert sorted(r["login"] for r in rows) == ["anna", "head.north", "vera"]
+    assert sorted(r["login"] for r in rows) == ["anna", "vera"]  # the head has no plan, no lines
     assert sum(Decimal(r["total"]) for r in rows) == sum(
         line.amount for line in lines if not line.held)
     for row in rows:
@@ -125,7 +124,7 @@ def test_a_head_reviews_decides_approves_and_exports_then_the_owner_marks_paid(
     assert head.goto(f"{url}/review/runs/{south.pk}/approve/").status == 404
     head.goto(f"{url}/review/runs/{open_month.pk}/approve/")
     assert "has not ended yet" in head.locator(".refusal-card").inner_text()
-    head.click("button:has-text('Approve and lock')")
+    assert head.locator("button:has-text('Approve and lock')").is_disabled()
     open_month.refresh_from_db()
     assert open_month.status != PayoutRun.Status.APPROVED
 
@@ -142,5 +141,6 @@ def test_a_head_reviews_decides_approves_and_exports_then_the_owner_marks_paid(
     assert run.status == PayoutRun.Status.PAID
     history = owner.locator("text=approved → paid").first
     assert history.is_visible()
-    assert [(t.to_status, t.by.username) for t in run.transitions.order_by("at", "pk")][-2:] == [
+    steps = [(t.to_status, t.by and t.by.username) for t in run.transitions.order_by("at", "pk")]
+    assert steps[-2:] == [
         ("approved", "head.north"), ("paid", "owner")]
