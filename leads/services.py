@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from payouts.changes import payout_inputs_changed, payout_inputs_changed_for_leads
 from salesops.models import Manager, Role
+from salesops.periods import month_of
 from salesops.selectors import manager_for_user
 
 from .audit import audit_record
@@ -81,9 +83,11 @@ def lead_milestone_set(
     current = lead_status(lead=lead)
     if kind not in TRANSITIONS[current]:
         raise LeadError(f"a {current} lead cannot become {kind}")
-    return LeadMilestone.objects.create(
+    milestone = LeadMilestone.objects.create(
         lead=lead, kind=kind, at=at or timezone.now(), set_by=by, note=note
     )
+    payout_inputs_changed(manager_ids=[lead.owner_id], months=[month_of(milestone.at)])
+    return milestone
 
 
 def may_resolve_duplicate(*, user, lead: Lead) -> bool:
@@ -122,6 +126,8 @@ def duplicate_resolve(*, lead: Lead, resolution: str, by, comment: str = "") -> 
         lead.payments.update(lead=lead.duplicate_of_id)
     lead.duplicate_state = resolution
     lead.save(update_fields=["duplicate_state"])
+    # SPEC §7: the decision changes what both leads' owners are paid, in the leads' months.
+    payout_inputs_changed_for_leads(lead_ids=[lead.pk, lead.duplicate_of_id])
     audit_record(
         action=f"duplicate_{resolution}", obj=lead, by=by, before=before,
         after={"duplicate_state": resolution, "duplicate_of": lead.duplicate_of_id, **moved},
@@ -139,6 +145,7 @@ def payment_create(
                       period_start=period_start, external_id=external_id)
     payment.full_clean()
     payment.save()
+    payout_inputs_changed(manager_ids=[lead.owner_id], months=[received_on])
     return payment
 
 
@@ -166,5 +173,6 @@ def _refund_row(payment: Payment, amount: Decimal, received_on, external_id) -> 
     )
     refund.full_clean()
     refund.save()
+    payout_inputs_changed(manager_ids=[payment.lead.owner_id], months=[received_on])
     return refund
 

@@ -17,6 +17,7 @@ from leads.models import Lead, Partner
 from salesops.models import Role
 from salesops.selectors import manager_for_user
 
+from .changes import payout_inputs_changed_for_leads
 from .models import CommissionException, ComponentKind, ExceptionKind, ExceptionStatus
 
 DECIDERS = (Role.OWNER, Role.ADMIN)
@@ -59,6 +60,7 @@ def commission_exception_request(
     )
     audit_record(action="exception_requested", obj=exception, by=requested_by, before={},
                  after=_state(exception), comment=exception.reason)
+    payout_inputs_changed_for_leads(lead_ids=[lead.pk])  # the amount is held now (SPEC §7)
     return exception
 
 
@@ -94,6 +96,7 @@ def _decide(*, exception, by, status: str, comment: str) -> CommissionException:
     exception.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
     audit_record(action=f"exception_{status}", obj=exception, by=by, before=before,
                  after=_state(exception), comment=comment)
+    payout_inputs_changed_for_leads(lead_ids=[exception.lead_id])  # SPEC §7 stale runs
     return exception
 
 

@@ -1,0 +1,99 @@
+"""Is a computed run still what its inputs say? (SPEC §7: a run is stale when anything that
+feeds it changed after it was computed.)
+
+Two reads, cheap first:
+
+- the change marks (``payouts.changes``): a person whose inputs were marked changed after their
+  figures were read; with the plan version in force and the team's people, this is what an
+  incremental recompute redoes;
+- before approval, the figures themselves: every member's month is gathered again (one set of
+  aggregate queries for the team) and compared with what the run was computed from. This
+  catches a change made by any path, marked or not (an admin edit, a spreadsheet import of
+  shifts), so that what is approved is what the approver saw.
+"""
+
+import json
+from dataclasses import dataclass
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from salesops.models import CONVERSATION_THRESHOLD_S, Role
+
+from .changes import inputs_versions
+from .engine.facts import call_figures_needed, gather_facts, team_totals
+from .engine.plans import plan_versions_for
+from .models import ComponentKind, PayoutRun
+
+
+@dataclass(frozen=True)
+class StaleMember:
+    manager_id: int
+    reason: str
+
+
+def payout_run_staleness(*, run: PayoutRun, figures: bool = True) -> list[StaleMember]:
+    """The run's people whose pay would change if computed now, each with the first reason
+    found; empty when the run is current. ``figures=False`` skips the gather (pages)."""
+    from .services import run_input_months, team_members_for_month
+
+    stale: dict[int, str] = {}
+    members = {member.manager_id: member for member in run.members.all()}
+    people = team_members_for_month(team=run.team, month=run.month)
+    for pk in {m.pk for m in people} ^ set(members):
+        stale[pk] = "joined or left the team"
+    people = [m for m in people if m.pk in members]
+    versions = plan_versions_for(managers=people, month=run.month)
+    seen = inputs_versions(manager_ids=list(members), months=run_input_months(run))
+    for pk, member in members.items():
+        if pk in stale:
+            continue
+        if member.plan_version_id != (versions[pk].pk if versions.get(pk) else None):
+            stale[pk] = "plan changed"
+        elif seen[pk] > member.inputs_version:
+            stale[pk] = "inputs changed"
+    if figures and people:
+        _compare_figures(run=run, people=people, members=members, versions=versions,
+                         stale=stale)
+    return [StaleMember(pk, reason) for pk, reason in sorted(stale.items())]
+
+
+def _compare_figures(*, run, people, members, versions, stale) -> None:
+    facts = gather_facts(
+        month=run.month,
+        thresholds={
+            m.pk: versions[m.pk].conversation_threshold_s if versions[m.pk]
+            else CONVERSATION_THRESHOLD_S
+            for m in people
+        },
+        own_run_ids=[run.pk],
+        needs=call_figures_needed(versions.values()),
+    )
+    for pk, fresh in facts.items():
+        needs = call_figures_needed([versions[pk]])
+        if pk not in stale and _comparable(fresh, needs) != _comparable(members[pk].facts, needs):
+            stale[pk] = "figures changed"
+    team = _stored(team_totals(facts, floor_ids={m.pk for m in people
+                                                 if m.role == Role.MANAGER}))
+    if team != run.team_facts:
+        for pk, version in versions.items():
+            if version and any(c.kind == ComponentKind.TEAM_BONUS
+                               for c in version.components.all()):
+                stale.setdefault(pk, "team figures changed")
+
+
+def _stored(value: dict) -> dict:
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def _comparable(facts: dict, needs: frozenset[str]) -> dict:
+    """The figures the person's plan reads: optional call aggregates are gathered only when
+    some plan of the computation needed them, so they are compared only where this one does."""
+    facts = _stored(facts)
+    calls = facts.get("calls", {})
+    if "by_outcome" not in needs:
+        calls.pop("by_outcome", None)
+    if "minutes_up" not in needs:
+        calls.pop("operator_min_up", None)
+        for figures in calls.get("by_outcome", {}).values():
+            figures.pop("operator_min_up", None)
+    return facts
