@@ -1,0 +1,98 @@
+"""SPEC §7: recomputing an open month after a change redoes only the people the change touches
+(and whoever is paid a team bonus on a team figure that moved), and equals a full recompute."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from payouts.changes import payout_inputs_changed, payout_inputs_changed_on_days
+from payouts.models import ComponentKind, PayoutLine, PayoutRun, PayoutRunManager, TeamMetric
+from payouts.services import payout_run_claim_redrive, payout_runs_stalled
+from payouts.tasks import payout_runs_watchdog, recompute_payout_run_changes
+from salesops.models import Role
+from tests.factories import ManagerFactory, MonthlyPlanFactory
+from tests.payouts.factories import calls, plan_for
+from tests.payouts.helpers import NOVEMBER, compute, moscow, snapshot
+
+pytestmark = pytest.mark.django_db
+FIVE_MINUTES = datetime.timedelta(minutes=5)
+
+
+@pytest.fixture
+def floor(team):
+    people = []
+    for n in range(3):
+        manager = ManagerFactory(team=team)
+        plan_for(manager, {"kind": ComponentKind.PER_MINUTE, "rate": Decimal("6")},
+                 {"kind": ComponentKind.PER_CONVERSATION, "rate": Decimal("10")})
+        calls(manager, 10 + n, started_at=moscow(2026, 11, 5, 10, 0), talk_s=20, duration_s=60)
+        people.append(manager)
+    head = ManagerFactory(team=team, role=Role.SALES_HEAD)
+    plan_for(head, {"kind": ComponentKind.TEAM_BONUS, "amount": Decimal("10000"),
+                    "team_metric": TeamMetric.CONVERSATIONS})
+    for manager in people:
+        MonthlyPlanFactory(manager=manager, month=NOVEMBER, target_conversations=20)
+    return people, head
+
+
+def _line_ids(run, manager) -> list[int]:
+    return sorted(PayoutLine.objects.filter(run=run, manager=manager).values_list("pk", flat=True))
+
+
+def _recompute(run) -> list[int]:
+    return recompute_payout_run_changes.apply(
+        kwargs={"run_id": run.pk, "synchronous": True}).get()["members"]
+
+
+def test_incremental_recompute_touches_only_the_changed_people_and_equals_a_full_one(
+    team, floor
+):
+    (anna, boris, vera), head = floor
+    run = compute(NOVEMBER, team)
+    untouched = {m.pk: _line_ids(run, m) for m in (boris, vera)}
+    # Late calls that are not conversations: anna's minutes change, the team's figure does not.
+    calls(anna, 7, started_at=moscow(2026, 11, 20, 10, 0), talk_s=5, duration_s=30)
+    payout_inputs_changed_on_days(days=[(anna.pk, moscow(2026, 11, 20, 10, 0).date())])
+    assert _recompute(run) == [anna.pk]
+    run.refresh_from_db()
+    assert run.status == PayoutRun.Status.COMPUTED
+    assert {m.pk: _line_ids(run, m) for m in (boris, vera)} == untouched
+    incremental = snapshot(run)
+    assert snapshot(compute(NOVEMBER, team)) == incremental
+
+
+def test_a_moved_team_figure_also_recomputes_the_team_bonus(team, floor):
+    (anna, boris, vera), head = floor
+    run = compute(NOVEMBER, team)
+    calls(boris, 4, started_at=moscow(2026, 11, 21, 10, 0), talk_s=40, duration_s=60)
+    payout_inputs_changed(manager_ids=[boris.pk], months=[NOVEMBER])
+    assert _recompute(run) == sorted([boris.pk, head.pk])
+    incremental = snapshot(run)
+    assert snapshot(compute(NOVEMBER, team)) == incremental
+
+
+def test_nothing_changed_recomputes_nobody(team, floor):
+    run = compute(NOVEMBER, team)
+    generation = run.generation
+    assert _recompute(run) == []
+    run.refresh_from_db()
+    assert (run.generation, run.status) == (generation, PayoutRun.Status.COMPUTED)
+
+
+def test_a_stalled_run_is_redriven_once_by_the_watchdog(team, floor):
+    run = compute(NOVEMBER, team)
+    # As a killed worker leaves it: a new computation started, nobody finished since.
+    PayoutRun.objects.filter(pk=run.pk).update(status="draft", generation=run.generation + 1,
+                                               started_at=moscow(2026, 11, 30, 9, 0))
+    PayoutRunManager.objects.filter(run=run).update(finished_at=moscow(2026, 11, 30, 9, 0))
+    assert [r.pk for r in payout_runs_stalled(stalled_after=FIVE_MINUTES)] == [run.pk]
+    stale_read = PayoutRun.objects.get(pk=run.pk)
+    assert payout_run_claim_redrive(run=stale_read) is True
+    assert payout_run_claim_redrive(run=stale_read) is False  # a second beat read the same row
+    PayoutRun.objects.filter(pk=run.pk).update(redriven_at=moscow(2026, 11, 30, 9, 0))
+    assert payout_runs_watchdog.apply(kwargs={"stalled_after_s": 300}).get() == [run.pk]
+    run.refresh_from_db()
+    assert (run.status, run.redrives) == (PayoutRun.Status.COMPUTED, 2)
+    assert not PayoutRunManager.objects.filter(run=run, done_generation__lt=run.generation)
+    assert payout_runs_watchdog.apply(kwargs={"stalled_after_s": 300}).get() == []
