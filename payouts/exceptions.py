@@ -3,7 +3,7 @@
 Maker-checker is enforced here (and by a check constraint): the approver has approval rights
 and is not the requester. Every decision writes an audit row (who, when, before, after) in the
 same transaction. While a request is pending the engine holds the amount it affects, and a
-payout run that holds it cannot be approved (``holds.pending_holds_for_run``).
+payout run that holds it cannot be approved (``lifecycle.blocking_exceptions``).
 """
 
 from decimal import Decimal

@@ -185,10 +185,11 @@ def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
     finally:
         loader.finish()
     if not batch.dry_run:
-        daily_stats_refresh(pairs=batch_days(batch))
+        days = batch_days(batch)
+        daily_stats_refresh(pairs=days)
         # SPEC §7: the months these calls fall in are stale for their people, and the open
         # month's pay is recomputed for them once this commits.
-        payout_inputs_changed_on_days(days=batch_days(batch))
+        payout_inputs_changed_on_days(days=days)
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=Status.DONE, finished_at=timezone.now(), bytes_read=table.bytes_total
     )

@@ -7,7 +7,14 @@ from decimal import Decimal
 import pytest
 
 from payouts.changes import payout_inputs_changed, payout_inputs_changed_on_days
-from payouts.models import ComponentKind, PayoutLine, PayoutRun, PayoutRunManager, TeamMetric
+from payouts.models import (
+    ComponentKind,
+    PayoutInputChange,
+    PayoutLine,
+    PayoutRun,
+    PayoutRunManager,
+    TeamMetric,
+)
 from payouts.services import payout_run_claim_redrive, payout_runs_stalled
 from payouts.tasks import payout_runs_watchdog, recompute_payout_run_changes
 from salesops.models import Role
@@ -96,3 +103,26 @@ def test_a_stalled_run_is_redriven_once_by_the_watchdog(team, floor):
     assert (run.status, run.redrives) == (PayoutRun.Status.COMPUTED, 2)
     assert not PayoutRunManager.objects.filter(run=run, done_generation__lt=run.generation)
     assert payout_runs_watchdog.apply(kwargs={"stalled_after_s": 300}).get() == []
+
+
+def test_an_import_marks_its_calls_months_and_only_their_people_are_recomputed(
+    team, floor, settings, tmp_path
+):
+    from salesops.imports.services import import_file
+    from tests.imports.conftest import fixture
+
+    settings.MEDIA_ROOT = tmp_path
+    october = datetime.date(2026, 10, 1)
+    (anna, boris, vera), head = floor
+    boris.extension = "301"
+    boris.save(update_fields=["extension"])
+    calls(vera, 3, started_at=moscow(2026, 10, 2, 10, 0), talk_s=20, duration_s=60)
+    run = compute(october, team)
+    import_file(path=fixture("asterisk_multileg_21.csv"))
+    assert list(PayoutInputChange.objects.values_list("manager_id", "month", "version")) == [
+        (boris.pk, october, 1)
+    ]
+    # Boris's answered leg is a conversation: the team's figure moved, so the head's bonus too.
+    assert _recompute(run) == sorted([boris.pk, head.pk])
+    incremental = snapshot(run)
+    assert snapshot(compute(october, team)) == incremental
