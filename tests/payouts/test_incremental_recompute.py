@@ -126,3 +126,17 @@ def test_an_import_marks_its_calls_months_and_only_their_people_are_recomputed(
     assert _recompute(run) == sorted([boris.pk, head.pk])
     incremental = snapshot(run)
     assert snapshot(compute(october, team)) == incremental
+
+
+def test_compute_payouts_changed_recomputes_only_the_changed_people(team, floor):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    (anna, boris, vera), head = floor
+    compute(NOVEMBER, team)
+    calls(vera, 2, started_at=moscow(2026, 11, 22, 10, 0), talk_s=5, duration_s=30)
+    payout_inputs_changed(manager_ids=[vera.pk], months=[NOVEMBER])
+    out = StringIO()
+    call_command("compute_payouts", "2026-11", "--changed", stdout=out)
+    assert out.getvalue() == "north: 2026-11 computed, 1 people recomputed\n"
