@@ -9,6 +9,7 @@ for duplicates (SPEC §6.3).
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
+from payouts.changes import MarksPayInputs
 from salesops.models import Manager
 
 from .models import Lead, Partner, Payment
@@ -68,7 +69,7 @@ class LeadResource(resources.ModelResource):
         lead_duplicate_flag(lead=instance)
 
 
-class PaymentResource(resources.ModelResource):
+class PaymentResource(MarksPayInputs, resources.ModelResource):
     class Meta:
         model = Payment
         fields = ["id", "lead", "amount", "received_on", "kind", "period_start", "refund_of",

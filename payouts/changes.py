@@ -59,6 +59,38 @@ def payout_inputs_changed_for_leads(*, lead_ids: Iterable[int]) -> int:
     return _mark(pairs)
 
 
+def pay_input_pair(instance) -> Pair | None:
+    """The (manager, month) whose pay a saved row feeds: a call or shift by its start, a
+    monthly plan by its month, a payment by its lead's owner and received date (SPEC §3)."""
+    from leads.models import Payment
+    from salesops.models import CallLog, MonthlyPlan, WorkShift
+
+    if isinstance(instance, CallLog | WorkShift):
+        return instance.manager_id, month_of(instance.started_at)
+    if isinstance(instance, MonthlyPlan):
+        return instance.manager_id, month_start(instance.month)
+    if isinstance(instance, Payment):
+        return instance.lead.owner_id, month_start(instance.received_on)
+    return None
+
+
+class MarksPayInputs:
+    """For spreadsheet imports of rows that feed pay (django-import-export resources): each
+    saved row's (manager, month) is collected, and marked changed once after the import."""
+
+    def after_save_instance(self, instance, row, **kwargs):
+        super().after_save_instance(instance, row, **kwargs)
+        pair = pay_input_pair(instance)
+        if pair is not None:
+            self.__dict__.setdefault("_pay_inputs", set()).add(pair)
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        pairs = self.__dict__.pop("_pay_inputs", set())
+        if not kwargs.get("dry_run"):  # a preview saves nothing, so nothing changed
+            _mark(pairs)
+
+
 def inputs_versions(*, manager_ids: Iterable[int], months: Iterable[datetime.date]) -> dict:
     """manager id → the sum of its change versions over ``months`` (0 when never changed).
     Versions only grow, so a larger sum than a member read means a change since."""

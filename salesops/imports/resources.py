@@ -8,6 +8,7 @@ map statuses through the same table, so the two paths agree on every row.
 from django.contrib.auth import get_user_model
 from import_export import fields, resources, widgets
 
+from payouts.changes import MarksPayInputs
 from salesops.models import CallLog, Manager, MonthlyPlan, Team, WorkShift
 from salesops.periods import organisation_zone
 
@@ -83,7 +84,7 @@ class DirectionWidget(widgets.CharWidget):
         return parse_direction(value or "out") or "out"
 
 
-class CallResource(resources.ModelResource):
+class CallResource(MarksPayInputs, resources.ModelResource):
     manager = fields.Field(attribute="manager", column_name="manager", widget=ManagerKeyWidget())
     started_at = fields.Field(attribute="started_at", column_name="started_at",
                               widget=AwareDateTimeWidget())
@@ -114,7 +115,7 @@ class CallResource(resources.ModelResource):
         instance.full_clean(exclude=["batch"])
 
 
-class ShiftResource(resources.ModelResource):
+class ShiftResource(MarksPayInputs, resources.ModelResource):
     manager = fields.Field(attribute="manager", column_name="manager", widget=ManagerKeyWidget())
     started_at = fields.Field(attribute="started_at", column_name="started_at",
                               widget=AwareDateTimeWidget())
@@ -144,7 +145,7 @@ class ManagerResource(resources.ModelResource):
         skip_unchanged = True
 
 
-class MonthlyPlanResource(resources.ModelResource):
+class MonthlyPlanResource(MarksPayInputs, resources.ModelResource):
     manager = fields.Field(attribute="manager", column_name="manager", widget=ManagerKeyWidget())
     month = fields.Field(attribute="month", column_name="month", widget=widgets.DateWidget())
 

@@ -140,3 +140,24 @@ def test_compute_payouts_changed_recomputes_only_the_changed_people(team, floor)
     out = StringIO()
     call_command("compute_payouts", "2026-11", "--changed", stdout=out)
     assert out.getvalue() == "north: 2026-11 computed, 1 people recomputed\n"
+
+
+def test_a_spreadsheet_import_of_shifts_or_targets_marks_their_months_a_preview_does_not():
+    import tablib
+
+    from salesops.imports.resources import MonthlyPlanResource, ShiftResource
+
+    manager = ManagerFactory(extension="201")
+    shifts = tablib.Dataset(["201", "2026-10-31T22:00:00+00:00", "2026-11-01T06:00:00+00:00"],
+                            headers=["manager", "started_at", "ended_at"])
+    targets = tablib.Dataset(["201", "2026-12-01", 1200, 20, "1000000.00"],
+                             headers=["manager", "month", "target_conversations",
+                                      "target_confirmed_leads", "target_revenue"])
+    ShiftResource().import_data(shifts, dry_run=True)
+    assert not PayoutInputChange.objects.exists()
+    assert not ShiftResource().import_data(shifts, dry_run=False).has_errors()
+    MonthlyPlanResource().import_data(targets, dry_run=False)
+    # SPEC §8 example 9: 22:00 UTC on 31 October is 1 November in Moscow.
+    assert sorted(PayoutInputChange.objects.values_list("manager_id", "month")) == [
+        (manager.pk, NOVEMBER), (manager.pk, datetime.date(2026, 12, 1))
+    ]
