@@ -161,3 +161,48 @@ def test_a_spreadsheet_import_of_shifts_or_targets_marks_their_months_a_preview_
     assert sorted(PayoutInputChange.objects.values_list("manager_id", "month")) == [
         (manager.pk, NOVEMBER), (manager.pk, datetime.date(2026, 12, 1))
     ]
+
+
+def test_late_data_for_an_approved_month_makes_the_next_open_month_stale_and_adjusts_it(
+    team, floor
+):
+    from payouts.lifecycle import PayoutRunStale, payout_run_approve
+    from payouts.staleness import StaleMember, payout_run_staleness
+
+    (anna, boris, vera), head = floor
+    october = datetime.date(2026, 10, 1)
+    calls(anna, 4, started_at=moscow(2026, 10, 6, 10, 0), talk_s=20, duration_s=60)
+    owner = ManagerFactory(owner=True)
+    payout_run_approve(run=compute(october, team), approved_by=owner.user)
+    november = compute(NOVEMBER, team)
+    calls(anna, 2, started_at=moscow(2026, 10, 30, 10, 0), talk_s=20, duration_s=60)
+    payout_inputs_changed(manager_ids=[anna.pk], months=[october])
+    assert payout_run_staleness(run=november, figures=False) == [
+        StaleMember(anna.pk, "inputs changed")
+    ]
+    with pytest.raises(PayoutRunStale):
+        payout_run_approve(run=november, approved_by=owner.user)
+    assert _recompute(november) == [anna.pk]
+    assert PayoutLine.objects.get(run=november, manager=anna, key="adj:2026-10:",
+                                  kind=ComponentKind.PER_CONVERSATION).amount == Decimal("20.00")
+    incremental = snapshot(november)
+    assert snapshot(compute(NOVEMBER, team)) == incremental
+    assert payout_run_approve(run=november, approved_by=owner.user).status == "approved"
+
+
+def test_a_burst_of_changes_to_the_open_month_queues_one_refresh(monkeypatch, settings):
+    from django.core.cache import cache
+
+    from payouts import tasks
+    from salesops.celery import app as celery_app
+
+    settings.PAYOUT_REFRESH_DELAY_S = 30
+    queued = []
+    monkeypatch.setattr(celery_app.conf, "task_always_eager", False)
+    monkeypatch.setattr(tasks.refresh_open_month_pay, "apply_async",
+                        lambda **options: queued.append(options))
+    cache.delete(tasks.REFRESH_KEY)
+    for _change in range(3):
+        tasks.refresh_open_month_pay_soon()
+    assert queued == [{"countdown": 30}]
+    cache.delete(tasks.REFRESH_KEY)
