@@ -198,11 +198,14 @@ def test_a_burst_of_changes_to_the_open_month_queues_one_refresh(monkeypatch, se
 
     settings.PAYOUT_REFRESH_DELAY_S = 30
     queued = []
-    monkeypatch.setattr(celery_app.conf, "task_always_eager", False)
     monkeypatch.setattr(tasks.refresh_open_month_pay, "apply_async",
                         lambda **options: queued.append(options))
     cache.delete(tasks.REFRESH_KEY)
-    for _change in range(3):
-        tasks.refresh_open_month_pay_soon()
+    celery_app.conf.task_always_eager = False  # as with a broker; put back by conftest
+    try:
+        for _change in range(3):
+            tasks.refresh_open_month_pay_soon()
+    finally:
+        celery_app.conf.task_always_eager = True
+        cache.delete(tasks.REFRESH_KEY)
     assert queued == [{"countdown": 30}]
-    cache.delete(tasks.REFRESH_KEY)
