@@ -394,6 +394,9 @@ class PayoutRunManager(models.Model):
     # The sum of the person's input-change versions (``PayoutInputChange``) for the months this
     # share reads, taken before its figures were gathered: more now means stale (SPEC §7).
     inputs_version = models.PositiveBigIntegerField(_("inputs seen"), default=0)
+    # What the plan version said when the share was computed (its components, rates and
+    # tiers): a version edited in place since then makes the share stale too.
+    plan_fingerprint = models.CharField(_("plan as computed"), max_length=40, blank=True)
 
     class Meta:
         ordering = ["run", "manager"]

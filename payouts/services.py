@@ -43,6 +43,7 @@ from .models import (
     PlanVersion,
     RevenueTier,
 )
+from .staleness import plan_fingerprint
 
 Status = PayoutRun.Status
 PAID_ROLES = (Role.MANAGER, Role.SALES_HEAD)
@@ -108,6 +109,8 @@ def payout_runs_start(
     versions = plan_versions_for(managers=everyone, month=month)
     # Read before the figures are gathered: a change committed after this read raises the
     # version, so the run shows stale even if the gather below already saw the change.
+    by_version = {v.pk: plan_fingerprint(v) for v in versions.values() if v}
+    digests = {pk: by_version[v.pk] if v else "" for pk, v in versions.items()}
     seen = {}
     for team_id, run in open_runs.items():
         seen.update(inputs_versions(manager_ids=[m.pk for m in members[team_id]],
@@ -150,12 +153,12 @@ def payout_runs_start(
     PayoutRunManager.objects.bulk_create(
         [
             PayoutRunManager(run=run, manager=m, plan_version=versions[m.pk], facts=facts[m.pk],
-                             inputs_version=seen[m.pk])
+                             inputs_version=seen[m.pk], plan_fingerprint=digests[m.pk])
             for team_id, run in open_runs.items()
             for m in members[team_id]
         ],
         update_conflicts=True, unique_fields=["run", "manager"],
-        update_fields=["plan_version", "facts", "inputs_version"],
+        update_fields=["plan_version", "facts", "inputs_version", "plan_fingerprint"],
     )
     return runs
 
@@ -203,6 +206,7 @@ def payout_run_recompute_changed(
         pk for pk, member in stored.items()
         if seen[pk] > member.inputs_version
         or member.plan_version_id != (versions[pk].pk if versions[pk] else None)
+        or member.plan_fingerprint != plan_fingerprint(versions[pk])
         # A computation still under way: its unfinished people are redone at the new one.
         or member.done_generation < run.generation
     }
@@ -243,8 +247,11 @@ def payout_run_recompute_changed(
         member.facts = everyone[pk]
         member.plan_version = versions[pk]
         member.inputs_version = seen[pk]
+        member.plan_fingerprint = plan_fingerprint(versions[pk])
         redo.append(member)
-    PayoutRunManager.objects.bulk_update(redo, ["facts", "plan_version", "inputs_version"])
+    PayoutRunManager.objects.bulk_update(
+        redo, ["facts", "plan_version", "inputs_version", "plan_fingerprint"]
+    )
     return Recompute(run=run, generation=run.generation, manager_ids=sorted(touched))
 
 

@@ -4,14 +4,15 @@ feeds it changed after it was computed.)
 Two reads, cheap first:
 
 - the change marks (``payouts.changes``): a person whose inputs were marked changed after their
-  figures were read; with the plan version in force and the team's people, this is what an
-  incremental recompute redoes;
+  figures were read; with the plan version in force (and what it says, by a digest) and the
+  team's people, this is what an incremental recompute redoes;
 - before approval, the figures themselves: every member's month is gathered again (one set of
   aggregate queries for the team) and compared with what the run was computed from. This
   catches a change made by any path, marked or not (an admin edit, a spreadsheet import of
   shifts), so that what is approved is what the approver saw.
 """
 
+import hashlib
 import json
 from dataclasses import dataclass
 
@@ -22,7 +23,24 @@ from salesops.models import CONVERSATION_THRESHOLD_S, Role
 from .changes import inputs_versions
 from .engine.facts import call_figures_needed, gather_facts, team_totals
 from .engine.plans import plan_versions_for
-from .models import ComponentKind, PayoutRun
+from .models import ComponentKind, PayoutRun, PlanVersion
+
+
+def plan_fingerprint(version: PlanVersion | None) -> str:
+    """A digest of everything a plan version pays by (read from its prefetched components)."""
+    if version is None:
+        return ""
+    terms = [
+        version.pk, version.conversation_threshold_s, version.minute_rounding,
+        version.monthly_cap, version.clawback_days,
+        sorted(
+            (c.kind, c.rate, c.amount, c.base_mode, c.floor_percent, c.team_metric, c.cap,
+             sorted((r.outcome or 0, r.lead_source, r.rate) for r in c.rates.all()),
+             sorted((t.from_percent, t.to_percent or -1, t.rate) for t in c.tiers.all()))
+            for c in version.components.all()
+        ),
+    ]
+    return hashlib.sha1(repr(terms).encode(), usedforsecurity=False).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -47,7 +65,8 @@ def payout_run_staleness(*, run: PayoutRun, figures: bool = True) -> list[StaleM
     for pk, member in members.items():
         if pk in stale:
             continue
-        if member.plan_version_id != (versions[pk].pk if versions.get(pk) else None):
+        if (member.plan_version_id != (versions[pk].pk if versions.get(pk) else None)
+                or member.plan_fingerprint != plan_fingerprint(versions.get(pk))):
             stale[pk] = "plan changed"
         elif seen[pk] > member.inputs_version:
             stale[pk] = "inputs changed"

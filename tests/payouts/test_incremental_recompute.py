@@ -209,3 +209,18 @@ def test_a_burst_of_changes_to_the_open_month_queues_one_refresh(monkeypatch, se
         celery_app.conf.task_always_eager = True
         cache.delete(tasks.REFRESH_KEY)
     assert queued == [{"countdown": 30}]
+
+
+def test_a_plan_edited_in_place_makes_its_people_stale_and_only_they_are_recomputed(team, floor):
+    from payouts.models import PlanComponent
+    from payouts.staleness import StaleMember, payout_run_staleness
+
+    (anna, boris, vera), head = floor
+    run = compute(NOVEMBER, team)
+    PlanComponent.objects.filter(version__plan__assignments__manager=boris,
+                                 kind=ComponentKind.PER_MINUTE).update(rate=Decimal("7"))
+    assert payout_run_staleness(run=run) == [StaleMember(boris.pk, "plan changed")]
+    assert _recompute(run) == [boris.pk]
+    assert payout_run_staleness(run=run) == []
+    incremental = snapshot(run)
+    assert snapshot(compute(NOVEMBER, team)) == incremental
