@@ -165,7 +165,8 @@ def payout_run_approve(*, run: PayoutRun, approved_by) -> PayoutRun:
         raise PayoutRunStale(_(
             "Something that feeds this run changed after it was computed (%(who)s): "
             "recompute first, then review and approve (SPEC §7)."
-        ) % {"who": ", ".join(f"manager #{s.manager_id}: {s.reason}" for s in stale)},
+        ) % {"who": ", ".join(_("manager #%(id)s: %(reason)s")
+                              % {"id": s.manager_id, "reason": s.reason} for s in stale)},
             members=stale)
     blocking = blocking_exceptions(run=run)
     if blocking:

@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.translation import gettext_lazy as _
 
 from salesops.models import CONVERSATION_THRESHOLD_S, Role
 
@@ -43,6 +44,14 @@ def plan_fingerprint(version: PlanVersion | None) -> str:
     return hashlib.sha1(repr(terms).encode(), usedforsecurity=False).hexdigest()
 
 
+# Why a person is stale, as the refusal says it.
+JOINED_OR_LEFT = _("joined or left the team")
+PLAN_CHANGED = _("plan changed")
+INPUTS_CHANGED = _("inputs changed")
+FIGURES_CHANGED = _("figures changed")
+TEAM_CHANGED = _("team figures changed")
+
+
 @dataclass(frozen=True)
 class StaleMember:
     manager_id: int
@@ -58,7 +67,7 @@ def payout_run_staleness(*, run: PayoutRun, figures: bool = True) -> list[StaleM
     members = {member.manager_id: member for member in run.members.all()}
     people = team_members_for_month(team=run.team, month=run.month)
     for pk in {m.pk for m in people} ^ set(members):
-        stale[pk] = "joined or left the team"
+        stale[pk] = JOINED_OR_LEFT
     people = [m for m in people if m.pk in members]
     versions = plan_versions_for(managers=people, month=run.month)
     seen = inputs_versions(manager_ids=list(members), months=run_input_months(run))
@@ -67,9 +76,9 @@ def payout_run_staleness(*, run: PayoutRun, figures: bool = True) -> list[StaleM
             continue
         if (member.plan_version_id != (versions[pk].pk if versions.get(pk) else None)
                 or member.plan_fingerprint != plan_fingerprint(versions.get(pk))):
-            stale[pk] = "plan changed"
+            stale[pk] = PLAN_CHANGED
         elif seen[pk] > member.inputs_version:
-            stale[pk] = "inputs changed"
+            stale[pk] = INPUTS_CHANGED
     if figures and people:
         _compare_figures(run=run, people=people, members=members, versions=versions,
                          stale=stale)
@@ -90,14 +99,14 @@ def _compare_figures(*, run, people, members, versions, stale) -> None:
     for pk, fresh in facts.items():
         needs = call_figures_needed([versions[pk]])
         if pk not in stale and _comparable(fresh, needs) != _comparable(members[pk].facts, needs):
-            stale[pk] = "figures changed"
+            stale[pk] = FIGURES_CHANGED
     team = _stored(team_totals(facts, floor_ids={m.pk for m in people
                                                  if m.role == Role.MANAGER}))
     if team != run.team_facts:
         for pk, version in versions.items():
             if version and any(c.kind == ComponentKind.TEAM_BONUS
                                for c in version.components.all()):
-                stale.setdefault(pk, "team figures changed")
+                stale.setdefault(pk, TEAM_CHANGED)
 
 
 def _stored(value: dict) -> dict:
