@@ -107,10 +107,10 @@ def payout_runs_start(
     members = team_members_by_team(teams=list(open_runs), month=month)
     everyone = [m for team_id in open_runs for m in members[team_id]]
     versions = plan_versions_for(managers=everyone, month=month)
-    # Read before the figures are gathered: a change committed after this read raises the
-    # version, so the run shows stale even if the gather below already saw the change.
     by_version = {v.pk: plan_fingerprint(v) for v in versions.values() if v}
     digests = {pk: by_version[v.pk] if v else "" for pk, v in versions.items()}
+    # Read before the figures are gathered: a change committed after this read raises the
+    # version, so the run shows stale even if the gather below already saw the change.
     seen = {}
     for team_id, run in open_runs.items():
         seen.update(inputs_versions(manager_ids=[m.pk for m in members[team_id]],
@@ -201,12 +201,14 @@ def payout_run_recompute_changed(
         return Recompute(run=run, generation=run.generation,
                          manager_ids=sorted(m.pk for m in team_members), full=True)
     versions = plan_versions_for(managers=team_members, month=run.month)
+    digests = {pk: plan_fingerprint(version) for pk, version in versions.items()}
+    # Read before the figures are gathered, as in ``payout_runs_start``.
     seen = inputs_versions(manager_ids=list(stored), months=run_input_months(run))
-    touched = set(manager_ids or ()) | {
+    touched = (set(manager_ids or ()) & set(stored)) | {
         pk for pk, member in stored.items()
         if seen[pk] > member.inputs_version
         or member.plan_version_id != (versions[pk].pk if versions[pk] else None)
-        or member.plan_fingerprint != plan_fingerprint(versions[pk])
+        or member.plan_fingerprint != digests[pk]
         # A computation still under way: its unfinished people are redone at the new one.
         or member.done_generation < run.generation
     }
@@ -247,7 +249,7 @@ def payout_run_recompute_changed(
         member.facts = everyone[pk]
         member.plan_version = versions[pk]
         member.inputs_version = seen[pk]
-        member.plan_fingerprint = plan_fingerprint(versions[pk])
+        member.plan_fingerprint = digests[pk]
         redo.append(member)
     PayoutRunManager.objects.bulk_update(
         redo, ["facts", "plan_version", "inputs_version", "plan_fingerprint"]
@@ -487,7 +489,6 @@ def plan_version_in_use(*, version: PlanVersion) -> bool:
     ).exists()
 
 
-
 def payout_runs_stalled(*, stalled_after: datetime.timedelta) -> list[PayoutRun]:
     """Draft runs with people not done whose computation shows no sign of life for
     ``stalled_after``: no member finished, and it was neither started nor re-driven since.
@@ -505,12 +506,12 @@ def payout_runs_stalled(*, stalled_after: datetime.timedelta) -> list[PayoutRun]
         .annotate(last_done=Subquery(last_done))
         .order_by("pk")
     )
-    return [
-        run for run in candidates
-        if max((t for t in (run.started_at, run.last_done, run.redriven_at) if t),
-               default=since) < since
-        or not any((run.started_at, run.last_done, run.redriven_at))
-    ]
+    stalled = []
+    for run in candidates:
+        signs = [t for t in (run.started_at, run.last_done, run.redriven_at) if t]
+        if not signs or max(signs) < since:
+            stalled.append(run)
+    return stalled
 
 
 def payout_run_claim_redrive(*, run: PayoutRun) -> bool:
