@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payouts', '0005_exception_and_statement_permissions'),
+        ('payouts', '0006_partner_statements_final_and_paid'),
         ('salesops', '0004_seed_status_mappings'),
     ]
 
