@@ -224,3 +224,51 @@ def test_a_plan_edited_in_place_makes_its_people_stale_and_only_they_are_recompu
     assert payout_run_staleness(run=run) == []
     incremental = snapshot(run)
     assert snapshot(compute(NOVEMBER, team)) == incremental
+
+
+def test_every_writer_of_an_input_of_pay_marks_the_month_it_feeds(team):
+    from leads.models import DuplicateState, LeadSource, MilestoneKind
+    from leads.services import (
+        duplicate_resolve,
+        lead_create,
+        lead_milestone_correct,
+        lead_milestone_set,
+        payment_create,
+        payment_refund,
+    )
+    from payouts.exceptions import commission_exception_approve, commission_exception_request
+    from payouts.models import ExceptionKind
+    from tests.payouts.factories import person
+
+    anna = person(Role.MANAGER, team)
+    head = person(Role.SALES_HEAD, team)
+    owner = person(Role.OWNER)
+    october = datetime.date(2026, 10, 1)
+
+    def versions():
+        return dict(PayoutInputChange.objects.values_list("month", "version"))
+
+    lead = lead_create(owner=anna, source=LeadSource.COLD_CALL, phone="+79161234567")
+    confirmed = lead_milestone_set(lead=lead, kind=MilestoneKind.CONFIRMED,
+                                   at=moscow(2026, 10, 31, 23, 30))  # 31 October in Moscow
+    assert versions() == {october: 1}
+    payment = payment_create(lead=lead, amount=Decimal("1000.00"),
+                             received_on=datetime.date(2026, 11, 3))
+    assert versions() == {october: 1, NOVEMBER: 1}
+    payment_refund(payment=payment, received_on=datetime.date(2026, 11, 9))
+    assert versions() == {october: 1, NOVEMBER: 2}
+    exception = commission_exception_request(
+        lead=lead, kind=ExceptionKind.RATE, rate=Decimal("5"), requested_by=head.user,
+        reason="agreed with the client")
+    assert versions() == {october: 2, NOVEMBER: 3}  # the lead's milestone and payments
+    commission_exception_approve(exception=exception, approved_by=owner.user)
+    assert versions() == {october: 3, NOVEMBER: 4}
+    lead_milestone_correct(milestone=confirmed, reason="wrong lead", by=head.user,
+                           at=moscow(2026, 11, 25, 12, 0))
+    assert versions() == {october: 4, NOVEMBER: 5}
+    newcomer = lead_create(owner=anna, source=LeadSource.COLD_CALL, phone="+79161234567")
+    lead_milestone_set(lead=newcomer, kind=MilestoneKind.CONFIRMED,
+                       at=moscow(2026, 11, 20, 12, 0))
+    assert versions() == {october: 4, NOVEMBER: 6}
+    duplicate_resolve(lead=newcomer, resolution=DuplicateState.KEEP_FIRST, by=head.user)
+    assert versions() == {october: 5, NOVEMBER: 7}  # both leads' months, once each
