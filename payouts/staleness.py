@@ -114,8 +114,9 @@ def _stored(value: dict) -> dict:
 
 
 def _comparable(facts: dict, needs: frozenset[str]) -> dict:
-    """The figures the person's plan reads: optional call aggregates are gathered only when
-    some plan of the computation needed them, so they are compared only where this one does."""
+    """The figures that decide the person's pay this month: optional call aggregates are
+    gathered only when some plan of the computation needed them, so they are compared only
+    where this one does; standing decisions only for the month's leads."""
     facts = _stored(facts)
     calls = facts.get("calls", {})
     if "by_outcome" not in needs:
@@ -124,4 +125,12 @@ def _comparable(facts: dict, needs: frozenset[str]) -> dict:
         calls.pop("operator_min_up", None)
         for figures in calls.get("by_outcome", {}).values():
             figures.pop("operator_min_up", None)
+    # Decisions stand per lead, for every month: only those on the month's own leads feed it
+    # (SPEC §7: a decision on a lead of another month leaves this run as it is).
+    leads = {item.get("lead") for rows in facts.get("milestones", {}).values() for item in rows}
+    leads |= {item.get("lead") for item in facts.get("payments", []) + facts.get("clawbacks", [])}
+    facts["exceptions"] = {
+        key: decision for key, decision in facts.get("exceptions", {}).items()
+        if int(key.rsplit(":", 1)[1]) in leads
+    }
     return facts

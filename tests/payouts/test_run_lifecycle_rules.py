@@ -221,3 +221,14 @@ def test_a_payment_in_the_open_month_refreshes_earned_so_far_once_it_commits(
     run.refresh_from_db()
     assert run.status == PayoutRun.Status.COMPUTED
     assert _paid(run, anna) == Decimal("100.00")
+
+
+def test_a_decision_on_a_lead_of_another_month_does_not_make_this_run_stale(
+    team, anna, head, owner
+):
+    october_lead = LeadFactory(owner=anna, source=LeadSource.OWNER_ROUTED)
+    PaymentFactory(lead=october_lead, amount=Decimal("300000.00"), received_on=OCTOBER_DAY)
+    exception = _five_percent(october_lead, head.user)
+    run = compute(NOVEMBER, team)
+    commission_exception_approve(exception=exception, approved_by=owner.user)
+    assert payout_run_approve(run=run, approved_by=head.user).status == "approved"
