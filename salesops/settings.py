@@ -291,6 +291,9 @@ LOGGING = {
 # Rows per chunk: each chunk is one COPY + INSERT and one commit, and bounds the memory used.
 IMPORT_CHUNK_ROWS = env.int("SALESOPS_IMPORT_CHUNK_ROWS", default=50_000)
 IMPORT_SQLITE_CHUNK_ROWS = env.int("SALESOPS_IMPORT_SQLITE_CHUNK_ROWS", default=5_000)
+# Embedded mode (no broker): run an import on a thread of the web process, so that the upload
+# returns at once and the page shows progress (salesops/imports/background.py).
+IMPORT_RUN_IN_THREAD = env.bool("SALESOPS_IMPORT_IN_THREAD", default=True)
 # Uploads are streamed to disk above this size instead of being held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The non-file part of a request (form fields, JSON): Django's default is plenty.
