@@ -21,10 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from leads.audit import audit_record
-from salesops.models import Role
+from salesops import policy
 from salesops.money import round_money
 from salesops.periods import month_bounds, organisation_zone
-from salesops.selectors import manager_for_user
 
 from .models import CommissionException, ExceptionKind, ExceptionStatus, PayoutRun
 from .models import PayoutRunTransition as Transition
@@ -97,23 +96,15 @@ def payout_run_transition(
 
 
 def may_approve(*, user, run: PayoutRun) -> bool:
-    """SPEC §7: the sales head of the team, or the owner, approves a team's month."""
-    if getattr(user, "is_superuser", False):
-        return True
-    manager = manager_for_user(user)
-    if manager is None:
-        return False
-    if manager.role == Role.OWNER:
-        return True
-    return manager.role == Role.SALES_HEAD and manager.team_id == run.team_id
+    """SPEC §7: the sales head of the team, or the owner, approves a team's month
+    (a row of salesops.policy)."""
+    return policy.may(user, policy.APPROVE_RUN, "payout_runs", run)
 
 
 def may_mark_paid(*, user, run: PayoutRun) -> bool:
-    """SPEC §7: marking a run paid (it has gone to payroll) is for the owner or an admin."""
-    if getattr(user, "is_superuser", False):
-        return True
-    manager = manager_for_user(user)
-    return manager is not None and manager.role in (Role.OWNER, Role.ADMIN)
+    """SPEC §7: marking a run paid (it has gone to payroll) is for the owner or an admin
+    (a row of salesops.policy)."""
+    return policy.may(user, policy.MARK_PAID, "payout_runs", run)
 
 
 def month_has_ended(month, *, now=None) -> bool:
