@@ -176,14 +176,15 @@ def payout_run_approve(*, run: PayoutRun, approved_by) -> PayoutRun:
 @transaction.atomic
 def payout_run_mark_paid(*, run: PayoutRun, paid_by) -> PayoutRun:
     """Approved → paid once payroll has it (SPEC §7), by the owner or an admin; audited."""
+    # Who asks comes first, as at every door of the policy: a refusal says nothing of the run.
+    if not may_mark_paid(user=paid_by, run=run):
+        raise policy.AccessDenied(_("%(user)s may not mark pay as paid: the owner or an admin "
+                                    "does (SPEC §7).") % {"user": paid_by})
     run = PayoutRun.objects.select_for_update(no_key=True).select_related("team").get(pk=run.pk)
     if run.status != Status.APPROVED:
         raise PayoutRunError(_(
             "Only an approved run can be marked paid; %(run)s is %(status)s (SPEC §7)."
         ) % {"run": f"{run.team.code} {run.month:%Y-%m}", "status": run.status})
-    if not may_mark_paid(user=paid_by, run=run):
-        raise PayoutRunError(_("%(user)s may not mark pay as paid: the owner or an admin does "
-                               "(SPEC §7).") % {"user": paid_by})
     paid_at = timezone.now()
     payout_run_transition(run=run, to=Status.PAID, by=paid_by, note="exported to payroll",
                           extra={"paid_at": paid_at})

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from payouts.lifecycle import PayoutRunError, payout_run_mark_paid
 from payouts.models import PayoutRun
 from salesops.periods import parse_month
+from salesops.policy import AccessDenied
 
 
 class Command(BaseCommand):
@@ -27,6 +28,6 @@ class Command(BaseCommand):
             raise CommandError(f"no payout run for {team} {first:%Y-%m}")
         try:
             payout_run_mark_paid(run=run, paid_by=user)
-        except PayoutRunError as error:
+        except (AccessDenied, PayoutRunError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"{team} {first:%Y-%m} marked paid by {by}")
