@@ -19,3 +19,19 @@ class DecisionForm(forms.Form):
     @property
     def approved(self) -> bool:
         return self.cleaned_data["decision"] == "approve"
+
+
+class RequestExceptionForm(forms.Form):
+    """A sales head asks for an exception on a lead of the team (SPEC §5); someone else
+    decides it."""
+
+    lead = forms.IntegerField(label=_("Lead #"), min_value=1)
+    kind = forms.ChoiceField(label=_("Exception"), choices=[
+        ("rate", _("Another rate for this lead")), ("fixed", _("A fixed amount")),
+        ("exclude", _("Exclude from pay"))])
+    rate = forms.DecimalField(label=_("Rate"), required=False, max_digits=14, decimal_places=4,
+                              min_value=0)
+    amount = forms.DecimalField(label=_("Amount"), required=False, max_digits=14,
+                                decimal_places=2)
+    reason = forms.CharField(label=_("Reason"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 1}))

@@ -39,7 +39,6 @@ from ..models import (
     PayoutLine,
     PayoutRun,
 )
-from ..selectors import payout_run_progress
 
 ZERO = Decimal("0.00")
 ADJUSTMENTS = "adjustments"
@@ -232,7 +231,10 @@ def team_month(*, run: PayoutRun) -> TeamMonth:
         total=round_money(sum((p.total for p in people), ZERO)),
         held=round_money(sum((p.held for p in people), ZERO)),
         previous_total=(round_money(sum(previous.values(), ZERO)) if had_previous else None),
-        exceptions=exceptions, inquiries=inquiries, progress=payout_run_progress(run=run),
+        exceptions=exceptions, inquiries=inquiries,
+        # (people done, people) of the current computation, from the members already read.
+        progress=(sum(1 for m in members if m.done_generation >= run.generation),
+                  run.managers_total),
     )
 
 

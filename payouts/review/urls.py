@@ -15,5 +15,6 @@ urlpatterns = [
     path("runs/<int:run_id>/mark-paid/", views.mark_paid, name="mark-paid"),
     path("exceptions/<int:exception_id>/decide/", views.decide_exception,
          name="decide-exception"),
+    path("exceptions/request/", views.request_exception, name="request-exception"),
     path("inquiries/<int:inquiry_id>/decide/", views.decide_inquiry, name="decide-inquiry"),
 ]

@@ -25,6 +25,7 @@ from ..exceptions import (
     CommissionExceptionError,
     commission_exception_approve,
     commission_exception_reject,
+    commission_exception_request,
 )
 from ..export import PayrollNotFinal, payouts_export
 from ..inquiries import InquiryError, inquiry_decide
@@ -32,7 +33,7 @@ from ..lifecycle import PayoutRunError, payout_run_approve, payout_run_mark_paid
 from ..models import CommissionException, PayoutInquiry, PayoutRun
 from ..selectors import payout_run_progress
 from . import selectors
-from .forms import DecisionForm
+from .forms import DecisionForm, RequestExceptionForm
 from .services import payout_run_request_recompute
 
 RUNS = "payout_runs"
@@ -93,7 +94,9 @@ def team_month(request):
         "can_decide": policy.may(request.user, policy.DECIDE_EXCEPTION, "commission_exceptions"),
         "can_overview": policy.may(request.user, policy.OVERVIEW, RUNS),
         "transitions": run.transitions.select_related("by") if run else [],
-        "form": DecisionForm(),
+        "can_request": policy.may(request.user, policy.REQUEST_EXCEPTION,
+                                  "commission_exceptions"),
+        "request_form": RequestExceptionForm(),
     }
     if data:
         context["earnings"] = {p.manager_id: _earnings_url(p.manager_id, month)
@@ -253,3 +256,31 @@ def decide_inquiry(request, inquiry_id):
         messages.success(request, _("Inquiry #%(id)s decided.") % {"id": inquiry.pk})
     return redirect(back)
 
+
+
+@require_POST
+@policy.policy_required(policy.REQUEST_EXCEPTION, "commission_exceptions")
+def request_exception(request):
+    """Ask for an exception on a lead the user may see; the policy decides on the lead's side."""
+    back = _back(request, reverse("review:team-month"))
+    form = RequestExceptionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    data = form.cleaned_data
+    lead = policy.scoped(request.user, policy.VIEW, "leads").filter(pk=data["lead"]).first()
+    if lead is None:
+        messages.error(request, _("No lead #%(id)s in your team.") % {"id": data["lead"]})
+        return redirect(back)
+    policy.require(request.user, policy.REQUEST_EXCEPTION, "commission_exceptions",
+                   CommissionException(lead=lead))
+    try:
+        exception = commission_exception_request(
+            lead=lead, kind=data["kind"], reason=data["reason"], requested_by=request.user,
+            rate=data["rate"], amount=data["amount"])
+    except (CommissionExceptionError, ValidationError) as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Exception #%(id)s requested: someone else decides it.")
+                         % {"id": exception.pk})
+    return redirect(back)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from leads.models import AuditEntry, LeadMilestone, MilestoneKind, Partner, Payment
 from payouts.exceptions import commission_exception_request
+from payouts.inquiries import inquiry_raise
 from payouts.models import (
     ComponentKind,
     ComponentRate,
@@ -122,6 +123,9 @@ def _side(world, suffix, team, manager, head, partner):
     rows["payouts.payoutrun"] = run
     rows["payouts.payoutruntransition"] = run.transitions.first()
     rows["payouts.payoutline"] = PayoutLine.objects.filter(run=run).first()
+    rows["payouts.payoutinquiry"] = inquiry_raise(
+        line=rows["payouts.payoutline"], comment="a lead of mine is missing",
+        raised_by=manager.user)
     statement = PartnerStatement.objects.create(partner=partner, month=NOVEMBER,
                                                 computed_at=timezone.now())
     rows["payouts.partnerstatement"] = statement

@@ -336,8 +336,22 @@ PAGES = {
     "imports:rerun": (policy.IMPORT, "calls", "salesops.importbatch"),
     "imports:columns": (policy.IMPORT, "calls", "salesops.importbatch"),
     "imports:values": (policy.IMPORT, "calls", "salesops.importbatch"),
+    "review:team-month": (policy.VIEW, "payout_runs", None),
+    "review:overview": (policy.OVERVIEW, "payout_runs", None),
+    "review:lines": (policy.VIEW, "payout_runs", "payouts.payoutrun"),
+    "review:progress": (policy.VIEW, "payout_runs", "payouts.payoutrun"),
+    "review:approve": (policy.APPROVE_RUN, "payout_runs", "payouts.payoutrun"),
+    "review:recompute": (policy.COMPUTE_RUN, "payout_runs", "payouts.payoutrun"),
+    "review:export": (policy.EXPORT, "payout_runs", "payouts.payoutrun"),
+    "review:mark-paid": (policy.MARK_PAID, "payout_runs", "payouts.payoutrun"),
+    "review:decide-exception": (policy.DECIDE_EXCEPTION, "commission_exceptions",
+                                "payouts.commissionexception"),
+    "review:decide-inquiry": (policy.DECIDE_INQUIRY, "payout_inquiries",
+                              "payouts.payoutinquiry"),
+    "review:request-exception": (policy.REQUEST_EXCEPTION, "commission_exceptions", None),
 }
-POST_ONLY = {"imports:rerun", "imports:values"}
+POST_ONLY = {"imports:rerun", "imports:values", "review:recompute", "review:mark-paid",
+             "review:decide-exception", "review:decide-inquiry", "review:request-exception"}
 # Pages every visitor may open, and doors covered above (admin, API).
 OPEN_PAGES = {"login", "logout", "set_language", "api-schema", "api-docs"}
 

@@ -214,3 +214,28 @@ def test_approval_mails_each_manager_of_the_run_once_on_commit(
     assert approved == ["anna@example.com", "head.north@example.com", "vera@example.com"]
     assert notifications.run_approved(run) == 0
     assert Notification.objects.filter(event=f"run:{run.pk}:approved").count() == 3
+
+
+def test_a_head_requests_an_exception_on_a_lead_of_the_team_and_not_of_another(client, month):
+    from payouts.models import CommissionException
+    from tests.factories import LeadFactory
+
+    ours, theirs = LeadFactory(owner=month.people["vera"]), LeadFactory(owner=month.people["boris"])
+    client.force_login(month.user("head_north"))
+    client.post("/review/exceptions/request/", {"lead": ours.pk, "kind": "exclude",
+                                                "reason": "a test call, not a lead"})
+    asked = CommissionException.objects.get(lead=ours)
+    assert (asked.kind, asked.status, asked.requested_by) == (
+        "exclude", "pending", month.user("head_north"))
+    response = client.post("/review/exceptions/request/", {
+        "lead": theirs.pk, "kind": "exclude", "reason": "not ours to ask"}, follow=True)
+    assert f"No lead #{theirs.pk} in your team." in response.content.decode()
+    assert not CommissionException.objects.filter(lead=theirs).exists()
+
+
+def test_the_team_month_reads_in_russian(client, month):
+    client.force_login(month.user("head_north"))
+    page = client.get("/review/?month=2026-11", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "ноябрь 2026" in page
+    assert "200,00\xa0₽" in page
+    assert "Проверить и утвердить…" in page
