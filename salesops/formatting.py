@@ -6,11 +6,12 @@ the currency's own locale: ``₽1,234,567.89`` and ``1 234 567,89 ₽`` alike.
 """
 
 import datetime
+import functools
 from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
-from babel.numbers import format_currency, get_currency_symbol
+from babel.numbers import NumberPattern, format_currency, get_currency_symbol, parse_pattern
 from django.conf import settings
 from django.utils import translation
 
@@ -19,11 +20,22 @@ HOME_LOCALE = {"RUB": "ru", "USD": "en_US", "EUR": "de", "KZT": "kk", "BYN": "be
 
 
 def _locale(language: str | None) -> Locale:
-    code = (language or translation.get_language() or settings.LANGUAGE_CODE).replace("-", "_")
+    return _parsed(language or translation.get_language() or settings.LANGUAGE_CODE)
+
+
+# Parsed once per process: a page of figures formats hundreds of amounts.
+@functools.lru_cache(maxsize=32)
+def _parsed(language: str) -> Locale:
     try:
-        return Locale.parse(code)
+        return Locale.parse(language.replace("-", "_"))
     except (UnknownLocaleError, ValueError):
         return Locale.parse(settings.LANGUAGE_CODE)
+
+
+@functools.lru_cache(maxsize=64)
+def _money_pattern(locale: Locale, currency: str) -> NumberPattern:
+    symbol = f"'{currency_symbol(currency)}'"
+    return parse_pattern(locale.currency_formats["standard"].pattern.replace("¤", symbol))
 
 
 def currency_symbol(currency: str) -> str:
@@ -45,10 +57,15 @@ def format_money(
     if not isinstance(amount, Decimal):
         raise TypeError(f"money must be Decimal, got {type(amount).__name__}")
     currency = currency or settings.SALESOPS_CURRENCY
-    locale = _locale(language)
-    symbol = f"'{currency_symbol(currency)}'"
-    pattern = locale.currency_formats["standard"].pattern.replace("¤", symbol)
-    return format_currency(amount, currency, format=pattern, locale=locale, currency_digits=True)
+    return _formatted(amount, currency, _locale(language))
+
+
+# Pages show the same amounts again and again (a team month is hundreds of them): each is
+# formatted once per process. Equal decimals (1.0, 1.00) format alike: always to kopecks.
+@functools.lru_cache(maxsize=16384)
+def _formatted(amount: Decimal, currency: str, locale: Locale) -> str:
+    return format_currency(amount, currency, format=_money_pattern(locale, currency),
+                           locale=locale, currency_digits=True)
 
 
 def format_month(month: datetime.date, language: str | None = None) -> str:

@@ -27,3 +27,25 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.recipient_id}"
+
+
+class RunCallPatterns(models.Model):
+    """The team month's one aggregate over calls (conversations just over the threshold, quick
+    consents per person), kept per computation of a run: read once, then shared by every
+    worker and every view of that computation (``review.selectors``)."""
+
+    run = models.ForeignKey("payouts.PayoutRun", on_delete=models.CASCADE, related_name="+",
+                            verbose_name=_("run"))
+    generation = models.PositiveIntegerField(_("computation"))
+    # manager id (as text) → [near threshold, short consents]
+    figures = models.JSONField(_("figures"), default=dict)
+
+    class Meta:
+        verbose_name = _("call patterns of a run")
+        verbose_name_plural = _("call patterns of runs")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "generation"], name="runcallpatterns_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.run_id} #{self.generation}"

@@ -3,13 +3,15 @@ at before approving, and the organisation's months side by side (SPEC §2, §5, 
 
 Everything comes from pre-aggregated rows — the run's lines and line items, the daily per-person
 figures kept by imports, the plans, milestones and payments of the month — with one aggregate
-over the month's calls for the conversation-pattern flags, kept in the cache per computation of
-the run (``_call_patterns``): a page view never reads calls one by one.
+over the month's calls for the conversation-pattern flags, kept per computation of the run
+(``_call_patterns``): a page view never reads calls one by one. The figures of a run's
+computation are kept in the cache for a minute (``FIGURES_TTL_S``); what waits for a decision
+and the flags it raises are read on every view.
 """
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.core.cache import cache
@@ -39,6 +41,7 @@ from ..models import (
     PayoutLine,
     PayoutRun,
 )
+from ..selectors import payout_run_progress
 
 ZERO = Decimal("0.00")
 ADJUSTMENTS = "adjustments"
@@ -96,6 +99,7 @@ class PersonMonth:
 class PendingException:
     id: int
     lead_id: int
+    manager_id: int
     manager_name: str
     kind: str
     component: str
@@ -108,6 +112,7 @@ class PendingException:
 @dataclass(frozen=True)
 class OpenInquiry:
     id: int
+    manager_id: int
     manager_name: str
     line: str
     amount_seen: Decimal
@@ -141,9 +146,60 @@ def previous_month(month: datetime.date) -> datetime.date:
     return (month - datetime.timedelta(days=1)).replace(day=1)
 
 
+# The figures of a team month may be this old; decisions and flags are always read fresh, and a
+# new computation of the run is a new key.
+FIGURES_TTL_S = 60
+
+
+@dataclass
+class _Figures:
+    kinds: list[str]  # line kinds (or "adjustments") shown as columns; labels per request
+    people: list[PersonMonth]  # without flags
+    previous_total: Decimal | None
+    team_rate: Decimal | None
+    patterns: dict[int, "CallPattern"]
+
+
 def team_month(*, run: PayoutRun) -> TeamMonth:
     """The run's people with their figures and flags, and what waits for a decision."""
-    members = list(run.members.select_related("manager__user").order_by(
+    stamp = run.computed_at.timestamp() if run.computed_at else 0
+    key = f"review:figures:{run.pk}:{run.generation}:{run.status}:{stamp}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = _team_figures(run=run)
+        cache.set(key, figures, FIGURES_TTL_S)
+    names = {p.manager_id: p.name for p in figures.people}
+    ids = list(names)
+    exceptions = _pending_exceptions(run=run, manager_ids=ids, names=names)
+    inquiries = _open_inquiries(run=run, names=names)
+    duplicates = dict(
+        Lead.objects.filter(owner__in=ids, duplicate_state=DuplicateState.PENDING)
+        .values("owner").annotate(n=Count("pk")).order_by().values_list("owner", "n")
+    )
+    people = [
+        replace(person, flags=_flags(
+            pending=sum(1 for e in exceptions if e.manager_id == person.manager_id),
+            inquiries=sum(1 for i in inquiries if i.manager_id == person.manager_id),
+            duplicates=duplicates.get(person.manager_id, 0),
+            conversations=int(person.conversations.actual),
+            confirmed=int(person.confirmed.actual), team_rate=figures.team_rate,
+            pattern=figures.patterns.get(person.manager_id)))
+        for person in figures.people
+    ]
+    return TeamMonth(
+        run=run, kinds=_labelled(figures.kinds), people=people,
+        totals_by_kind={kind: round_money(sum((p.by_kind[kind] for p in people), ZERO))
+                        for kind in figures.kinds},
+        total=round_money(sum((p.total for p in people), ZERO)),
+        held=round_money(sum((p.held for p in people), ZERO)),
+        previous_total=figures.previous_total,
+        exceptions=exceptions, inquiries=inquiries, progress=payout_run_progress(run=run),
+    )
+
+
+def _team_figures(*, run: PayoutRun) -> _Figures:
+    # The figures snapshot (``facts``) is large and not read here.
+    members = list(run.members.defer("facts").select_related("manager__user").order_by(
         "manager__user__last_name", "manager__user__first_name", "manager__user__username"))
     ids = [m.manager_id for m in members]
     month = run.month
@@ -184,58 +240,40 @@ def team_month(*, run: PayoutRun) -> TeamMonth:
         .values("lead__owner").annotate(total=Sum("amount")).order_by()
         .values_list("lead__owner", "total")
     )
-    duplicates = dict(
-        Lead.objects.filter(owner__in=ids, duplicate_state=DuplicateState.PENDING)
-        .values("owner").annotate(n=Count("pk")).order_by().values_list("owner", "n")
-    )
-    names = {m.manager_id: _name(m.manager) for m in members}
-    exceptions = _pending_exceptions(run=run, manager_ids=ids, names=names)
-    inquiries = _open_inquiries(run=run, names=names)
-    patterns = _call_patterns(run=run, members=members, start=start, end=end)
-
     kinds_present = {kind for person in pay.values() for kind in person}
-    labels = dict(LineKind.choices)
-    kinds = [(kind, labels[kind]) for kind, _label in LineKind.choices if kind in kinds_present]
+    kinds = [kind for kind, _label in LineKind.choices if kind in kinds_present]
     if ADJUSTMENTS in kinds_present:
-        kinds.append((ADJUSTMENTS, _("Adjustments of earlier months")))
+        kinds.append(ADJUSTMENTS)
 
     team_conv = sum(conversations.get(i, 0) for i in ids)
     team_conf = sum(confirmed.get(i, 0) for i in ids)
-    team_rate = Decimal(team_conf) / team_conv if team_conv else None
     people = []
     for member in members:
         pk = member.manager_id
         plan = plans.get(pk)
-        person = PersonMonth(
-            manager_id=pk, name=names[pk], role=member.manager.role,
+        people.append(PersonMonth(
+            manager_id=pk, name=_name(member.manager), role=member.manager.role,
             conversations=Attainment(Decimal(conversations.get(pk, 0)),
                                      Decimal(plan.target_conversations if plan else 0)),
             confirmed=Attainment(Decimal(confirmed.get(pk, 0)),
                                  Decimal(plan.target_confirmed_leads if plan else 0)),
             revenue=Attainment(revenue.get(pk) or ZERO, plan.target_revenue if plan else ZERO),
-            by_kind={kind: round_money(pay[pk][kind]) for kind, _label in kinds},
+            by_kind={kind: round_money(pay[pk][kind]) for kind in kinds},
             total=round_money(payable[pk]), held=round_money(held[pk]),
             previous_total=(round_money(previous.get(pk) or ZERO) if had_previous else None),
-        )
-        person.flags = _flags(
-            pending=sum(1 for e in exceptions if e.manager_name == names[pk]),
-            inquiries=sum(1 for i in inquiries if i.manager_name == names[pk]),
-            duplicates=duplicates.get(pk, 0), conversations=conversations.get(pk, 0),
-            confirmed=confirmed.get(pk, 0), team_rate=team_rate, pattern=patterns.get(pk),
-        )
-        people.append(person)
-    return TeamMonth(
-        run=run, kinds=kinds, people=people,
-        totals_by_kind={kind: round_money(sum((p.by_kind[kind] for p in people), ZERO))
-                        for kind, _label in kinds},
-        total=round_money(sum((p.total for p in people), ZERO)),
-        held=round_money(sum((p.held for p in people), ZERO)),
+        ))
+    return _Figures(
+        kinds=kinds, people=people,
         previous_total=(round_money(sum(previous.values(), ZERO)) if had_previous else None),
-        exceptions=exceptions, inquiries=inquiries,
-        # (people done, people) of the current computation, from the members already read.
-        progress=(sum(1 for m in members if m.done_generation >= run.generation),
-                  run.managers_total),
+        team_rate=Decimal(team_conf) / team_conv if team_conv else None,
+        patterns=_call_patterns(run=run, start=start, end=end),
     )
+
+
+def _labelled(kinds: list[str]) -> list[tuple[str, str]]:
+    """Columns as (kind, label) in the reader's language."""
+    labels = {**dict(LineKind.choices), ADJUSTMENTS: _("Adjustments of earlier months")}
+    return [(kind, labels[kind]) for kind in kinds]
 
 
 def _name(manager) -> str:
@@ -251,7 +289,8 @@ def _pending_exceptions(*, run, manager_ids, names) -> list[PendingException]:
             .select_related("lead", "requested_by").order_by("requested_at", "pk"))
     return [
         PendingException(
-            id=e.pk, lead_id=e.lead_id, manager_name=names.get(e.lead.owner_id, ""),
+            id=e.pk, lead_id=e.lead_id, manager_id=e.lead.owner_id,
+            manager_name=names.get(e.lead.owner_id, ""),
             kind=e.get_kind_display(), component=e.get_component_kind_display(),
             reason=e.reason, requested_by=e.requested_by.get_full_name()
             or e.requested_by.get_username(), requested_by_id=e.requested_by_id,
@@ -263,7 +302,7 @@ def _pending_exceptions(*, run, manager_ids, names) -> list[PendingException]:
 
 def _open_inquiries(*, run, names) -> list[OpenInquiry]:
     return [
-        OpenInquiry(id=i.pk, manager_name=names.get(i.manager_id, ""),
+        OpenInquiry(id=i.pk, manager_id=i.manager_id, manager_name=names.get(i.manager_id, ""),
                     line=i.get_line_kind_display() + (f" · {i.line_key}" if i.line_key else ""),
                     amount_seen=i.amount_seen, comment=i.comment, raised_by_id=i.raised_by_id)
         for i in PayoutInquiry.objects.filter(run=run, status=InquiryStatus.OPEN)
@@ -277,34 +316,45 @@ class CallPattern:
     short_consents: int  # consents reached with very little talk
 
 
-def _call_patterns(*, run, members, start, end) -> dict[int, CallPattern]:
+def _call_patterns(*, run, start, end) -> dict[int, CallPattern]:
     """One aggregate over the run's people's calls of the month, kept per computation of the
-    run (its generation): the calls only change through an import, which makes a new one."""
-    stamp = run.computed_at.timestamp() if run.computed_at else 0
-    key = f"review:patterns:{run.pk}:{run.generation}:{stamp}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
+    run (``RunCallPatterns``), so that every later view and every worker reads one row: the
+    flags speak of the month as that computation saw it."""
+    from .models import RunCallPatterns
+
+    kept = (RunCallPatterns.objects.filter(run=run, generation=run.generation)
+            .values_list("figures", flat=True).first())
+    if kept is None:
+        kept = _patterns_from_calls(run=run, start=start, end=end)
+        # A concurrent first view may have written the same figures: either row is right.
+        RunCallPatterns.objects.bulk_create(
+            [RunCallPatterns(run=run, generation=run.generation, figures=kept)],
+            ignore_conflicts=True)
+    return {int(pk): CallPattern(*figures) for pk, figures in kept.items()}
+
+
+def _patterns_from_calls(*, run, start, end) -> dict[str, list[int]]:
+    # Each person's conversation threshold, as their computation used it.
     by_threshold = defaultdict(list)
-    for member in members:
-        threshold = (member.facts or {}).get("calls", {}).get("threshold_s")
-        by_threshold[threshold or CONVERSATION_THRESHOLD_S].append(member.manager_id)
+    for manager_id, threshold in run.members.values_list("manager_id",
+                                                         "facts__calls__threshold_s"):
+        by_threshold[threshold or CONVERSATION_THRESHOLD_S].append(manager_id)
+    if not by_threshold:
+        return {}
     near = Q()
     for threshold, ids in by_threshold.items():
         near |= Q(manager_id__in=ids, talk_s__gte=threshold,
                   talk_s__lt=threshold + NEAR_THRESHOLD_S)
     rows = (
-        CallLog.objects.filter(manager_id__in=[m.manager_id for m in members],
+        CallLog.objects.filter(manager_id__in=[i for ids in by_threshold.values() for i in ids],
                                started_at__gte=start, started_at__lt=end)
         .values("manager_id")
         .annotate(near=Count("pk", filter=near),
                   short=Count("pk", filter=Q(outcome=Outcome.CONSENT,
                                              talk_s__lt=SHORT_CONSENT_S)))
         .order_by()
-    ) if members else []
-    patterns = {row["manager_id"]: CallPattern(row["near"], row["short"]) for row in rows}
-    cache.set(key, patterns, timeout=24 * 3600)
-    return patterns
+    )
+    return {str(row["manager_id"]): [row["near"], row["short"]] for row in rows}
 
 
 def _flags(*, pending, inquiries, duplicates, conversations, confirmed, team_rate,
@@ -396,10 +446,8 @@ def organisation_overview(*, month: datetime.date) -> Overview:
         .values_list("run__team", "total")
     )
     kinds_present = {k for team in sums.values() for k in team} - {"held", "total"}
-    labels = dict(LineKind.choices)
-    kinds = [(kind, labels[kind]) for kind, _label in LineKind.choices if kind in kinds_present]
-    if ADJUSTMENTS in kinds_present:
-        kinds.append((ADJUSTMENTS, _("Adjustments of earlier months")))
+    kinds = _labelled([kind for kind, _label in [*LineKind.choices, (ADJUSTMENTS, "")]
+                       if kind in kinds_present])
     people = dict(
         PayoutRun.objects.filter(month=month).values_list("team", "managers_total"))
     lines = [

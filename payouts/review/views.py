@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -37,6 +37,7 @@ from .forms import DecisionForm, RequestExceptionForm
 from .services import payout_run_request_recompute
 
 RUNS = "payout_runs"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _month(request) -> datetime.date:
@@ -60,10 +61,10 @@ def _team_month_url(run: PayoutRun) -> str:
     return f"{reverse('review:team-month')}?team={run.team.code}&month={run.month:%Y-%m}"
 
 
-def _earnings_url(manager_id: int, month: datetime.date) -> str | None:
-    """The earnings dashboard of one person, as the head sees it, where the site has one."""
+def _earnings_base() -> str | None:
+    """The earnings dashboard (seen as the head, with ``?manager=``), where the site has one."""
     try:
-        return f"{reverse('earnings:month')}?manager={manager_id}&month={month:%Y-%m}"
+        return reverse("earnings:month")
     except NoReverseMatch:
         return None
 
@@ -99,8 +100,8 @@ def team_month(request):
         "request_form": RequestExceptionForm(),
     }
     if data:
-        context["earnings"] = {p.manager_id: _earnings_url(p.manager_id, month)
-                               for p in data.people}
+        context["earnings"] = _earnings_base()
+        context["lines_url"] = reverse("review:lines", args=[run.pk])
     return render(request, "review/team_month.html", context)
 
 
@@ -178,17 +179,18 @@ def export(request, run_id):
     """The payroll file of an approved (or paid) run: XLSX or CSV, one row per person."""
     run = _run_for(request, run_id, policy.EXPORT)
     file_format = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
-    path = Path(tempfile.mkstemp(suffix=f".{file_format}")[1])
-    try:
-        payouts_export(month=run.month, path=path, file_format=file_format, team=run.team)
-    except PayrollNotFinal as error:
-        path.unlink(missing_ok=True)
-        messages.error(request, str(error))
-        return redirect(_team_month_url(run))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"payroll.{file_format}"
+        try:
+            payouts_export(month=run.month, path=path, file_format=file_format, team=run.team)
+        except PayrollNotFinal as error:
+            messages.error(request, str(error))
+            return redirect(_team_month_url(run))
+        content = path.read_bytes()
     name = f"payroll-{run.team.code}-{run.month:%Y-%m}.{file_format}"
-    response = FileResponse(open(path, "rb"), as_attachment=True, filename=name)
-    path.unlink()  # the open file stays readable until the response is sent (POSIX)
-    return response
+    kind = (XLSX if file_format == "xlsx" else "text/csv; charset=utf-8")
+    return HttpResponse(content, content_type=kind,
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @require_POST

@@ -84,7 +84,8 @@ def test_a_head_reviews_decides_approves_and_exports_then_the_owner_marks_paid(
     assert head.locator(f"#exception-{anna_exception.pk}").count() == 1  # not sent
     anna_form.locator("textarea").fill("no discount was agreed")
     anna_form.locator("button[value=reject]").click()
-    assert f"Exception #{anna_exception.pk} decided." in head.locator(".review-messages").inner_text()
+    decided = head.locator(".review-messages").inner_text()
+    assert f"Exception #{anna_exception.pk} decided." in decided
     head.locator(f"#exception-{vera_exception.pk} form button[value=approve]").click()
     anna_exception.refresh_from_db()
     vera_exception.refresh_from_db()

@@ -5,8 +5,8 @@ approving; decisions in place; approval's confirmation and refusals; the owner's
 from decimal import Decimal
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from payouts.models import PayoutRun
 from payouts.review import selectors
@@ -56,8 +56,9 @@ def test_confirmations_far_above_the_teams_rate_are_flagged(month):
     anna = month.people["anna"]
     LeadMilestoneFactory(lead=LeadFactory(owner=anna), kind="confirmed",
                          at=moscow(2026, 11, 6, 12, 0))
-    from salesops.imports.stats import daily_stats_refresh
     import datetime
+
+    from salesops.imports.stats import daily_stats_refresh
 
     daily_stats_refresh(pairs={(anna.pk, datetime.date(2026, 11, 5)),
                                (vera.pk, datetime.date(2026, 11, 5))})
@@ -70,8 +71,9 @@ def test_many_conversations_just_over_the_threshold_are_flagged_as_empty(month):
     anna = month.people["anna"]
     calls(anna, 25, started_at=moscow(2026, 11, 7, 10, 0), talk_s=16, duration_s=20,
           outcome=Outcome.SECRETARY)
-    from salesops.imports.stats import daily_stats_refresh
     import datetime
+
+    from salesops.imports.stats import daily_stats_refresh
 
     daily_stats_refresh(pairs={(anna.pk, datetime.date(2026, 11, 5)),
                                (anna.pk, datetime.date(2026, 11, 7))})
@@ -188,7 +190,7 @@ def test_a_month_ready_for_review_mails_its_head_once(month, mailoutbox):
     assert notifications.run_ready_for_review(run) == 1
     assert notifications.run_ready_for_review(run) == 0
     assert [m.to for m in mailoutbox] == [["head.north@example.com"]]
-    assert "North: pay for November 2026 is ready to review" == mailoutbox[0].subject
+    assert mailoutbox[0].subject == "North: pay for November 2026 is ready to review"
 
 
 def test_the_open_month_mails_nobody_while_it_is_recomputed(month, mailoutbox):
