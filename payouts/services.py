@@ -24,14 +24,16 @@ from salesops.periods import next_month
 
 from .engine.adjustments import adjustment_drafts, locked_chain_before
 from .engine.components import LineDraft, build_lines
-from .engine.facts import call_figures_needed, gather_facts, team_totals
+from .engine.facts import MonthFacts, call_figures_needed, gather_facts, team_totals
 from .engine.plans import plan_versions_for, version_with_components
 from .lifecycle import PayoutRunLocked, payout_run_transition
 from .models import (
     LOCKED_STATUSES,
     ComponentRate,
+    LineItemSource,
     PaidItem,
     PayoutLine,
+    PayoutLineItem,
     PayoutRun,
     PayoutRunManager,
     PayoutRunTransition,
@@ -137,7 +139,8 @@ def payout_runs_start(
             gone.delete()
     PayoutRunManager.objects.bulk_create(
         [
-            PayoutRunManager(run=run, manager=m, plan_version=versions[m.pk], facts=facts[m.pk])
+            PayoutRunManager(run=run, manager=m, plan_version=versions[m.pk],
+                             facts=facts[m.pk].to_json())
             for team_id, run in open_runs.items()
             for m in members[team_id]
         ],
@@ -187,7 +190,8 @@ def _member_compute(*, member: PayoutRunManager, generation: int) -> str:
     drafts = []
     if member.plan_version_id:
         version = _version_for(member.plan_version_id, run.pk, generation)
-        drafts = build_lines(version=version, facts=member.facts, team_facts=run.team_facts)
+        drafts = build_lines(version=version, facts=MonthFacts.from_json(member.facts),
+                             team_facts=run.team_facts)
     with transaction.atomic():
         # The claim: the member row lock serialises two computations of the same person, and
         # the conditions make the second one find the first one's result and stop. A figure
@@ -225,12 +229,12 @@ def _has_locked_months(run_id: int, generation: int) -> bool:
 
 
 def _save_drafts(*, run, manager_id, version_id, drafts: list[LineDraft]) -> None:
-    _insert(PayoutLine, [
+    line_ids = _insert(PayoutLine, [
         {"run": run.pk, "month": run.month, "manager": manager_id, "plan_version": version_id,
          "kind": d.kind, "key": d.key, "adjusts_month": d.adjusts_month, "quantity": d.quantity,
          "rate": d.rate, "amount": d.amount, "held": d.held, "explanation": d.explanation}
         for d in drafts
-    ])
+    ], returning=any(d.sources for d in drafts))
     _insert(PaidItem, [
         {"run": run.pk, "manager": manager_id, "component_kind": i.component_kind,
          "item_kind": i.item_kind, "item_id": i.item_id, "month": run.month, "at": i.at,
@@ -238,6 +242,16 @@ def _save_drafts(*, run, manager_id, version_id, drafts: list[LineDraft]) -> Non
         for d in drafts
         if not d.held  # a held amount is not paid, so its items stay payable (SPEC §5)
         for i in d.items
+    ])
+    _insert(PayoutLineItem, [
+        {"line": line_id, "source": s.source,
+         "call": s.source_id if s.source == LineItemSource.CALL else None,
+         "milestone": s.source_id if s.source == LineItemSource.MILESTONE else None,
+         "payment": s.source_id if s.source == LineItemSource.PAYMENT else None,
+         "quantity": s.quantity, "amount": s.amount, "decision": s.decision,
+         "exception": s.exception_id}
+        for d, line_id in zip(drafts, line_ids or [None] * len(drafts), strict=True)
+        for s in d.sources
     ])
 
 
@@ -279,23 +293,30 @@ def _claim_sql(alias: str) -> str:
 _AS_IS = {"BigIntegerField", "BooleanField", "CharField", "ForeignKey", "PositiveIntegerField"}
 
 
-def _insert(model, rows: list[dict]) -> None:
-    """``bulk_create`` for rows nobody reads back: one multi-row INSERT, no ids returned.
+def _insert(model, rows: list[dict], *, returning: bool = False) -> list[int] | None:
+    """``bulk_create`` for rows read back by id at most: one multi-row INSERT.
 
-    Each row maps every concrete field's name but the primary key to its value."""
+    Each row maps every concrete field's name but the primary key to its value. With
+    ``returning`` the new ids come back in the rows' order (``INSERT … RETURNING``, as
+    ``bulk_create`` relies on too), so that line items can point at their lines."""
     if not rows:
-        return
+        return [] if returning else None
     db = connections[router.db_for_write(model)]  # not the proxy: read once per value
     fields, prepare, into, placeholders = _insert_parts(model, db.alias)
     size = db.ops.bulk_batch_size(fields, rows) or len(rows)
+    ids = []
     with db.cursor() as cursor:
         for start in range(0, len(rows), size):
             batch = rows[start:start + size]
             cursor.execute(
-                into + ", ".join([placeholders] * len(batch)),
+                into + ", ".join([placeholders] * len(batch))
+                + (f" RETURNING {db.ops.quote_name('id')}" if returning else ""),
                 [row[name] if prep is None else prep(row[name], db)
                  for row in batch for name, prep in prepare],
             )
+            if returning:
+                ids.extend(row[0] for row in cursor.fetchall())
+    return ids if returning else None
 
 
 @functools.cache
