@@ -336,13 +336,13 @@ def revenue_percent(*, component, version, facts, decided, team) -> list[LineDra
     if tiers:
         target = facts.plan.revenue
         lines = _revenue_tiers(component, tiers, target, payable)
-        revenue = sum((d.item.amount for d in payable), ZERO)
-        base = _tiered(tiers, target, revenue)
+        payable_revenue = sum((d.item.amount for d in payable), ZERO)
+        base = _tiered(tiers, target, payable_revenue)
 
         def held_amount(rows):
             # What the lead would add on top of the payable revenue, at the margin.
             extra = sum((d.item.amount for d in rows), ZERO)
-            return None, _tiered(tiers, target, revenue + extra) - base
+            return None, _tiered(tiers, target, payable_revenue + extra) - base
     else:
         lines = _revenue_by_source(component, rates, payable)
 
