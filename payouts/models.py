@@ -489,6 +489,7 @@ class PayoutLineItem(models.Model):
     # revenue the line counted from it.
     quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=4)
     # The item's share of its line; the shares of a line add up to the line's amount exactly.
+    # An adjustment line's items are the rows it newly counts, at what they earn now.
     amount = models.DecimalField(_("amount"), **MONEY)
     decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices)
     exception = models.ForeignKey(
