@@ -16,6 +16,16 @@ from leads.models import LeadSource
 from salesops.models import CONVERSATION_THRESHOLD_S, Manager, Outcome, Team
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class FiguresJSONEncoder(DjangoJSONEncoder):
+    """Stores the engine's typed figures (``engine.facts.MonthFacts``) as their JSON."""
+
+    def default(self, o):
+        to_json = getattr(o, "to_json", None)
+        if callable(to_json):
+            return to_json()
+        return super().default(o)
 RATE = {"max_digits": 14, "decimal_places": 4}
 
 
@@ -380,7 +390,7 @@ class PayoutRunManager(models.Model):
         verbose_name=_("plan version"),
     )
     facts = models.JSONField(
-        _("figures"), default=dict, blank=True, encoder=DjangoJSONEncoder
+        _("figures"), default=dict, blank=True, encoder=FiguresJSONEncoder
     )
     done_generation = models.PositiveIntegerField(_("done for computation"), default=0)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

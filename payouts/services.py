@@ -24,7 +24,7 @@ from salesops.periods import next_month
 
 from .engine.adjustments import adjustment_drafts, locked_chain_before
 from .engine.components import build_lines
-from .engine.facts import MonthFacts, call_figures_needed, gather_facts, team_totals
+from .engine.facts import call_figures_needed, gather_facts, team_totals
 from .engine.plans import plan_versions_for, version_with_components
 from .engine.writes import member_lines_save
 from .lifecycle import PayoutRunLocked, payout_run_transition
@@ -138,8 +138,7 @@ def payout_runs_start(
             gone.delete()
     PayoutRunManager.objects.bulk_create(
         [
-            PayoutRunManager(run=run, manager=m, plan_version=versions[m.pk],
-                             facts=facts[m.pk].to_json())
+            PayoutRunManager(run=run, manager=m, plan_version=versions[m.pk], facts=facts[m.pk])
             for team_id, run in open_runs.items()
             for m in members[team_id]
         ],
@@ -189,8 +188,7 @@ def _member_compute(*, member: PayoutRunManager, generation: int) -> str:
     drafts = []
     if member.plan_version_id:
         version = _version_for(member.plan_version_id, run.pk, generation)
-        drafts = build_lines(version=version, facts=MonthFacts.from_json(member.facts),
-                             team_facts=run.team_facts)
+        drafts = build_lines(version=version, facts=member.facts, team_facts=run.team_facts)
     with transaction.atomic():
         # The claim: the member row lock serialises two computations of the same person, and
         # the conditions make the second one find the first one's result and stop. A figure

@@ -107,9 +107,11 @@ def calls_source(facts: MonthFacts, **narrowing) -> dict:
 
 
 def build_lines(
-    *, version: PlanVersion, facts: MonthFacts, team_facts: TeamFigures | dict | None
+    *, version: PlanVersion, facts: MonthFacts | dict, team_facts: TeamFigures | dict | None
 ) -> list[LineDraft]:
-    """Every line the version pays for these figures, with caps applied (SPEC §4)."""
+    """Every line the version pays for these figures (typed, or as a run member stores them),
+    with caps applied (SPEC §4)."""
+    facts = MonthFacts.coerce(facts)
     decided = decide_month(facts)
     team = TeamFigures.from_json(team_facts) if isinstance(team_facts, dict) else team_facts
     lines = []

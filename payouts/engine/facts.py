@@ -244,6 +244,11 @@ class MonthFacts:
         }
 
     @classmethod
+    def coerce(cls, value: "MonthFacts | dict") -> "MonthFacts":
+        """The figures as given, or read back from a run member's stored JSON."""
+        return value if isinstance(value, cls) else cls.from_json(value)
+
+    @classmethod
     def from_json(cls, data: dict) -> "MonthFacts":
         exceptions = [ExceptionFact.from_json(e) for e in data["exceptions"]]
         conversations, confirmed, revenue = data["plan"]
@@ -487,10 +492,11 @@ def _gather_exceptions(facts, *, ids, own_run_ids) -> None:
         facts[owner_id].exceptions[(exception.component, exception.lead)] = exception
 
 
-def team_totals(facts: dict[int, MonthFacts], *, floor_ids: set[int]) -> dict:
+def team_totals(facts: dict[int, MonthFacts | dict], *, floor_ids: set[int]) -> dict:
     """The team's figures for a sales head's bonus (SPEC §4 team_bonus): its managers' sums,
-    as stored on the run (``TeamFigures.from_json`` reads them back)."""
-    members = [facts[pk] for pk in floor_ids]
+    as stored on the run (``TeamFigures.from_json`` reads them back). A member's figures may be
+    given as stored (JSON)."""
+    members = [MonthFacts.coerce(facts[pk]) for pk in floor_ids]
     return TeamFigures(
         conversations=sum(f.calls.conversations for f in members),
         target_conversations=sum(f.plan.conversations for f in members),

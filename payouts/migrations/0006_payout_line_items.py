@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+import payouts.models
+
 
 # SPEC §7: the items of a locked run's lines are as immutable as the lines (0002's triggers).
 CREATE_TRIGGER = """
@@ -78,4 +80,9 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(create_trigger, drop_trigger),
+        migrations.AlterField(
+            model_name='payoutrunmanager',
+            name='facts',
+            field=models.JSONField(blank=True, default=dict, encoder=payouts.models.FiguresJSONEncoder, verbose_name='figures'),
+        ),
     ]
