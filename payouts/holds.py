@@ -7,7 +7,9 @@ computed again so that it pays what was decided, instead of locking a month that
 it held.
 """
 
-from django.db.models import Q
+from decimal import Decimal
+
+from django.db.models import Q, Sum
 
 from .models import (
     CommissionException,
@@ -37,3 +39,15 @@ def pending_holds_for_run(*, run: PayoutRun) -> list:
     )
     return pending + [f"{exception} was decided after the computation" for exception in
                       decided_since]
+
+
+def held_by_exception(*, run: PayoutRun) -> dict[int, Decimal]:
+    """Exception id → the amount its held items hold in ``run`` (SPEC §5): the exceptions that
+    affect this run's lines, whatever the component. An exception on a lead this run does not
+    pay holds nothing here."""
+    return dict(
+        PayoutLineItem.objects.filter(line__run=run, decision=Decision.HELD,
+                                      exception__isnull=False)
+        .values("exception").annotate(total=Sum("amount")).order_by("exception")
+        .values_list("exception", "total")
+    )

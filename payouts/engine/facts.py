@@ -12,7 +12,7 @@ same snapshot.
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db.models import (
@@ -264,6 +264,21 @@ class MonthFacts:
             exceptions={(e.component, e.lead): e for e in exceptions},
             plan=PlanTargets(conversations, confirmed, Decimal(revenue)),
         )
+
+
+def comparable_figures(facts: "MonthFacts | dict", needs: frozenset[str]) -> dict:
+    """A person's figures as stored (JSON), without the optional call aggregates that
+    ``needs`` does not ask for: two gathers made with different needs compare equal when what
+    the plan reads is equal (e.g. to tell whether a person's inputs changed)."""
+    facts = MonthFacts.coerce(facts)
+    calls = facts.calls
+    if "minutes_up" not in needs:
+        calls = replace(calls, operator_min_up=0, by_outcome={
+            k: OutcomeFigures(v.operator_s, 0) for k, v in calls.by_outcome.items()
+        })
+    if "by_outcome" not in needs:
+        calls = replace(calls, by_outcome={int(o): OutcomeFigures() for o in Outcome})
+    return replace(facts, calls=calls).to_json()
 
 
 @dataclass(frozen=True)

@@ -7,17 +7,28 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from leads.models import MilestoneKind
+from payouts.engine.facts import comparable_figures, gather_facts
+from payouts.exceptions import commission_exception_request
+from payouts.holds import held_by_exception
 from payouts.lifecycle import payout_run_approve
 from payouts.models import (
     ComponentKind,
     Decision,
+    ExceptionKind,
     LineItemSource,
     PayoutLine,
     PayoutLineItem,
 )
 from payouts.selectors import payout_line_items, payout_line_source_rows
-from tests.factories import LeadFactory, LeadMilestoneFactory, ManagerFactory, PaymentFactory
-from tests.payouts.factories import plan_for
+from salesops.models import Role
+from tests.factories import (
+    CallFactory,
+    LeadFactory,
+    LeadMilestoneFactory,
+    ManagerFactory,
+    PaymentFactory,
+)
+from tests.payouts.factories import person, plan_for
 from tests.payouts.helpers import DECEMBER, NOVEMBER, compute, moscow
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +127,32 @@ def test_the_database_refuses_to_change_the_items_of_an_approved_run(team, anna)
         with pytest.raises(IntegrityError, match="SPEC 7"), transaction.atomic():
             change()
     assert PayoutLineItem.objects.get(pk=item.pk).amount == Decimal("500.00")
+
+
+def test_a_run_knows_what_each_pending_exception_holds_in_it(team, anna):
+    lead = LeadFactory(owner=anna)
+    PaymentFactory(lead=lead, amount=Decimal("500000.00"))
+    exception = commission_exception_request(
+        lead=lead, kind=ExceptionKind.RATE, rate=Decimal("5"),
+        requested_by=person(Role.SALES_HEAD, team).user, reason="deal terms",
+    )
+    other = LeadFactory(owner=anna)  # pending too, but nothing of it is paid in November
+    commission_exception_request(
+        lead=other, kind=ExceptionKind.EXCLUDE, requested_by=exception.requested_by,
+        reason="deal terms",
+    )
+    assert held_by_exception(run=compute(NOVEMBER, team)) == {
+        exception.pk: Decimal("50000.00")
+    }
+
+
+def test_figures_compare_alike_whatever_optional_aggregates_were_gathered(team, anna):
+    CallFactory(manager=anna, started_at=moscow(2026, 11, 5, 10, 0), duration_s=61)
+    everything = gather_facts(month=NOVEMBER, thresholds={anna.pk: 15}, own_run_ids=[])
+    plain = gather_facts(month=NOVEMBER, thresholds={anna.pk: 15}, own_run_ids=[],
+                         needs=frozenset())
+    assert everything != plain
+    assert (comparable_figures(everything[anna.pk], frozenset())
+            == comparable_figures(plain[anna.pk].to_json(), frozenset()))
+    assert comparable_figures(everything[anna.pk], frozenset({"minutes_up", "by_outcome"})) \
+        == everything[anna.pk].to_json()
