@@ -9,8 +9,11 @@ person, kind and key), not by an id read back first. The payout benchmark shows 
 a round trip per person is a tenth of the computation at 3.3 M calls.
 """
 
+import datetime
 import functools
+import json
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, router
 
 from ..models import LineItemSource, PaidItem, PayoutLine, PayoutLineItem
@@ -26,6 +29,9 @@ def member_lines_save(*, run, manager_id: int, version_id: int | None,
     """Insert one person's lines, the paid items of the lines that are not held, and every
     line's source items. The caller holds the transaction (and the member's claim)."""
     db = connections[router.db_for_write(PayoutLine)]
+    if db.vendor == "postgresql":
+        _save_as_json(db, run=run, manager_id=manager_id, version_id=version_id, drafts=drafts)
+        return
     statements = _insert_statements(db, PayoutLine, [
         {"run": run.pk, "month": run.month, "manager": manager_id, "plan_version": version_id,
          "kind": d.kind, "key": d.key, "adjusts_month": d.adjusts_month, "quantity": d.quantity,
@@ -41,16 +47,9 @@ def member_lines_save(*, run, manager_id: int, version_id: int | None,
         for i in d.items
     ])
     statements += _line_item_statements(db, run_id=run.pk, manager_id=manager_id, drafts=drafts)
-    if not statements:
-        return
     with db.cursor() as cursor:
-        if db.vendor == "postgresql":
-            # Client-side binding (Django's default for psycopg 3) sends them as one batch.
-            cursor.execute("; ".join(sql for sql, _ in statements),
-                           [p for _, params in statements for p in params])
-        else:
-            for sql, params in statements:
-                cursor.execute(sql, params)
+        for sql, params in statements:
+            cursor.execute(sql, params)
 
 
 def _insert_statements(db, model, rows: list[dict]) -> list[tuple[str, list]]:
@@ -131,3 +130,75 @@ def _line_item_sql(alias: str) -> tuple[str, str]:
         f" WHERE l.{qn('run_id')} = %s AND l.{qn('manager_id')} = %s"
     )
     return head, tail
+
+
+class _ExactEncoder(DjangoJSONEncoder):
+    """Decimals as text, times to the microsecond (DjangoJSONEncoder keeps milliseconds)."""
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime | datetime.date):
+            return o.isoformat()
+        return super().default(o)
+
+
+def _save_as_json(db, *, run, manager_id, version_id, drafts) -> None:
+    """PostgreSQL: the three inserts in one batch with one JSON document each, so that the
+    statement's text never changes (the driver parses a text once, not once per person)."""
+    lines = [
+        {"run_id": run.pk, "month": run.month, "manager_id": manager_id,
+         "plan_version_id": version_id, "kind": d.kind, "key": d.key,
+         "adjusts_month": d.adjusts_month, "quantity": d.quantity, "rate": d.rate,
+         "amount": d.amount, "held": d.held, "explanation": d.explanation}
+        for d in drafts
+    ]
+    paid = [
+        {"run_id": run.pk, "manager_id": manager_id, "component_kind": i.component_kind,
+         "item_kind": i.item_kind, "item_id": i.item_id, "month": run.month, "at": i.at,
+         "rate": i.rate}
+        for d in drafts
+        if not d.held  # a held amount is not paid, so its items stay payable (SPEC §5)
+        for i in d.items
+    ]
+    items = [
+        {"kind": d.kind, "key": d.key, "source": s.source,
+         "call_id": s.source_id if s.source == LineItemSource.CALL else None,
+         "milestone_id": s.source_id if s.source == LineItemSource.MILESTONE else None,
+         "payment_id": s.source_id if s.source == LineItemSource.PAYMENT else None,
+         "quantity": s.quantity, "amount": s.amount, "decision": s.decision,
+         "exception_id": s.exception_id}
+        for d in drafts for s in d.sources
+    ]
+    dump = functools.partial(json.dumps, cls=_ExactEncoder)
+    with db.cursor() as cursor:
+        cursor.execute(_json_sql(db.alias),
+                       [dump(lines), dump(paid), dump(items), run.pk, manager_id])
+
+
+@functools.cache
+def _json_sql(alias: str) -> str:
+    db = connections[alias]
+    qn = db.ops.quote_name
+
+    def insert(model, *, select=None, source="r", join=""):
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        columns = ", ".join(qn(f.column) for f in fields)
+        record = ", ".join(f"{qn(f.column)} {f.db_type(db)}" for f in fields)
+        return (f"INSERT INTO {qn(model._meta.db_table)} ({columns})"
+                f" SELECT {select or columns} FROM jsonb_to_recordset(%s::jsonb) AS {source}"
+                f"({record}){join}")
+
+    item_fields = [f for f in PayoutLineItem._meta.concrete_fields
+                   if not f.primary_key and f.name != "line"]
+    item_record = ", ".join(
+        ["kind text", "key text", *(f"{qn(f.column)} {f.db_type(db)}" for f in item_fields)]
+    )
+    items = (
+        f"INSERT INTO {qn(PayoutLineItem._meta.db_table)}"
+        f" ({qn('line_id')}, {', '.join(qn(f.column) for f in item_fields)})"
+        f" SELECT l.{qn('id')}, {', '.join('r.' + qn(f.column) for f in item_fields)}"
+        f" FROM jsonb_to_recordset(%s::jsonb) AS r({item_record})"
+        f" JOIN {qn(PayoutLine._meta.db_table)} l ON l.{qn('kind')} = r.kind"
+        f" AND l.{qn('key')} = r.key"
+        f" WHERE l.{qn('run_id')} = %s AND l.{qn('manager_id')} = %s"
+    )
+    return "; ".join([insert(PayoutLine), insert(PaidItem), items])
