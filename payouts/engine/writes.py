@@ -3,10 +3,13 @@ line items (SPEC §4, §6.2), hundreds of times a run.
 
 Compiled by the ORM (``bulk_create`` from model instances, returning ids) these statements cost
 about a millisecond of Python each, more than the database spends on them; and each is a round
-trip. So they are plain multi-row INSERTs, and on PostgreSQL the three go to the server as one
-batch: a line item finds its line by the line's key in the same batch (one line per run,
-person, kind and key), not by an id read back first. The payout benchmark shows the difference:
-a round trip per person is a tenth of the computation at 3.3 M calls.
+trip. So on PostgreSQL the three go to the server as one batch of constant statements, each
+reading its rows from one JSON document (``jsonb_to_recordset``): a line item finds its line by
+the line's key (one line per run, person, kind and key), not by an id read back first, and the
+driver parses the statement's text once, not once per person. Measured with the payout
+benchmark (3.3 M calls, 500 people): writing line items this way costs nothing measurable
+next to the code without them, where three plain multi-row INSERTs with per-person texts cost
+about 0.8 ms more per person. Other databases (SQLite) take plain multi-row INSERTs.
 """
 
 import datetime
