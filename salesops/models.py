@@ -110,6 +110,8 @@ class ImportBatch(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        # Read but not started: the admin confirms which column holds what (salesops.imports).
+        MAPPING = "mapping", _("Waiting for the column mapping")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
@@ -148,6 +150,9 @@ class ImportBatch(models.Model):
     present_count = models.PositiveIntegerField(_("already present"), default=0)
     skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
+    # A column mapping chosen by the admin (salesops.imports.mapping.ColumnMapping); empty:
+    # the layout is recognised from the file.
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -169,6 +174,17 @@ class ImportRowError(models.Model):
     column = models.CharField(_("column"), max_length=100, blank=True)
     value = models.CharField(_("value"), max_length=500, blank=True)
     reason = models.CharField(_("reason"), max_length=300)
+
+    class Kind(models.TextChoices):
+        """Errors an admin fixes by mapping a value, told apart from any other bad row."""
+
+        OTHER = "", _("Other")
+        UNKNOWN_MANAGER = "manager", _("Unknown manager")
+        UNKNOWN_STATUS = "status", _("Unknown status")
+
+    # A database default too: the loaders insert errors with SQL of their own.
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, blank=True,
+                            default=Kind.OTHER, db_default=Kind.OTHER)
 
     class Meta:
         ordering = ["batch", "line", "pk"]

@@ -24,8 +24,10 @@ from django.utils.translation import gettext as _
 
 from salesops.models import CallLog, ImportBatch, ImportRowError
 
+from .background import run_batch_soon
 from .loaders import loader_class
-from .presets import detect
+from .mapping import ColumnMapping, MappingInvalid, detected_from_mapping
+from .presets import Detected, detect
 from .reader import UnreadableFile, open_table
 from .rows import Plan, RowError, make_converter
 from .selectors import available_presets, batch_days, status_map
@@ -52,15 +54,24 @@ def _check_zone(time_zone: str) -> None:
 
 def import_batch_create(
     *, file, file_name: str, created_by=None, preset: str = "", time_zone: str = "",
-    source: str = "", dry_run: bool = False,
+    source: str = "", dry_run: bool = False, mapping: ColumnMapping | None = None,
 ) -> ImportBatch:
-    """Store the uploaded (or local) file and a pending batch for it; nothing is read yet."""
+    """Store the uploaded (or local) file and a pending batch for it; nothing is read yet.
+
+    ``mapping``: the columns the admin chose; the run reads the file with it instead of
+    recognising the layout (``preset`` is then ignored)."""
     _check_zone(time_zone)
-    if preset and preset not in {p.name for p in available_presets()}:
+    if mapping is not None:
+        try:
+            mapping.validate()
+        except MappingInvalid as exc:
+            raise ImportRefused(str(exc)) from None
+    elif preset and preset not in {p.name for p in available_presets()}:
         raise ImportRefused(_("There is no preset named “%(name)s”.") % {"name": preset})
     batch = ImportBatch(
         source=source, file_name=Path(file_name).name[:255], created_by=created_by,
-        preset=preset, time_zone=time_zone, dry_run=dry_run,
+        preset="" if mapping else preset, time_zone=time_zone, dry_run=dry_run,
+        mapping=mapping.as_json() if mapping else {},
     )
     batch.file.save(Path(file_name).name, file if isinstance(file, File) else File(file),
                     save=False)
@@ -71,19 +82,21 @@ def import_batch_create(
 
 def import_batch_start(*, batch: ImportBatch) -> None:
     """Queue the batch's run once the transaction that made it has committed."""
-    from .tasks import import_batch_run_task
-
-    transaction.on_commit(lambda: import_batch_run_task.delay(batch.pk))
+    transaction.on_commit(lambda: run_batch_soon(batch.pk))
 
 
-def import_batch_rerun(*, batch: ImportBatch, created_by=None) -> ImportBatch:
+def import_batch_rerun(
+    *, batch: ImportBatch, created_by=None, mapping: ColumnMapping | None = None,
+) -> ImportBatch:
     """The same file and options again, as a new batch: after mapping unknown managers or
-    statuses, only what was missing gets created."""
+    statuses (or with another column ``mapping``), only what was missing gets created."""
+    if mapping is None and batch.mapping:
+        mapping = ColumnMapping.from_json(batch.mapping)
     with batch.file.open("rb") as handle:
         again = import_batch_create(
             file=handle, file_name=batch.file_name, created_by=created_by,
-            preset=batch.preset, time_zone=batch.time_zone, source=batch.source,
-            dry_run=batch.dry_run,
+            preset="" if mapping else batch.preset, time_zone=batch.time_zone,
+            source=batch.source, dry_run=batch.dry_run, mapping=mapping,
         )
     return again
 
@@ -141,14 +154,20 @@ def import_batch_run(*, batch_id: int, chunk_rows: int | None = None) -> ImportB
             return _fail(batch, str(exc))
         try:
             return _run(batch, table, chunk_rows)
-        except LookupError as exc:
+        except (LookupError, MappingInvalid) as exc:
             return _fail(batch, str(exc))
         finally:
             table.close()
 
 
+def _detect(batch: ImportBatch, table) -> Detected:
+    if batch.mapping:
+        return detected_from_mapping(ColumnMapping.from_json(batch.mapping), table.sample)
+    return detect(table.sample, presets=available_presets(), chosen=batch.preset)
+
+
 def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
-    detected = detect(table.sample, presets=available_presets(), chosen=batch.preset)
+    detected = _detect(batch, table)
     zone = ZoneInfo(batch.time_zone or settings.TIME_ZONE)
     plan = Plan(detected, zone, status_map(detected.preset.statuses))
     convert = make_converter(plan)
@@ -215,7 +234,7 @@ def _parse_chunk(batch, records, convert, chunk_rows: int) -> _Chunk:
         except RowError as exc:
             errors.append(ImportRowError(
                 batch_id=batch.pk, line=record.line, column=exc.column, value=exc.value,
-                reason=exc.reason,
+                reason=exc.reason, kind=exc.kind,
             ))
     return chunk
 
