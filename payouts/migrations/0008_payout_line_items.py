@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('leads', '0003_audit_append_only_and_role_permissions'),
-        ('payouts', '0006_partner_statements_final_and_paid'),
+        ('payouts', '0007_input_changes_and_run_watchdog'),
         ('salesops', '0004_seed_status_mappings'),
     ]
 
