@@ -5,6 +5,7 @@ file; ``convert`` then runs once per record and stays lean.
 
 import datetime
 import hashlib
+import math
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -30,6 +31,7 @@ STAGING_COLUMNS = (
     "recording_url", "key_seen",
 )
 MAX_ID = 128
+MAX_COLUMN = 100  # ImportRowError.column
 NO_ANSWER = int(Outcome.NO_ANSWER)
 ANSWERED = int(Outcome.SECRETARY)
 
@@ -37,7 +39,7 @@ ANSWERED = int(Outcome.SECRETARY)
 class RowError(Exception):
     def __init__(self, column: str, value, reason: str):
         super().__init__(reason)
-        self.column = column
+        self.column = str(column)[:MAX_COLUMN]
         self.value = "" if value is None else str(value)[:500]
         self.reason = str(reason)[:300]
 
@@ -53,7 +55,7 @@ class Plan:
         header = self.detected.header
         for name, index in self.detected.columns.items():
             if header and index < len(header) and str(header[index]).strip():
-                self.names[name] = str(header[index]).strip().lstrip("\ufeff")
+                self.names[name] = str(header[index]).strip().lstrip("\ufeff")[:MAX_COLUMN]
             else:
                 self.names[name] = _("column %(number)d (%(field)s)") % {
                     "number": index + 1, "field": name,
@@ -63,6 +65,36 @@ class Plan:
     def key_columns(self) -> str:
         fields = ["agent"] if "agent" in self.detected.columns else ["src", "channel", "dst"]
         return " / ".join(self.names[f] for f in fields if f in self.names)[:100]
+
+
+def _non_finite(value) -> bool:
+    try:
+        return not math.isfinite(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+def _checked(parse):
+    """``parse`` that says so when a number is not finite (``1e400``, ``Infinity``, ``NaN``),
+    instead of failing with an overflow nobody catches."""
+
+    def checked(value, *args):
+        try:
+            return parse(value, *args)
+        except (OverflowError, ValueError, TypeError) as exc:
+            if _non_finite(value):
+                raise ValueError(_("not a finite number")) from None
+            if isinstance(exc, ValueError):
+                raise
+            raise ValueError(str(exc)) from None
+
+    return checked
+
+
+parse_duration = _checked(parse_duration)
+parse_datetime = _checked(parse_datetime)
+parse_date = _checked(parse_date)
+parse_clock = _checked(parse_clock)
 
 
 def _fingerprint(*parts) -> str:
@@ -85,6 +117,10 @@ def make_converter(plan: Plan):
     c_agent, c_src, c_dst = cols.get("agent"), cols.get("src"), cols.get("dst")
     c_chan, c_dchan, c_phone = cols.get("channel"), cols.get("dstchannel"), cols.get("phone")
     width = max(cols.values()) + 1
+    # Ids seen in this file (hashed, to keep memory small): a second row with one is reported.
+    # Legs of one call share a group id (linkedid), not a call id, and are not duplicates.
+    seen_ids: dict[int, int] = {}
+    id_name = names.get("call_id", "")
 
     def cell(values, index):
         return "" if index is None else values[index]
@@ -175,6 +211,12 @@ def make_converter(plan: Plan):
         if len(external_id) > MAX_ID:
             raise RowError(names.get("group_id" if group else "call_id", ""), external_id,
                            _("call id longer than %(max)d characters") % {"max": MAX_ID})
+        if not group:
+            first = seen_ids.setdefault(hash(external_id), line)
+            if first != line:
+                raise RowError(id_name, call_id or external_id, _(
+                    "the same call as line %(line)d of this file: this row is left out"
+                ) % {"line": first})
         return (
             line, external_id, started, duration, talk, wrapup, outcome, direction,
             out_key.casefold(), out_key2.casefold(), in_key.casefold(), in_key2.casefold(),
