@@ -92,7 +92,7 @@ UTF16_LE, UTF16_BE = "utf-16-le", "utf-16-be"
 
 
 def _python_codec(encoding: str) -> str:
-    return encoding
+    return "utf-16" if encoding.endswith("-bom") else encoding
 
 
 def decide_encoding(head: bytes, *, whole: bool = False) -> str:
@@ -135,7 +135,9 @@ def decide_encoding(head: bytes, *, whole: bool = False) -> str:
             utf8_ok += 1
         except UnicodeDecodeError:
             utf8_bad += 1
-    if utf8_bad == 0 or utf8_ok > utf8_bad:
+    # Windows-1251 text is almost never valid UTF-8 (two Cyrillic bytes in a row are not a
+    # UTF-8 sequence): lines that are valid UTF-8 weigh at least as much as lines that are not.
+    if utf8_bad == 0 or utf8_ok >= utf8_bad:
         return UTF8
     try:
         head.decode("cp1251")
