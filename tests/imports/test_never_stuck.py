@@ -6,16 +6,17 @@ killing its worker."""
 import datetime
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.utils import timezone, translation
 
 from salesops.imports import services
-from salesops.imports.loaders import SqliteLoader
+from salesops.imports.loaders import loader_class
 from salesops.imports.services import ImportRefused, import_batch_create, import_batch_resume
 from salesops.imports.tasks import import_watchdog_task
 from salesops.models import CallLog, ImportBatch
 from tests.factories import ManagerFactory
 from tests.fixtures import hostile
+from tests.realservices import skip_or_fail
 
 pytestmark = pytest.mark.django_db
 DONE, FAILED, RUNNING = (ImportBatch.Status.DONE, ImportBatch.Status.FAILED,
@@ -81,15 +82,16 @@ def test_only_a_failed_batch_can_be_resumed(run_import, six_calls):
 def test_a_lost_database_connection_is_retried_and_the_run_goes_on(
         run_import, six_calls, monkeypatch):
     monkeypatch.setattr(services, "DB_RETRY_PAUSE_S", 0)
-    real, lost = SqliteLoader.wait, []
+    loader = loader_class()
+    real, lost = loader.send, []
 
-    def wait(self):
+    def send(self, rows):
         if not lost:
             lost.append(1)
             raise OperationalError("server closed the connection unexpectedly")
-        return real(self)
+        return real(self, rows)
 
-    monkeypatch.setattr(SqliteLoader, "wait", wait)
+    monkeypatch.setattr(loader, "send", send)
     batch = run_import(six_calls, chunk_rows=2)
     assert lost == [1]
     assert (batch.status, batch.rows_read, batch.created_count, batch.attempts) == (
@@ -100,14 +102,44 @@ def test_a_lost_database_connection_is_retried_and_the_run_goes_on(
 def test_a_database_that_stays_away_fails_the_batch_saying_so(run_import, six_calls, monkeypatch):
     monkeypatch.setattr(services, "DB_RETRY_PAUSE_S", 0)
 
-    def wait(self):
+    def send(self, rows):
         raise OperationalError("could not connect to server")
 
-    monkeypatch.setattr(SqliteLoader, "wait", wait)
+    monkeypatch.setattr(loader_class(), "send", send)
     batch = run_import(six_calls, chunk_rows=2)
     assert (batch.status, batch.created_count) == (FAILED, 0)
     assert batch.message.startswith("The connection to the database was lost and did not come "
                                     "back (could not connect to server).")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_killed_by_the_server_mid_file_is_reopened_and_the_file_finished(
+        run_import, six_calls, monkeypatch):
+    """PostgreSQL: the server ends the import's session between two chunks."""
+    if connection.vendor != "postgresql":
+        skip_or_fail("killing a database session needs PostgreSQL")
+    import psycopg
+
+    from tests.realservices import _test_database_url
+
+    monkeypatch.setattr(services, "DB_RETRY_PAUSE_S", 0.1)
+    real, killed = services._load_chunk, []
+
+    def load(*args, **kwargs):
+        if len(killed) == 0 and CallLog.objects.exists():
+            pid = connection.cursor().connection.info.backend_pid
+            with psycopg.connect(_test_database_url(), autocommit=True) as other:
+                other.execute("SELECT pg_terminate_backend(%s)", [pid])
+            killed.append(pid)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_load_chunk", load)
+    batch = run_import(six_calls, chunk_rows=2)
+    assert len(killed) == 1
+    assert (batch.status, batch.rows_read, batch.created_count, batch.error_count) == (
+        DONE, 6, 6, 0)
+    assert CallLog.objects.count() == 6
+    assert CallLog.objects.values("external_id").distinct().count() == 6
 
 
 def _stalled(path, *, attempts: int, silent_for: datetime.timedelta) -> ImportBatch:
