@@ -332,6 +332,7 @@ def _open_csv(path, size, encoding, delimiter, sample_rows) -> Table:
 
 def _open_xlsx(path, size, sample_rows, reader: str) -> Table:
     facts = xlsx.inspect(path)  # refuses bombs and damaged archives before any parsing
+    reader = xlsx.choose_reader(reader, facts)
     rows = xlsx.open_rows(path, reader=reader, facts=facts)
     table = Table(kind="xlsx", reader=reader, bytes_total=size, rows_expected=facts.rows)
     position = [0]

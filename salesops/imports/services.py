@@ -256,7 +256,7 @@ def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
         message=_("Read as “%(preset)s”, %(header)s, %(encoding)s%(delimiter)s.") % {
             "preset": detected.preset.label,
             "header": _("with a header row") if detected.has_header else _("no header row"),
-            "encoding": table.encoding or "XLSX",
+            "encoding": table.encoding or f"XLSX ({table.reader})",
             "delimiter": f", “{table.delimiter}”".replace("\t", "TAB") if table.delimiter else "",
         },
     )

@@ -1,9 +1,11 @@
 """XLSX, bounded: the archive is checked before any parsing (a 300 KB file can hold gigabytes of
 XML), and formula cells with no saved value are found so they are reported, not read as empty.
 
-Two readers: python-calamine (Rust, fast, loads the sheet at once) and openpyxl in read-only
-mode (streams, slower). ``settings.IMPORT_XLSX_READER`` picks one; benchmarks/import_calls.py
-measures both.
+Two readers: python-calamine (Rust, ~10x faster, but loads the whole sheet: its memory grows
+with the sheet) and openpyxl in read-only mode (streams in flat memory, slower).
+``settings.IMPORT_XLSX_READER`` picks one; the default, "auto", takes calamine for a sheet whose
+XML is at most ``IMPORT_XLSX_CALAMINE_MAX_BYTES`` (64 MB: ~100 MB of memory) and openpyxl above,
+so memory stays bounded whatever the file. benchmarks/import_calls.py measures both.
 """
 
 import re
@@ -32,6 +34,7 @@ class UnreadableFile(Exception):
 @dataclass
 class XlsxFacts:
     sheet: str  # the first sheet's member in the archive
+    sheet_bytes: int = 0  # its XML, unpacked
     rows: int = 0  # from the sheet's dimension, when it has one
     columns: int = 0
     # line → column (0-based) → the formula, for formula cells with no saved value
@@ -72,7 +75,7 @@ def inspect(path: Path) -> XlsxFacts:
                 ) % {"name": info.filename[:80], "ratio": ratio,
                      "max": settings.IMPORT_XLSX_MAX_RATIO})
         sheet = _first_sheet(archive)
-        facts = XlsxFacts(sheet=sheet)
+        facts = XlsxFacts(sheet=sheet, sheet_bytes=archive.getinfo(sheet).file_size)
         try:
             _scan_sheet(archive, facts)
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
@@ -162,8 +165,15 @@ class _Rows:
         return self._iterator
 
 
+def choose_reader(reader: str, facts: XlsxFacts) -> str:
+    if reader == "auto":
+        small = facts.sheet_bytes <= settings.IMPORT_XLSX_CALAMINE_MAX_BYTES
+        return "calamine" if small else "openpyxl"
+    return reader
+
+
 def open_rows(path: Path, *, reader: str, facts: XlsxFacts) -> _Rows:
-    if reader == "calamine":
+    if choose_reader(reader, facts) == "calamine":
         return _calamine_rows(path)
     return _openpyxl_rows(path)
 
@@ -212,7 +222,10 @@ def _calamine_rows(path: Path) -> _Rows:
     first = sheet.start[0] + 1 if sheet.start else 1
 
     def rows():
+        # calamine gives every number as a float: 205.0 would not match extension 205.
         for offset, values in enumerate(sheet.iter_rows()):
-            yield first + offset, list(values)
+            yield first + offset, [
+                int(v) if type(v) is float and v.is_integer() else v for v in values
+            ]
 
     return _Rows(rows(), workbook.close)
