@@ -127,10 +127,22 @@ class MilestoneKind(models.TextChoices):
     WON = "won", _("Won")
     LOST = "lost", _("Lost")
     FAKE = "fake", _("Fake")
+    # Not a step of the lead: a row that voids an earlier row, with a reason (SPEC §2).
+    CORRECTION = "correction", _("Correction")
+
+
+# The kinds that are steps of a lead (every kind but a correction).
+MILESTONE_STEPS = [kind for kind in MilestoneKind if kind != MilestoneKind.CORRECTION]
 
 
 class LeadMilestone(models.Model):
-    """One step in a lead's history; the current status is derived from the latest one."""
+    """One row of a lead's history; the current status is derived from the latest step in force.
+
+    The history is append-only (SPEC §2): a wrong row is never edited or deleted but voided by a
+    correction, a new row of kind ``correction`` that ``corrects`` it and says why. A row is in
+    force while no correction points at it (``leads.selectors.milestone_in_force``). On
+    PostgreSQL a trigger refuses UPDATE and DELETE (migration 0004).
+    """
 
     lead = models.ForeignKey(
         Lead, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("lead")
@@ -142,11 +154,28 @@ class LeadMilestone(models.Model):
         related_name="+", verbose_name=_("set by"),
     )
     note = models.CharField(_("note"), max_length=500, blank=True)
+    corrects = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="correction",
+        verbose_name=_("corrects"),
+    )
+    reason = models.TextField(_("reason of the correction"), blank=True)
 
     class Meta:
         ordering = ["lead", "at", "pk"]
         verbose_name = _("lead milestone")
         verbose_name_plural = _("lead milestones")
+        constraints = [
+            # A correction, and only a correction, voids another row and says why.
+            models.CheckConstraint(
+                condition=(Q(kind=MilestoneKind.CORRECTION, corrects__isnull=False)
+                           & ~Q(reason=""))
+                | (~Q(kind=MilestoneKind.CORRECTION) & Q(corrects__isnull=True)),
+                name="milestone_correction_has_target_and_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(corrects=F("pk")), name="milestone_not_correcting_itself"
+            ),
+        ]
         indexes = [
             models.Index(fields=["kind", "at"], name="milestone_kind_at"),
             models.Index(fields=["lead", "at"], name="milestone_lead_at"),
@@ -221,8 +250,10 @@ class AuditEntry(models.Model):
     action = models.CharField(_("action"), max_length=64)
     object_type = models.CharField(_("object type"), max_length=64)
     object_id = models.BigIntegerField(_("object id"))
+    # Empty for what a scheduled job decided by the rules (e.g. closing a partner's month).
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("by"),
     )
     at = models.DateTimeField(_("at"))
     before = models.JSONField(_("before"), default=dict, blank=True, encoder=DjangoJSONEncoder)

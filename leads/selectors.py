@@ -5,7 +5,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from salesops.selectors import scope_to_user
 
-from .models import Lead, LeadMilestone, MilestoneKind
+from .models import MILESTONE_STEPS, Lead, LeadMilestone, MilestoneKind
 
 NEW = "new"
 # A lead that is lost or fake is closed: a later lead with its phone is a new sale, not a
@@ -13,8 +13,22 @@ NEW = "new"
 CLOSED = (MilestoneKind.LOST, MilestoneKind.FAKE)
 
 
+def milestone_in_force(prefix: str = "") -> Q:
+    """The milestone rows that count: steps no correction has voided (SPEC §2).
+
+    ``prefix`` is the path to the milestone (``"milestones__"`` from a lead). Every reader of
+    the history — the lead's status, pay (``payouts.engine.facts``), pages — filters with it.
+    """
+    return Q(**{f"{prefix}kind__in": MILESTONE_STEPS, f"{prefix}correction__isnull": True})
+
+
+def milestones_in_force(queryset: QuerySet[LeadMilestone] | None = None):
+    queryset = queryset if queryset is not None else LeadMilestone.objects.all()
+    return queryset.filter(milestone_in_force())
+
+
 def _latest_kind():
-    latest = LeadMilestone.objects.filter(lead=OuterRef("pk")).order_by("-at", "-pk")
+    latest = milestones_in_force().filter(lead=OuterRef("pk")).order_by("-at", "-pk")
     return Subquery(latest.values("kind")[:1])
 
 
@@ -26,8 +40,9 @@ def leads_with_status(queryset: QuerySet[Lead] | None = None) -> QuerySet[Lead]:
 
 
 def lead_status(*, lead: Lead) -> str:
+    """The kind of the lead's latest step in force, or ``NEW``."""
     kind = (
-        LeadMilestone.objects.filter(lead=lead).order_by("-at", "-pk")
+        milestones_in_force().filter(lead=lead).order_by("-at", "-pk")
         .values_list("kind", flat=True).first()
     )
     return kind or NEW

@@ -5,8 +5,9 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from salesops.models import Manager, Role
 from salesops.selectors import manager_for_user
@@ -40,6 +41,10 @@ TRANSITIONS = {
 
 class LeadError(ValidationError):
     """A lead cannot do what was asked (an illegal move, a decision one may not take)."""
+
+
+class MilestoneHistoryError(LeadError):
+    """The milestone history is append-only (SPEC §2): a wrong row is corrected, not changed."""
 
 
 @transaction.atomic
@@ -79,11 +84,82 @@ def lead_milestone_set(
     # The row lock makes two concurrent moves of one lead take turns on a consistent status.
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     current = lead_status(lead=lead)
+    if kind == K.CORRECTION:
+        raise MilestoneHistoryError("a correction is made by lead_milestone_correct, with a reason")
     if kind not in TRANSITIONS[current]:
         raise LeadError(f"a {current} lead cannot become {kind}")
     return LeadMilestone.objects.create(
         lead=lead, kind=kind, at=at or timezone.now(), set_by=by, note=note
     )
+
+
+def may_correct_milestone(*, user, lead: Lead) -> bool:
+    """Who may void a row of a lead's history: the sales head of the lead's team, the owner and
+    admins (the people who decide on a lead's pay, SPEC §1, §5)."""
+    return may_resolve_duplicate(user=user, lead=lead)
+
+
+@transaction.atomic
+def lead_milestone_correct(
+    *, milestone: LeadMilestone, reason: str, by, at: datetime.datetime | None = None
+) -> LeadMilestone:
+    """Void ``milestone`` by appending a correction row that says why (SPEC §2); audited.
+
+    The voided row stays in the history; the lead's status and pay read only rows in force.
+    A milestone already paid by a locked month stays paid while the lead still has that step
+    in force (e.g. confirmed again later); if it has none, the next open month gets a negative
+    adjustment (SPEC §6.2, §6.5). To record what should have been, add the right step after.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise MilestoneHistoryError(_("A correction needs a reason (SPEC §2)."))
+    lead = Lead.objects.select_for_update().get(pk=milestone.lead_id)
+    milestone = LeadMilestone.objects.select_for_update().get(pk=milestone.pk)
+    if milestone.kind == K.CORRECTION:
+        raise MilestoneHistoryError(_("A correction cannot be corrected: add a new step."))
+    if LeadMilestone.objects.filter(corrects=milestone).exists():
+        raise MilestoneHistoryError(_("This milestone is already corrected."))
+    if by is None or not may_correct_milestone(user=by, lead=lead):
+        raise MilestoneHistoryError(
+            _("%(user)s may not correct the history of this lead.") % {"user": by}
+        )
+    before = lead_status(lead=lead)
+    correction = LeadMilestone.objects.create(
+        lead=lead, kind=K.CORRECTION, corrects=milestone, at=at or timezone.now(), set_by=by,
+        reason=reason,
+    )
+    audit_record(
+        action="milestone_corrected", obj=lead, by=by,
+        before={"status": before, "milestone": milestone.pk, "kind": milestone.kind,
+                "at": milestone.at},
+        after={"status": lead_status(lead=lead), "correction": correction.pk},
+        comment=reason,
+    )
+    return correction
+
+
+def lead_milestone_update(*, milestone: LeadMilestone, **changes) -> None:
+    """Refused: the history is append-only (SPEC §2). Admin pages and imports route here."""
+    raise MilestoneHistoryError(
+        _("Milestone history cannot be changed: record a correction with a reason instead.")
+    )
+
+
+def lead_milestone_delete(*, milestone: LeadMilestone, by=None) -> None:
+    """Refused: the history is append-only (SPEC §2). Admin pages and imports route here."""
+    raise MilestoneHistoryError(
+        _("Milestone history cannot be deleted: record a correction with a reason instead.")
+    )
+
+
+def milestone_history_wipe_allow() -> None:
+    """Let the current transaction delete milestone rows: only for wiping the whole demo
+    organisation (``seed_demo --reset``), which is not a rewrite of any lead's history. On
+    PostgreSQL the append-only trigger honours this transaction-local setting; elsewhere
+    nothing refuses a delete. Must be called inside ``transaction.atomic``."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL salesops.wipe_history = 'on'")
 
 
 def may_resolve_duplicate(*, user, lead: Lead) -> bool:
@@ -118,6 +194,8 @@ def duplicate_resolve(*, lead: Lead, resolution: str, by, comment: str = "") -> 
             "milestones": list(lead.milestones.values_list("pk", flat=True)),
             "payments": list(lead.payments.values_list("pk", flat=True)),
         }
+        # The one change the append-only history allows: its rows move, unchanged, to the lead
+        # that is kept (the trigger of migration 0004 lets lead_id alone change).
         lead.milestones.update(lead=lead.duplicate_of_id)
         lead.payments.update(lead=lead.duplicate_of_id)
     lead.duplicate_state = resolution

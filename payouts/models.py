@@ -572,18 +572,48 @@ class CommissionException(models.Model):
 
 class PartnerStatement(models.Model):
     """A partner's month (SPEC §5): commissions that became payable in it, clawbacks of
-    refunds after payout, and what the minimum payout carries over."""
+    refunds after payout, adjustments of earlier final months, and what the minimum payout
+    carries over.
+
+    ``draft`` → ``final`` (locked once the month has ended) → ``paid``. A final or paid
+    statement is never rewritten: a later change to its month lands on the next statement as
+    an adjustment line naming that month. The carried balance chains from one statement to the
+    next (``carried_from``); on PostgreSQL a trigger keeps final and paid statements and their
+    lines as they are (migration 0006).
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        FINAL = "final", _("Final")
+        PAID = "paid", _("Paid")
 
     partner = models.ForeignKey(
         "leads.Partner", on_delete=models.PROTECT, related_name="statements",
         verbose_name=_("partner"),
     )
     month = models.DateField(_("month"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    carried_from = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="carried_to",
+        verbose_name=_("balance carried from"),
+    )
     carried_in = models.DecimalField(_("carried in"), **MONEY, default=0)
     earned = models.DecimalField(_("earned this month"), **MONEY, default=0)
     payable = models.DecimalField(_("payable"), **MONEY, default=0)
     carried_out = models.DecimalField(_("carried over"), **MONEY, default=0)
     computed_at = models.DateTimeField(_("computed at"))
+    finalised_at = models.DateTimeField(_("final since"), null=True, blank=True)
+    finalised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("made final by"),
+    )
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("marked paid by"),
+    )
 
     class Meta:
         ordering = ["-month", "partner__name"]
@@ -597,6 +627,18 @@ class PartnerStatement(models.Model):
             models.CheckConstraint(
                 condition=Q(payable__gte=0), name="partnerstatement_payable_non_negative"
             ),
+            models.CheckConstraint(
+                condition=Q(status="draft", finalised_at__isnull=True, paid_at__isnull=True)
+                | Q(status="final", finalised_at__isnull=False, paid_at__isnull=True)
+                | Q(status="paid", finalised_at__isnull=False, paid_at__isnull=False,
+                    paid_by__isnull=False),
+                name="partnerstatement_status_has_its_dates",
+            ),
+            # The balance carried in is the carried-over balance of the statement it names.
+            models.CheckConstraint(
+                condition=Q(carried_from__isnull=False) | Q(carried_in=0),
+                name="partnerstatement_carried_in_has_source",
+            ),
         ]
 
     def __str__(self):
@@ -606,6 +648,9 @@ class PartnerStatement(models.Model):
 class PartnerLineKind(models.TextChoices):
     COMMISSION = "commission", _("Commission")
     CLAWBACK = "clawback", _("Clawback of a refund after payout")
+    # A change to a commission already on a final statement (a refund inside the hold recorded
+    # late): the difference, on the next statement, naming the month it corrects.
+    ADJUSTMENT = "adjustment", _("Adjustment of a final month")
 
 
 class PartnerStatementLine(models.Model):
@@ -622,6 +667,8 @@ class PartnerStatementLine(models.Model):
     percent = models.DecimalField(_("percent"), max_digits=5, decimal_places=2)
     amount = models.DecimalField(_("amount"), **MONEY)
     payable_on = models.DateField(_("payable on"))
+    # The earlier final month this line belongs to and corrects (late data, SPEC §6.5).
+    adjusts_month = models.DateField(_("adjusts month"), null=True, blank=True)
     explanation = models.JSONField(
         _("explanation"), default=dict, blank=True, encoder=DjangoJSONEncoder
     )
@@ -632,7 +679,19 @@ class PartnerStatementLine(models.Model):
         verbose_name_plural = _("partner statement lines")
         constraints = [
             # SPEC §6: a payment earns its partner commission once, a refund claws back once.
-            models.UniqueConstraint(fields=["payment", "kind"], name="partnerline_once_ever"),
+            models.UniqueConstraint(
+                fields=["payment", "kind"], condition=~Q(kind="adjustment"),
+                name="partnerline_once_ever",
+            ),
+            # A payment's commission is corrected at most once per statement.
+            models.UniqueConstraint(
+                fields=["statement", "payment"], condition=Q(kind="adjustment"),
+                name="partnerline_adjustment_once_per_statement",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="adjustment") | Q(adjusts_month__isnull=False),
+                name="partnerline_adjustment_names_its_month",
+            ),
         ]
 
     def __str__(self):

@@ -1,4 +1,7 @@
-"""Partner statements as CSV or XLSX (SPEC §5): one row per statement line, then the totals."""
+"""Partner statements as CSV or XLSX (SPEC §5): one row per statement line, then the totals.
+
+Each statement says whether it is a draft, final or paid; a line that lands late on this
+statement for an earlier final month names that month (``adjusts_month``)."""
 
 import csv
 import datetime
@@ -8,19 +11,22 @@ from openpyxl import Workbook
 
 from .models import PartnerStatement, PartnerStatementLine
 
-SUMMARY = ["partner", "month", "carried_in", "earned", "payable", "carried_out"]
-LINES = ["partner", "month", "kind", "payment", "lead", "base", "percent", "amount", "payable_on"]
+SUMMARY = ["partner", "month", "carried_in", "earned", "payable", "carried_out", "status"]
+LINES = ["partner", "month", "kind", "payment", "lead", "base", "percent", "amount", "payable_on",
+         "adjusts_month"]
 
 
 def partner_statements_rows(*, month: datetime.date) -> tuple[list[list], list[list]]:
     statements = PartnerStatement.objects.filter(month=month).select_related("partner")
     summary = [
-        [s.partner.name, f"{s.month:%Y-%m}", s.carried_in, s.earned, s.payable, s.carried_out]
+        [s.partner.name, f"{s.month:%Y-%m}", s.carried_in, s.earned, s.payable, s.carried_out,
+         s.status]
         for s in statements.order_by("partner__name", "pk")
     ]
     lines = [
         [line.statement.partner.name, f"{month:%Y-%m}", line.kind, line.payment_id,
-         line.payment.lead_id, line.base, line.percent, line.amount, line.payable_on]
+         line.payment.lead_id, line.base, line.percent, line.amount, line.payable_on,
+         f"{line.adjusts_month:%Y-%m}" if line.adjusts_month else ""]
         for line in PartnerStatementLine.objects.filter(statement__month=month)
         .select_related("statement__partner", "payment")
         .order_by("statement__partner__name", "payable_on", "pk")

@@ -23,7 +23,11 @@ from salesops.models import Team
 from salesops.periods import current_month, month_start, parse_month
 
 from .models import PayoutRun
-from .partners import partner_statement_compute, partner_statements_compute
+from .partners import (
+    partner_statement_compute,
+    partner_statements_close,
+    partner_statements_compute,
+)
 from .services import (
     payout_run_compute_member,
     payout_run_compute_members,
@@ -205,6 +209,9 @@ def compute_partner_statements(month: str, partner_id: int | None = None) -> lis
 
 @shared_task(name="payouts.compute_last_month_partner_statements")
 def compute_last_month_partner_statements() -> list[dict]:
-    """On the 1st: last month's partner statements (SPEC §5 monthly statements)."""
-    last = month_start(current_month() - datetime.timedelta(days=1))
-    return compute_partner_statements(f"{last:%Y-%m}")
+    """On the 1st (SPEC §5 monthly statements): every month that has ended is made final, in
+    order, and this month's drafts are computed; returns the statements made final."""
+    return [
+        {"partner": s.partner_id, "month": f"{s.month:%Y-%m}", "payable": str(s.payable)}
+        for s in partner_statements_close()
+    ]

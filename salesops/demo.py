@@ -28,6 +28,7 @@ from leads.models import (
     Payment,
     PaymentKind,
 )
+from leads.services import milestone_history_wipe_allow
 from payouts.demo_plans import demo_plans_create
 from payouts.models import CompensationPlan
 
@@ -215,6 +216,7 @@ def demo_data_delete() -> None:
     """
     _delete(Payment.objects.filter(refund_of__isnull=False))
     _delete(Payment.objects.all())
+    milestone_history_wipe_allow()  # the append-only history goes with the whole organisation
     _delete(LeadMilestone.objects.all())
     _delete(Lead.objects.all())
     _delete(Partner.objects.all())

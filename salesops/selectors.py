@@ -9,7 +9,9 @@ import datetime
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from .models import CONVERSATION_THRESHOLD_S, Manager, Role
+from payouts.thresholds import conversation_q, conversation_thresholds
+
+from .models import Manager, Role
 from .periods import month_bounds
 
 SEES_EVERYTHING = {Role.ADMIN, Role.OWNER}
@@ -58,17 +60,22 @@ def managers_visible_to(user) -> QuerySet[Manager]:
 def floor_month_summary(*, user, month: datetime.date) -> QuerySet[Manager]:
     """Each visible manager with the month's calls, conversations and operator seconds.
 
-    One query: the figures are conditional aggregates over the month's calls.
+    The figures are conditional aggregates over the month's calls, in one query after the one
+    that reads each manager's conversation threshold: a conversation here is what pay counts,
+    by the manager's plan for the month (SPEC §7).
     """
     start, end = month_bounds(month)
     in_month = Q(calls__started_at__gte=start, calls__started_at__lt=end)
+    managers = managers_visible_to(user).filter(role=Role.MANAGER)
+    thresholds = conversation_thresholds(
+        manager_ids=managers.values_list("pk", flat=True), months=[month]
+    )
     return (
-        managers_visible_to(user)
-        .filter(role=Role.MANAGER)
+        managers
         .annotate(
             month_calls=Count("calls", filter=in_month),
             month_conversations=Count(
-                "calls", filter=in_month & Q(calls__talk_s__gte=CONVERSATION_THRESHOLD_S)
+                "calls", filter=conversation_q(thresholds, prefix="calls__")
             ),
             month_operator_s=Coalesce(
                 Sum(F("calls__duration_s") + F("calls__wrapup_s"), filter=in_month), 0

@@ -27,11 +27,13 @@ from django.db.models import (
     Sum,
 )
 
-from leads.models import Lead, LeadMilestone, MilestoneKind, Payment
+from leads.models import Lead, MilestoneKind, Payment
+from leads.selectors import milestone_in_force, milestones_in_force
 from salesops.models import CallLog, MonthlyPlan, Outcome, WorkShift
 from salesops.periods import month_bounds, next_month
 
 from ..models import (
+    LOCKED_STATUSES,
     CommissionException,
     ComponentKind,
     ExceptionKind,
@@ -179,19 +181,33 @@ def _paid_elsewhere(component_kind: str, item_kind: str, own_run_ids: list[int])
 
 
 def _gather_milestones(facts, *, ids, start, end, own_run_ids) -> None:
-    """Leads first reaching a milestone in the month (SPEC §4), with their first fake mark."""
+    """Leads first reaching a milestone in the month (SPEC §4), with their first fake mark.
+
+    Only rows in force count: a row voided by a correction is not a step (SPEC §2).
+    """
+    in_force = milestone_in_force("milestones__")
     # Only a fake mark made by the month's end is clawed back from the month itself; a later
     # one belongs to its own month (``_gather_clawbacks``). Otherwise re-reading a locked month
     # for adjustments would claw back a second time what the fake's month claws back (§6.5).
     first_fake = Min(
-        "milestones__at", filter=Q(milestones__kind=MilestoneKind.FAKE, milestones__at__lt=end)
+        "milestones__at",
+        filter=in_force & Q(milestones__kind=MilestoneKind.FAKE, milestones__at__lt=end),
     )
     for kind, component_kind in MILESTONE_COMPONENTS.items():
-        first = LeadMilestone.objects.filter(lead=OuterRef("pk"), kind=kind).order_by("at", "pk")
+        first = milestones_in_force().filter(lead=OuterRef("pk"), kind=kind).order_by("at", "pk")
+        # SPEC §6.2: a lead that a locked month paid stays paid by that month while it still
+        # has the step in force, even if a correction voided the step and the lead reached it
+        # again later; re-reading the locked month must not reverse it, or the lead would net
+        # to zero (the later month leaves it out as paid elsewhere).
+        kept = PaidItem.objects.filter(
+            component_kind=component_kind, item_kind=PaidItemKind.LEAD, run_id__in=own_run_ids,
+            run__status__in=LOCKED_STATUSES, at__gte=start, at__lt=end,
+        ).values("item_id")
         rows = (
             Lead.objects.filter(owner_id__in=ids)
-            .annotate(first_at=Min("milestones__at", filter=Q(milestones__kind=kind)))
-            .filter(first_at__gte=start, first_at__lt=end)
+            .annotate(first_at=Min("milestones__at", filter=in_force & Q(milestones__kind=kind)))
+            .filter(Q(first_at__gte=start, first_at__lt=end)
+                    | Q(pk__in=kept, first_at__isnull=False))
             .exclude(pk__in=_paid_elsewhere(component_kind, PaidItemKind.LEAD, own_run_ids))
             .annotate(milestone_id=Subquery(first.values("pk")[:1]), fake_at=first_fake)
             .order_by("pk")
@@ -210,7 +226,7 @@ def _gather_clawbacks(facts, *, ids, start, end, own_run_ids) -> None:
 
     Leads paid by the run being computed are clawed back from its own milestone figures.
     """
-    fake = LeadMilestone.objects.filter(
+    fake = milestones_in_force().filter(
         lead_id=OuterRef("item_id"), kind=MilestoneKind.FAKE
     ).order_by("at", "pk")
     clawed = PaidItem.objects.filter(

@@ -3,15 +3,11 @@
 import datetime
 
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncDate
 
-from salesops.models import (
-    CONVERSATION_THRESHOLD_S,
-    CallLog,
-    DailyManagerStats,
-    ImportCallChange,
-)
+from payouts.thresholds import conversation_q, conversation_thresholds
+from salesops.models import CallLog, DailyManagerStats, ImportCallChange
 from salesops.periods import organisation_zone
 
 
@@ -30,13 +26,17 @@ def daily_stats_refresh(*, pairs: set[tuple[int, datetime.date]]) -> int:
     start = datetime.datetime.combine(first, datetime.time.min, tzinfo=zone)
     end = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min,
                                     tzinfo=zone)
+    # A conversation counts as pay counts it: the manager's plan threshold of the day's month.
+    thresholds = conversation_thresholds(
+        manager_ids=managers, months={day.replace(day=1) for _m, day in pairs}
+    )
     figures = (
         CallLog.objects.filter(manager_id__in=managers, started_at__gte=start, started_at__lt=end)
         .annotate(day=TruncDate("started_at", tzinfo=zone))
         .values("manager_id", "day")
         .annotate(
             calls=Count("pk"),
-            conversations=Count("pk", filter=Q(talk_s__gte=CONVERSATION_THRESHOLD_S)),
+            conversations=Count("pk", filter=conversation_q(thresholds)),
             talk=Sum("talk_s"),
             operator=Sum(F("duration_s") + F("wrapup_s")),
         )

@@ -113,7 +113,7 @@ def test_partner_statements_command_writes_csv_and_xlsx(partner, lead, tmp_path)
                  stdout=out)
     assert "payable 5000.00" in out.getvalue()
     rows = list(csv.reader((tmp_path / "s.csv").read_text(encoding="utf-8").splitlines()))
-    assert rows[1] == [partner.name, "2026-10", "0.00", "5000.00", "5000.00", "0.00"]
+    assert rows[1] == [partner.name, "2026-10", "0.00", "5000.00", "5000.00", "0.00", "draft"]
     call_command("partner_statements", "2026-10", "--output", str(tmp_path / "s.xlsx"),
                  stdout=out)
     sheet = load_workbook(tmp_path / "s.xlsx")["lines"]
