@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .presets import FIELDS, Detected, Preset
+from .presets import FIELDS, Detected, Preset, detect
 
 
 class MappingInvalid(ValueError):
@@ -78,3 +78,48 @@ def detected_from_mapping(mapping: ColumnMapping, sample: list[list]) -> Detecte
     )
     header = list(sample[0]) if mapping.has_header and sample else []
     return Detected(preset, dict(mapping.columns), mapping.has_header, header)
+
+
+@dataclass
+class TablePreview:
+    """What the mapping screen shows before an import: the file's first rows, the mapping the
+    engine would use (None when it recognises nothing), the columns that mapping leaves out,
+    and why the file cannot be read at all (``problem``; then nothing else is filled)."""
+
+    rows: list[list] = field(default_factory=list)
+    header: list = field(default_factory=list)
+    mapping: ColumnMapping | None = None
+    preset: str = ""
+    unmatched: list[int] = field(default_factory=list)
+    problem: str = ""
+    layout_problem: str = ""
+    encoding: str = ""
+    delimiter: str = ""
+
+
+def table_preview(*, path, rows: int = 10) -> TablePreview:
+    """Read the first ``rows`` records of a stored file and recognise its layout."""
+    from .reader import UnreadableFile, open_table
+    from .selectors import available_presets
+
+    try:
+        table = open_table(path, sample_rows=max(rows, 20))
+    except UnreadableFile as exc:
+        return TablePreview(problem=str(exc))
+    try:
+        preview = TablePreview(rows=[list(r) for r in table.sample[:rows]],
+                               encoding=table.encoding, delimiter=table.delimiter)
+        try:
+            detected = detect(table.sample, presets=available_presets())
+        except LookupError as exc:
+            preview.layout_problem = str(exc)
+            return preview
+        preview.mapping = ColumnMapping.from_detected(detected)
+        preview.preset = detected.preset.name
+        preview.header = list(detected.header)
+        width = max((len(r) for r in table.sample), default=0)
+        used = set(detected.columns.values())
+        preview.unmatched = [i for i in range(width) if i not in used]
+        return preview
+    finally:
+        table.close()

@@ -487,13 +487,13 @@ def _day_of(call: CallLog):
 
 def import_file(
     *, path: Path, created_by=None, preset: str = "", time_zone: str = "", source: str = "",
-    dry_run: bool = False, chunk_rows: int | None = None,
+    dry_run: bool = False, chunk_rows: int | None = None, mapping: ColumnMapping | None = None,
 ) -> ImportBatch:
     """Import a local file now, in this process (``manage.py import_calls``, benchmarks)."""
     with Path(path).open("rb") as handle:
         batch = import_batch_create(
             file=handle, file_name=Path(path).name, created_by=created_by, preset=preset,
-            time_zone=time_zone, source=source, dry_run=dry_run,
+            time_zone=time_zone, source=source, dry_run=dry_run, mapping=mapping,
         )
     return import_batch_run(batch_id=batch.pk, chunk_rows=chunk_rows)
 

@@ -145,3 +145,19 @@ def test_an_encoding_that_cannot_be_decided_is_refused_clearly(run_bytes):
     batch = run_bytes(hostile.undecidable_encoding())
     assert (batch.status, batch.created_count) == (FAILED, 0)
     assert batch.message.startswith("The file's encoding cannot be recognised")
+
+
+def test_a_batch_run_with_an_explicit_column_mapping_reads_the_columns_chosen(run_import, tmp_path):
+    from salesops.imports.mapping import ColumnMapping, table_preview
+
+    path = tmp_path / "odd.csv"
+    path.write_text("Who,When,Length,Spoken\n7001,2026-10-05 10:00:00,60,30\n")
+    preview = table_preview(path=path)
+    assert (preview.mapping, preview.rows[0]) == (None, ["Who", "When", "Length", "Spoken"])
+    assert preview.layout_problem.startswith("Unknown layout: 4 columns")
+    mapping = ColumnMapping(columns={"agent": 0, "started_at": 1, "duration": 2, "talk": 3})
+    batch = run_import(path, mapping=mapping)
+    assert (batch.status, batch.created_count, batch.error_count) == (ImportBatch.Status.DONE,
+                                                                      1, 0)
+    assert batch.mapping["columns"] == {"agent": 0, "started_at": 1, "duration": 2, "talk": 3}
+    assert CallLog.objects.get().talk_s == 30
