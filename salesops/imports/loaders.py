@@ -209,8 +209,8 @@ _LOAD_SQL = _RESOLVED + _JUDGED + """, conflicts AS (
         talk_s, wrapup_s, direction, phone, outcome, recording_url, batch_id)
     SELECT %(source)s, external_id, manager_id, started_at, duration_s, talk_s, wrapup_s, dir,
            LEFT(phone, 32), outcome, recording_url, %(batch)s
-    FROM best b
-    WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.external_id = b.external_id)
+    FROM best
+    -- Stored calls conflict and are left to the UPDATE above (both see the same snapshot).
     ON CONFLICT (source, external_id) DO NOTHING
     RETURNING 1
 )
