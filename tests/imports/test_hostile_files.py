@@ -83,7 +83,7 @@ def test_a_duplicate_call_id_inside_one_file_is_reported_and_the_first_row_kept(
     batch = run_bytes(hostile.duplicate_ids())
     assert (batch.status, batch.created_count) == (DONE, 3)
     assert errors(batch) == [
-        (4, "ID", "c1", "the same call as line 2 of this file: this row is left out"),
+        (4, "ID", "c1", "the same call as an earlier row of this file: this row is left out"),
     ]
     assert CallLog.objects.get(external_id="c1").started_at.minute == 1
 
