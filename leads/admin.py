@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
 
 from salesops.admin_scoping import ScopedModelAdmin
+from salesops.imports.upload_rules import CheckedImportExportMixin as ImportExportMixin
 
 from .models import AuditEntry, DuplicateState, Lead, LeadMilestone, Partner, Payment
 from .resources import LeadResource, PartnerResource, PaymentResource

@@ -1,12 +1,13 @@
 """The payroll export (SPEC §7 "paid: exported to payroll"): CSV, or XLSX with every line."""
 
-import csv
 import datetime
 import json
 from pathlib import Path
 
 from django.core.serializers.json import DjangoJSONEncoder
 from openpyxl import Workbook
+
+from salesops.exports import csv_writer, xlsx_append
 
 from .selectors import EXPORT_KINDS, payout_export_lines, payout_export_rows
 
@@ -23,19 +24,19 @@ def payouts_export(*, month: datetime.date, path: Path, file_format: str, team=N
     rows = payout_export_rows(month=month, team=team)
     if file_format == "csv":
         with open(path, "w", newline="", encoding="utf-8") as out:
-            writer = csv.DictWriter(out, fieldnames=COLUMNS)
-            writer.writeheader()
-            writer.writerows(rows)
+            writer = csv_writer(out)
+            writer.writerow(COLUMNS)
+            writer.writerows([row[c] for c in COLUMNS] for row in rows)
         return len(rows)
     book = Workbook(write_only=True)
     summary = book.create_sheet("payroll")
-    summary.append(COLUMNS)
+    xlsx_append(summary, COLUMNS)
     for row in rows:
-        summary.append([row[c] for c in COLUMNS])
+        xlsx_append(summary, [row[c] for c in COLUMNS])
     lines = book.create_sheet("lines")
-    lines.append(LINE_COLUMNS)
+    xlsx_append(lines, LINE_COLUMNS)
     for line in payout_export_lines(month=month, team=team).iterator():
-        lines.append([
+        xlsx_append(lines, [
             line.run.team.code, line.manager.user.username, line.month, line.kind, line.key,
             line.adjusts_month, line.quantity, line.rate, line.amount, line.held,
             json.dumps(line.explanation, cls=DjangoJSONEncoder, ensure_ascii=False)[:32000],

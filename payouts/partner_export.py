@@ -3,11 +3,12 @@
 Each statement says whether it is a draft, final or paid; a line that lands late on this
 statement for an earlier final month names that month (``adjusts_month``)."""
 
-import csv
 import datetime
 from pathlib import Path
 
 from openpyxl import Workbook
+
+from salesops.exports import csv_writer, xlsx_append
 
 from .models import PartnerStatement, PartnerStatementLine
 
@@ -41,14 +42,14 @@ def partner_statements_export(*, month: datetime.date, path: Path) -> int:
         book = Workbook(write_only=True)
         for title, header, rows in (("statements", SUMMARY, summary), ("lines", LINES, lines)):
             sheet = book.create_sheet(title)
-            sheet.append(header)
+            xlsx_append(sheet, header)
             for row in rows:
-                sheet.append(row)
+                xlsx_append(sheet, row)
         book.save(path)
     else:
         # Decimal stays text in CSV: exact kopecks, no float on the way.
         with open(path, "w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
+            writer = csv_writer(out)
             writer.writerow(SUMMARY)
             writer.writerows(summary)
             writer.writerow([])

@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
 
 from .admin_scoping import ScopedModelAdmin
 from .imports.admin import ImportBatchAdmin  # noqa: F401 - registers the import models' admin
 from .imports.resources import CallResource, ManagerResource, MonthlyPlanResource, ShiftResource
+from .imports.upload_rules import CheckedImportExportMixin as ImportExportMixin
 from .models import CallLog, Manager, MonthlyPlan, Team, WorkShift
 
 

@@ -142,6 +142,8 @@ class _Context:
     start: datetime.date
     end: datetime.date
     working_days: list[datetime.date]
+    # Nothing the demo writes happens after this moment: a range ending today stops at now.
+    now: datetime.datetime
     # Local midnight of each working day, in the organisation's zone.
     midnights: list[datetime.datetime] = field(default_factory=list)
 
@@ -260,11 +262,13 @@ def demo_data_build(
     days: int = DEFAULT_DAYS,
     seed: int = DEFAULT_SEED,
     reset: bool = False,
+    now: datetime.datetime | None = None,
 ) -> DemoResult:
     """Build the demo organisation over the ``days`` days ending on ``end``.
 
     With ``reset`` the existing data is deleted first, in the same transaction, so a failed
-    build leaves the old data in place.
+    build leaves the old data in place. No call, shift, lead or milestone lies after ``now``
+    (default: the present moment), however late in the day or far ahead ``end`` is.
     """
     if managers < 1 or days < 1:
         raise ValueError("managers and days must be at least 1")
@@ -274,6 +278,7 @@ def demo_data_build(
     ctx = _Context(
         rng=random.Random(seed), seed=seed, zone=organisation_zone(), start=start, end=end,
         working_days=[day for day in _dates(start, end) if day.weekday() < 5],
+        now=now or timezone.now(),
     )
     org = _create_organisation(ctx, managers)
     # The batch's own timestamps record when the generator ran, like created_at which the
@@ -363,7 +368,8 @@ def _person_name(rng: random.Random) -> tuple[str, str]:
 
 
 def _logins(org: _Organisation) -> list[DemoLogin]:
-    shown = [org.owner, org.admin, *org.heads.values(), *org.floor[:2]]
+    """Every demo login: the owner, the admin, each team's head and every manager."""
+    shown = [org.owner, org.admin, *org.heads.values(), *org.floor]
     return [
         DemoLogin(
             username=m.user.username, role=m.role, team=m.team.name if m.team else "—"
@@ -385,8 +391,12 @@ def _create_calls_and_shifts(
         calls = []
         for day_index, midnight in enumerate(ctx.midnights):
             shift = _shift(ctx, manager, midnight)
+            if shift.started_at >= ctx.now:
+                continue  # a day that has not begun yet
             shifts.append(shift)
+            # The day is planned whole; what would happen after now is left out.
             calls.extend(_calls_in_shift(ctx, manager, day_index, shift, batch, activity))
+            shift.ended_at = min(shift.ended_at, ctx.now)
             activity.worked_days[manager.pk] += 1
         # One manager at a time keeps memory flat however long the range is.
         CallLog.objects.bulk_create(calls, batch_size=BATCH_SIZE)
@@ -414,14 +424,18 @@ def _calls_in_shift(
     window_start = max(shift.started_at, midnight + BUSINESS_OPENS)
     window_end = min(shift.ended_at, midnight + BUSINESS_CLOSES)
     window_s = int((window_end - window_start).total_seconds())
+    if window_s <= 0:
+        return []
     drawn = [_draw_call(rng) for _ in range(round(DIALS_PER_DAY * rng.uniform(0.9, 1.1)))]
     offsets = _spread(rng, [duration + wrapup for _, duration, _, wrapup in drawn], window_s)
     calls = []
     for (outcome, duration, talk, wrapup), offset in zip(drawn, offsets, strict=True):
-        activity.calls += 1
-        number = activity.calls
         started_at = window_start + datetime.timedelta(seconds=offset)
         phone = f"+79{rng.randrange(10**9):09d}"
+        if started_at + datetime.timedelta(seconds=duration + wrapup) > ctx.now:
+            break  # this call and the later ones are still to come today
+        activity.calls += 1
+        number = activity.calls
         calls.append(
             CallLog(
                 # Ids rather than instances: the relation setters cost a lot at this volume.
@@ -540,8 +554,10 @@ def _create_leads(ctx: _Context, org: _Organisation, activity: _Activity) -> lis
     for source, count in others:
         for _ in range(count):
             day_index = rng.randrange(len(ctx.working_days))
-            created_at = ctx.midnights[day_index] + datetime.timedelta(
-                seconds=rng.randint(9 * 3600, 18 * 3600 - 1)
+            created_at = min(
+                ctx.midnights[day_index]
+                + datetime.timedelta(seconds=rng.randint(9 * 3600, 18 * 3600 - 1)),
+                ctx.now,
             )
             partner = (
                 rng.choice(org.partners) if source == LeadSource.PARTNER_REFERRED else None
@@ -678,6 +694,8 @@ def _advance(
         at = ctx.midnights[target] + datetime.timedelta(
             seconds=rng.randint(9 * 3600 + 1800, 17 * 3600 + 1800)
         )
+    if at > ctx.now:
+        return False
     draft.history.append(_Step(kind=kind, at=at, day_index=target))
     return True
 

@@ -4,19 +4,25 @@ With nothing set the site runs embedded: a SQLite file and Celery tasks executed
 process. ``DATABASE_URL`` and ``CELERY_BROKER_URL`` switch to PostgreSQL and a real broker.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
+
+from salesops.exports import SafeCSV, SafeXLSX
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
-# A development key only while DEBUG is on: a production deployment must set its own.
+# Off unless asked for: the development server (`make demo`) and the test settings ask.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# A development key only while DEBUG is on: with DEBUG off the deployment must set its own, and
+# a missing DJANGO_SECRET_KEY stops the start instead of signing sessions with a public key.
 SECRET_KEY = (
     env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
     if DEBUG
@@ -31,12 +37,16 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: runserver serves static files as production does (whitenoise).
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
+    "axes",
+    "csp",
     "salesops",
     "leads",
     "payouts",
@@ -44,6 +54,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -51,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused for too many wrong passwords into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "salesops.urls"
@@ -68,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "salesops.context_processors.organisation",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -79,12 +94,19 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Shared by every process when it names Redis (API throttling counts), e.g. redis://…/1.
+CACHES = {"default": env.cache_url("DJANGO_CACHE_URL", default="locmemcache://")}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# The lock-out check runs before the password check (django-axes, settings below).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -101,15 +123,31 @@ SALESOPS_CURRENCY = env.str("SALESOPS_CURRENCY", default="RUB")
 SALESOPS_ORGANISATION_NAME = env.str("SALESOPS_ORGANISATION_NAME", default="SalesOps")
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# `manage.py collectstatic` gathers here; whitenoise serves it, compressed and with hashed names.
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("SALESOPS_MEDIA_ROOT", default=BASE_DIR / "media")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        # Basic auth that answers a locked-out login with the lock-out, not "wrong password".
+        "salesops.login_throttling.LockoutAwareBasicAuthentication",
     ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("SALESOPS_API_THROTTLE_ANON", default="30/minute"),
+        "user": env.str("SALESOPS_API_THROTTLE_USER", default="600/minute"),
+    },
+    # Behind N trusted proxies the client is the Nth address from the right of X-Forwarded-For.
+    "NUM_PROXIES": env.int("SALESOPS_TRUSTED_PROXY_COUNT", default=0) or None,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -125,6 +163,72 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
+
+# --- Hardening (HTTPS, cookies, headers, CSP, login throttling) ---------------------------
+# Every switch has the production value unless DEBUG is on; each can be set on its own.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
+    "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG
+)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
+# Behind a proxy that ends TLS: the header it sets, e.g. HTTP_X_FORWARDED_PROTO. Trusted only
+# when named, since a client could send it itself where no proxy overwrites it.
+_proxy_ssl_header = env.str("DJANGO_SECURE_PROXY_SSL_HEADER", default="")
+SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header, "https") if _proxy_ssl_header else None
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = env.bool("DJANGO_SECURE_CONTENT_TYPE_NOSNIFF", default=True)
+X_FRAME_OPTIONS = env.str("DJANGO_X_FRAME_OPTIONS", default="DENY")
+SECURE_REFERRER_POLICY = env.str("DJANGO_REFERRER_POLICY", default="same-origin")
+
+# Content security policy (django-csp 4): scripts only from this site or carrying the
+# request's nonce; styles may be inline (the pages' and Swagger UI's <style> blocks, admin's
+# style attributes), which cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "REPORT_ONLY": env.bool("SALESOPS_CSP_REPORT_ONLY", default=False),
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        # The one inline handler in the admin's export form (django-import-export's "select
+        # all" box, onSelectToggleChange(event)), allowed by its hash and nothing else.
+        "script-src": [
+            "'self'", NONCE, "'unsafe-hashes'",
+            "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='",
+        ],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Login throttling (django-axes) for the login form, the admin login and API Basic auth:
+# SALESOPS_LOGIN_FAILURE_LIMIT wrong passwords in a row for one user from one address lock
+# that pair out for SALESOPS_LOGIN_COOLOFF_MINUTES; a right password resets the count.
+AXES_FAILURE_LIMIT = env.int("SALESOPS_LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=env.int("SALESOPS_LOGIN_COOLOFF_MINUTES", default=30)
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# No admin screens for the lock-out records: one door fewer for the access policy to guard;
+# operators lift a lock-out with `manage.py axes_reset_username`.
+AXES_ENABLE_ADMIN = False
+# A locked-out pair that keeps trying is not locked out for longer: the lock-out has one end.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "salesops.login_throttling.lockout_response"
+if env.int("SALESOPS_TRUSTED_PROXY_COUNT", default=0):
+    AXES_IPWARE_PROXY_COUNT = env.int("SALESOPS_TRUSTED_PROXY_COUNT")
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Admin exports (django-import-export) in CSV and XLSX only, through the safe-export helper
+# (salesops.exports) that every other CSV and XLSX writer uses.
+EXPORT_FORMATS = [SafeCSV, SafeXLSX]
+# --- end of hardening ---------------------------------------------------------------------
 
 # Celery. No broker configured means the embedded mode: tasks run eagerly in this process.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -206,5 +310,17 @@ CELERY_BEAT_SCHEDULE["imports-watchdog"] = {
 }
 # Uploads are streamed to disk above this size instead of being held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The non-file part of a request (form fields, JSON): Django's default is plenty.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # --- end of call imports ------------------------------------------------------------------
+
+# --- Uploads: size, type and how long files are kept (salesops.imports.upload_rules) ------
+SALESOPS_UPLOAD_MAX_MB = env.int("SALESOPS_UPLOAD_MAX_MB", default=200)
+# Files of finished batches are deleted after this many days; the batches and reports stay.
+SALESOPS_UPLOAD_RETENTION_DAYS = env.int("SALESOPS_UPLOAD_RETENTION_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["imports-delete-expired-files"] = {
+    "task": "salesops.imports.delete_expired_files",
+    "schedule": crontab(hour=3, minute=10),
+}
+# --- end of uploads -----------------------------------------------------------------------
+

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from .imports.retention import import_files_delete_expired
 from .models import CallLog, Manager
 
 
@@ -9,3 +10,9 @@ from .models import CallLog, Manager
 def health_check() -> dict:
     """Proves a worker is alive and reaches the database (``manage.py services_status``)."""
     return {"database": "ok", "managers": Manager.objects.count(), "calls": CallLog.objects.count()}
+
+
+@shared_task(name="salesops.imports.delete_expired_files")
+def delete_expired_import_files() -> int:
+    """Nightly (beat): the retention of uploaded call logs. Returns how many files went."""
+    return import_files_delete_expired().batches

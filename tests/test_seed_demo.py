@@ -10,10 +10,12 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Q
+from django.test import RequestFactory
+from django.utils import timezone
 
 from leads.models import Lead, LeadMilestone, LeadSource, MilestoneKind, Payment, PaymentKind
 from payouts.models import PayoutLine, PayoutRun
-from salesops.demo import demo_counts
+from salesops.demo import demo_counts, demo_data_build
 from salesops.models import CallLog, Manager, MonthlyPlan, Outcome, Role, Team, WorkShift
 from salesops.periods import organisation_zone
 from salesops.services import manager_create
@@ -234,7 +236,8 @@ def test_seed_demo_logins_use_the_demo_password_and_admin_is_not_a_superuser():
     output = seed_demo(*SMALL)
 
     for username in ("owner", "admin", "head.north", "manager01"):
-        assert authenticate(username=username, password="demo") is not None
+        request = RequestFactory().post("/login/")  # the lock-out check needs the request
+        assert authenticate(request, username=username, password="demo") is not None
         assert username in output
     admin = Manager.objects.get(user__username="admin")
     assert admin.role == Role.ADMIN and not admin.user.is_superuser
@@ -292,3 +295,43 @@ def test_seed_demo_reset_deletes_payout_runs_that_point_at_the_demo_teams():
 
     assert not PayoutRun.objects.exists()
     assert Team.objects.count() == 3
+
+
+def test_seed_demo_prints_every_login_with_its_role_and_team():
+    output = seed_demo(*SMALL)
+    listed = {
+        line.split(maxsplit=2)[0]: line.split(maxsplit=2)[1:]
+        for line in output.split('Demo logins (password "demo"):')[1].splitlines()[2:]
+        if line.startswith("  ")
+    }
+    people = Manager.objects.select_related("user", "team")
+    assert len(people) == 9  # owner, admin, three heads, four managers
+    assert listed == {
+        m.user.username: [m.role, m.team.name if m.team else "—"] for m in people
+    }
+
+
+def test_seed_demo_ending_today_puts_nothing_after_now():
+    zone = organisation_zone()
+    # A Wednesday at 11:30 in the organisation's zone: the working day is half done.
+    now = datetime.datetime(2025, 3, 5, 11, 30, tzinfo=zone)
+    demo_data_build(managers=4, days=14, end=now.date(), now=now)
+
+    calls = CallLog.objects.all()
+    assert calls.filter(started_at__date=datetime.date(2025, 3, 5)).exists()  # the morning's
+    assert max(c.started_at + datetime.timedelta(seconds=c.duration_s + c.wrapup_s)
+               for c in calls) <= now
+    assert max(WorkShift.objects.values_list("ended_at", flat=True)) <= now
+    assert max(Lead.objects.values_list("created_at", flat=True)) <= now
+    assert max(LeadMilestone.objects.values_list("at", flat=True)) <= now
+    assert Payment.objects.exists()
+    assert max(Payment.objects.values_list("received_on", flat=True)) <= now.date()
+
+
+def test_seed_demo_command_stops_at_the_present_moment():
+    seed_demo("--managers=2", "--days=3", "--no-pay")
+    now = timezone.now()
+    assert CallLog.objects.filter(started_at__gt=now).count() == 0
+    assert WorkShift.objects.filter(ended_at__gt=now).count() == 0
+    assert LeadMilestone.objects.filter(at__gt=now).count() == 0
+

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .selectors import available_presets
+from .upload_rules import validate_upload
 
 
 def preset_choices() -> list[tuple[str, str]]:
@@ -30,6 +31,10 @@ class UploadForm(forms.Form):
     dry_run = forms.BooleanField(
         label=_("Dry run: check the file, write no calls"), required=False
     )
+
+    def clean_file(self):
+        validate_upload(self.cleaned_data["file"])
+        return self.cleaned_data["file"]
 
     def clean_time_zone(self):
         zone = self.cleaned_data["time_zone"].strip()

@@ -1,8 +1,6 @@
 """Pages of the big-file import: upload, live progress, summary, error report. Each view parses
 input, calls one service or selector, and renders."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import JsonResponse, StreamingHttpResponse
@@ -10,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ..exports import csv_writer
 from .forms import UploadForm
 from .selectors import batch_errors, batch_progress, batches_visible_to
 from .services import ImportRefused, import_batch_create, import_batch_rerun, import_batch_start
@@ -60,7 +59,7 @@ class _Echo:
 @can_import
 def batch_errors_csv(request, pk: int):
     batch = get_object_or_404(batches_visible_to(request.user), pk=pk)
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())
 
     def lines():
         yield "\ufeff" + writer.writerow(["file", "line", "column", "value", "reason"])

@@ -7,8 +7,9 @@ from django.apps import apps
 from salesops.imports.services import import_file
 
 REPO = Path(__file__).resolve().parent.parent.parent
-SAMPLES = REPO.parent / "shared" / "samples" / "cdr"
 FIXTURES = REPO / "tests" / "fixtures" / "cdr"
+# The real files from public test suites live beside our own, with their licences (README.md).
+SAMPLES = FIXTURES
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +41,7 @@ def run_import():
 
 def sample(name: str) -> Path:
     path = SAMPLES / name
-    assert path.is_file(), f"shared sample missing: {path}"
+    assert path.is_file(), f"sample missing: {path}"
     return path
 
 

@@ -1,4 +1,4 @@
-"""Every real file in ../shared/samples/cdr behaves as a user would expect."""
+"""Every real file from a public test suite (tests/fixtures/cdr) behaves as a user would expect."""
 
 import csv
 import datetime

@@ -1,0 +1,95 @@
+"""What an uploaded call log may be: not larger than SALESOPS_UPLOAD_MAX_MB, and a CSV/TXT/TSV
+text file or an XLSX workbook by both its name and its first bytes.
+
+The name alone proves nothing (anyone can rename a program to calls.csv), so the content is
+sniffed too: an XLSX is a zip archive, a text file has no NUL bytes and decodes as UTF-8 (with or
+without a BOM) or Windows-1251, the encodings the importer reads.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+from import_export.forms import ImportForm
+
+TEXT_EXTENSIONS = frozenset({".csv", ".txt", ".tsv"})
+XLSX_EXTENSIONS = frozenset({".xlsx"})
+ZIP_MAGIC = b"PK\x03\x04"
+# Control characters no spreadsheet export writes (TAB, LF, FF, CR and DOS's end-of-file mark
+# are allowed); binaries are full of them.
+_BINARY_BYTES = bytes(set(range(32)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1A})
+SNIFF_BYTES = 64 * 1024
+
+
+def upload_max_bytes() -> int:
+    return settings.SALESOPS_UPLOAD_MAX_MB * 1024 * 1024
+
+
+def validate_upload(file) -> None:
+    """Raise ``ValidationError`` unless ``file`` (an uploaded file) may be imported."""
+    limit = upload_max_bytes()
+    if file.size > limit:
+        raise ValidationError(
+            _("The file is %(size)s; the largest file accepted is %(limit)s."),
+            code="too_large",
+            params={"size": filesizeformat(file.size), "limit": filesizeformat(limit)},
+        )
+    if file.size == 0:
+        raise ValidationError(_("The file is empty."), code="empty")
+    extension = Path(file.name or "").suffix.lower()
+    if extension not in TEXT_EXTENSIONS | XLSX_EXTENSIONS:
+        raise ValidationError(
+            _("Only CSV, TXT, TSV or XLSX files can be imported (this one is “%(name)s”)."),
+            code="file_type",
+            params={"name": Path(file.name or "").name},
+        )
+    head = _head(file)
+    if extension in XLSX_EXTENSIONS:
+        if not head.startswith(ZIP_MAGIC):
+            raise ValidationError(
+                _("The file is named .xlsx but is not an Excel workbook."), code="not_xlsx"
+            )
+    elif not _looks_like_text(head):
+        raise ValidationError(
+            _("The file is named %(extension)s but is not a text file."),
+            code="not_text",
+            params={"extension": extension},
+        )
+
+
+def _head(file) -> bytes:
+    position = file.tell() if hasattr(file, "tell") else 0
+    file.seek(0)
+    head = file.read(SNIFF_BYTES)
+    file.seek(position)
+    return head
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if head.startswith(ZIP_MAGIC) or len(head.translate(None, _BINARY_BYTES)) != len(head):
+        return False
+    # The sample may end inside a multi-byte character: judge it without its last few bytes.
+    for encoding in ("utf-8-sig", "cp1251"):
+        try:
+            head.decode(encoding) if len(head) < SNIFF_BYTES else head[:-4].decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return True
+    return False
+
+
+class CheckedImportForm(ImportForm):
+    """django-import-export's admin import form with the same rules as the upload page."""
+
+    def clean_import_file(self):
+        validate_upload(self.cleaned_data["import_file"])
+        return self.cleaned_data["import_file"]
+
+
+class CheckedImportExportMixin(ImportExportMixin):
+    """django-import-export's admin mixin whose import screen checks uploads like the page."""
+
+    import_form_class = CheckedImportForm
