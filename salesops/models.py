@@ -110,6 +110,8 @@ class ImportBatch(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        # Read but not started: the admin confirms which column holds what (salesops.imports).
+        MAPPING = "mapping", _("Waiting for the column mapping")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
@@ -179,6 +181,17 @@ class ImportRowError(models.Model):
     column = models.CharField(_("column"), max_length=100, blank=True)
     value = models.CharField(_("value"), max_length=500, blank=True)
     reason = models.CharField(_("reason"), max_length=300)
+
+    class Kind(models.TextChoices):
+        """Errors an admin fixes by mapping a value, told apart from any other bad row."""
+
+        OTHER = "", _("Other")
+        UNKNOWN_MANAGER = "manager", _("Unknown manager")
+        UNKNOWN_STATUS = "status", _("Unknown status")
+
+    # A database default too: the loaders insert errors with SQL of their own.
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, blank=True,
+                            default=Kind.OTHER, db_default=Kind.OTHER)
 
     class Meta:
         ordering = ["batch", "line", "pk"]

@@ -308,6 +308,9 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery
 CELERY_BEAT_SCHEDULE["imports-watchdog"] = {
     "task": "salesops.imports.watchdog", "schedule": IMPORT_WATCHDOG_EVERY_S,
 }
+# Embedded mode (no broker): run an import on a thread of the web process, so that the upload
+# returns at once and the page shows progress (salesops/imports/background.py).
+IMPORT_RUN_IN_THREAD = env.bool("SALESOPS_IMPORT_IN_THREAD", default=True)
 # Uploads are streamed to disk above this size instead of being held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The non-file part of a request (form fields, JSON): Django's default is plenty.

@@ -20,6 +20,13 @@ def eager_celery_unless_real_worker(request):
 
 
 @pytest.fixture(autouse=True)
+def imports_run_in_the_caller(settings):
+    """Embedded imports run on a thread of their own (salesops/imports/background.py); tests
+    run them in the caller, as eager Celery does, unless a test asks for the thread."""
+    settings.IMPORT_RUN_IN_THREAD = False
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

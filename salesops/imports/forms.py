@@ -4,7 +4,11 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from salesops.models import Outcome
+
+from .presets import FIELDS
 from .selectors import available_presets
+from .synonyms import FIELD_LABELS
 from .upload_rules import validate_upload
 
 
@@ -44,3 +48,105 @@ class UploadForm(forms.Form):
             except (ZoneInfoNotFoundError, ValueError):
                 raise forms.ValidationError(_("Unknown time zone.")) from None
         return zone
+
+
+NOT_IN_FILE = ""
+# What most spreadsheets hold, shown first; the rest are for telephony (PBX) exports.
+MAIN_FIELDS = ["call_id", "agent", "started_at", "date", "time", "duration", "talk", "wrapup",
+               "status", "phone", "direction", "recording"]
+
+
+class ColumnsForm(forms.Form):
+    """The mapping screen: one select per field of a call, each offering the file's columns."""
+
+    has_header = forms.BooleanField(label=_("The first row is a header"), required=False)
+    save_as = forms.CharField(
+        label=_("Save this mapping as a preset named"), required=False, max_length=200,
+        help_text=_("The next file with these columns is then imported without this screen."),
+    )
+
+    def __init__(self, *args, proposal, **kwargs):
+        kwargs.setdefault("initial", {
+            "has_header": proposal.has_header,
+            **{f"field_{name}": str(index) for name, index in proposal.columns.items()},
+        })
+        super().__init__(*args, **kwargs)
+        self.proposal = proposal
+        choices = [(NOT_IN_FILE, _("— not in the file —")),
+                   *((str(index), proposal.column_name(index))
+                     for index in range(proposal.width))]
+        for name in FIELDS:
+            self.fields[f"field_{name}"] = forms.ChoiceField(
+                label=FIELD_LABELS[name], choices=choices, required=False,
+            )
+
+    def field_rows(self, names=None):
+        """(bound field, how it was matched) per field, for the template."""
+        return [(self[f"field_{name}"], self.proposal.how.get(name, ""))
+                for name in names or FIELDS]
+
+    def main_rows(self):
+        return self.field_rows(MAIN_FIELDS)
+
+    @property
+    def pbx_matched(self) -> bool:
+        return any(how for _field, how in self.pbx_rows())
+
+    def pbx_rows(self):
+        return self.field_rows([name for name in FIELDS if name not in MAIN_FIELDS])
+
+    def chosen(self) -> tuple[dict[str, int], bool, list[str]]:
+        """(field → column, whether the first row is a header, the header's names)."""
+        data = self.cleaned_data
+        has_header = data["has_header"]
+        if not has_header:
+            header = []
+        elif self.proposal.has_header:
+            header = list(self.proposal.header)
+        else:  # the admin says the first row, read as data, is the header
+            header = list(self.proposal.rows[0]) if self.proposal.rows else []
+        columns = {name: int(data[f"field_{name}"]) for name in FIELDS
+                   if data.get(f"field_{name}", NOT_IN_FILE) != NOT_IN_FILE}
+        return columns, has_header, header
+
+
+class ValuesForm(forms.Form):
+    """The error report's unknown values, each mapped once: to a manager, or to an outcome."""
+
+    def __init__(self, *args, unknown, managers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unknown = unknown
+        self.manager_rows, self.status_rows = [], []
+        self.unmappable = [item for item in unknown.managers if not item.mappable]
+        for number, item in enumerate(unknown.managers):
+            if not item.mappable:
+                continue
+            name = f"manager_{number}"
+            self.fields[name] = forms.ModelChoiceField(
+                queryset=managers, required=False, label=item.value,
+                empty_label=_("— leave unmapped —"),
+            )
+            self.manager_rows.append((item, self[name]))
+        outcomes = [("", _("— leave unmapped —")), *Outcome.choices]
+        for number, item in enumerate(unknown.statuses):
+            name = f"status_{number}"
+            self.fields[name] = forms.TypedChoiceField(
+                choices=outcomes, coerce=int, empty_value=None, required=False,
+                label=item.value,
+            )
+            self.status_rows.append((item, self[name]))
+
+    def chosen(self) -> tuple[dict, dict]:
+        """(value → manager, value → outcome) for the values the admin mapped."""
+        data = self.cleaned_data
+        managers = {item.value: data[field.name] for item, field in self.manager_rows
+                    if data.get(field.name) is not None}
+        statuses = {item.value: data[field.name] for item, field in self.status_rows
+                    if data.get(field.name) is not None}
+        return managers, statuses
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(name) is not None for name in self.fields):
+            raise forms.ValidationError(_("Map at least one value, then run the file again."))
+        return data

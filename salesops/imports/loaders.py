@@ -97,8 +97,8 @@ class PostgresLoader:
                     write(row)
         params = {
             "batch": self.batch_id, "source": self.source, "column": self.key_column,
-            "reason": str(UNKNOWN_MANAGER), "out": Direction.OUTBOUND, "in": Direction.INBOUND,
-            "zone": organisation_zone().key,
+            "reason": str(UNKNOWN_MANAGER), "kind": ImportRowError.Kind.UNKNOWN_MANAGER.value,
+            "out": Direction.OUTBOUND, "in": Direction.INBOUND, "zone": organisation_zone().key,
         }
         raw = connection.connection
         query = ClientCursor(raw).mogrify(_DRY_RUN_SQL if self.dry_run else _LOAD_SQL, params)
@@ -145,8 +145,8 @@ WITH matched AS (
            CASE WHEN d.dir = %(in)s THEN d.src_phone ELSE d.dst_phone END AS phone
     FROM directed d
 ), unknown AS (
-    INSERT INTO salesops_importrowerror (batch_id, line, "column", value, reason)
-    SELECT %(batch)s, line, %(column)s, LEFT(key_seen, 500), %(reason)s
+    INSERT INTO salesops_importrowerror (batch_id, line, "column", value, reason, kind)
+    SELECT %(batch)s, line, %(column)s, LEFT(key_seen, 500), %(reason)s, %(kind)s
     FROM resolved WHERE manager_id IS NULL
     RETURNING 1
 ), best AS (
@@ -271,6 +271,7 @@ class SqliteLoader:
                 errors.append(ImportRowError(
                     batch_id=self.batch_id, line=row[0], column=self.key_column,
                     value=row[15][:500], reason=str(UNKNOWN_MANAGER),
+                    kind=ImportRowError.Kind.UNKNOWN_MANAGER,
                 ))
                 continue
             call = CallLog(

@@ -6,12 +6,16 @@ header, its column number in each known width. Custom presets saved by an admin
 (``ImportPreset``) work the same way.
 """
 
+import datetime
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from .synonyms import HEADER_SYNONYMS
+from .values import parse_datetime, parse_duration
 
 # Fields of a call record. ``out_key``/``in_key`` name the manager's side when the call goes
 # out / comes in; ``agent`` names the manager whatever the direction.
@@ -41,6 +45,9 @@ class Preset:
     # Asterisk's uniqueid names a channel, not a record: one channel writes several records
     # (each dial attempt, ForkCDR), so the record's id adds a fingerprint of its content.
     id_names_channel: bool = False
+    # Read by the header names of ``synonyms.py`` rather than a layout of its own: a file it
+    # recognises is shown on the mapping screen before it is imported.
+    generic: bool = False
 
     @property
     def statuses(self) -> str:
@@ -228,27 +235,15 @@ BUILT_IN: list[Preset] = [
         shape=_cdr_stats_shape,
     ),
     Preset(
-        name="russian", label=gettext_lazy("Russian spreadsheet"), source="spreadsheet",
+        # Named "russian" for the status mappings and batches that already use the name.
+        name="russian", label=gettext_lazy("Spreadsheet (Russian or English header names)"),
+        source="spreadsheet",
         headers={
-            "call_id": ("id", "idзвонка", "idзаписи", "идентификатор", "uid"),
-            "started_at": ("датаивремя", "датавремя", "начало", "времязвонка", "времяначала",
-                           "датазвонка"),
-            "date": ("дата",),
-            "time": ("время",),
-            "agent": ("оператор", "менеджер", "сотрудник", "ктоответил", "ктозвонил",
-                      "внутреннийномер", "добавочный"),
-            "phone": ("номер", "телефон", "номерклиента", "номерабонента", "клиент"),
-            "src": ("откуда",),
-            "dst": ("куда",),
-            "duration": ("длительность", "длительностьзвонка", "продолжительность",
-                         "общеевремя"),
-            "talk": ("длительностьразговора", "времяразговора", "разговор"),
-            "wrapup": ("постобработка", "поствызывнаяобработка"),
-            "status": ("статус", "результат", "статусзвонка", "итог"),
-            "direction": ("тип", "направление", "типзвонка"),
-            "recording": ("запись", "ссылканазапись"),
+            name: tuple(dict.fromkeys(header_key(synonym) for synonym in synonyms))
+            for name, synonyms in HEADER_SYNONYMS.items()
         },
         required=("duration",),
+        generic=True,
     ),
 ]
 BY_NAME = {preset.name: preset for preset in BUILT_IN}
@@ -275,8 +270,20 @@ def preset_from_model(saved) -> Preset:
     return Preset(
         name=saved.name, label=saved.label, source=saved.source,
         layouts={width + extra: layout for extra in range(0, 40)},
-        shape=lambda row, layout: True,
+        shape=_mapped_shape,
     )
+
+
+def _mapped_shape(row, layout) -> bool:
+    """A headerless file has a saved preset's shape when its start and duration read as such:
+    without this check any file as wide would be taken for it."""
+    try:
+        if "started_at" in layout:
+            parse_datetime(row[layout["started_at"]], datetime.UTC)
+        parse_duration(row[layout["duration"]])
+    except (ValueError, KeyError, IndexError, OverflowError):
+        return False
+    return True
 
 
 def _usable(columns: dict[str, int]) -> bool:
@@ -295,11 +302,13 @@ def detect(sample: list[list], *, presets: list[Preset], chosen: str = "") -> De
     candidates = [p for p in presets if p.name == chosen] if chosen else presets
     if chosen and not candidates:
         raise LookupError(_("There is no preset named “%(name)s”.") % {"name": chosen})
-    best = None
+    best, best_rank = None, None
     for preset in candidates:
         columns = preset.match_header(sample[0])
-        if columns and _usable(columns) and (best is None or len(columns) > len(best.columns)):
-            best = Detected(preset, columns, True, list(sample[0]))
+        # A preset made for this layout beats the generic header names, whatever their count.
+        rank = (not preset.generic, len(columns or ()))
+        if columns and _usable(columns) and (best is None or rank > best_rank):
+            best, best_rank = Detected(preset, columns, True, list(sample[0])), rank
     if best:
         return best
     for preset in candidates:

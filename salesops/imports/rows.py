@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
-from salesops.models import Outcome
+from salesops.models import ImportRowError, Outcome
 
 from .presets import Detected
 from .values import (
     channel_peer,
+    manager_key,
     normalise_phone,
     parse_clock,
     parse_date,
@@ -33,12 +34,14 @@ STAGING_COLUMNS = (
 MAX_ID = 128
 MAX_COLUMN = 100  # ImportRowError.column
 NO_ANSWER = int(Outcome.NO_ANSWER)
+UNKNOWN_STATUS = ImportRowError.Kind.UNKNOWN_STATUS.value
 ANSWERED = int(Outcome.SECRETARY)
 
 
 class RowError(Exception):
-    def __init__(self, column: str, value, reason: str):
+    def __init__(self, column: str, value, reason: str, kind: str = ""):
         super().__init__(reason)
+        self.kind = kind  # ImportRowError.Kind: errors an admin fixes by mapping the value
         self.column = str(column)[:MAX_COLUMN]
         self.value = "" if value is None else str(value)[:500]
         self.reason = str(reason)[:300]
@@ -167,7 +170,7 @@ def make_converter(plan: Plan):
             if outcome is None:
                 raise RowError(names["status"], status, _(
                     "unknown status: add it to the status mappings, then run the import again"
-                ))
+                ), kind=UNKNOWN_STATUS)
         else:
             outcome = ANSWERED if talk else NO_ANSWER
         if talk is None:  # no talk column: an answered call talked for its whole duration
@@ -220,7 +223,7 @@ def make_converter(plan: Plan):
             seen_ids.add(key)
         return (
             line, external_id, started, duration, talk, wrapup, outcome, direction,
-            out_key.casefold(), out_key2.casefold(), in_key.casefold(), in_key2.casefold(),
+            manager_key(out_key), manager_key(out_key2), manager_key(in_key), manager_key(in_key2),
             src_phone, dst_phone, text(values, c_rec)[:500], seen[:500],
         )
 

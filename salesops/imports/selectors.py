@@ -2,10 +2,13 @@
 
 import datetime
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from salesops.models import (
     ImportBatch,
@@ -17,20 +20,32 @@ from salesops.models import (
 )
 from salesops.periods import organisation_zone
 
-from .presets import BUILT_IN, Preset, preset_from_model
+from .mapping import ColumnMapping
+from .presets import BUILT_IN, Preset, detect, preset_from_model
+from .reader import UnreadableFile, open_table
+from .recognise import Proposal, as_text, column_letter, propose
+from .values import full_name_keys, manager_key
 
 
 def manager_keys() -> Iterator[tuple[str, int]]:
-    """Every (value, manager id) telephony may use for a manager, compared casefolded: the
-    extension first, then the telephony login, the e-mail and the aliases an admin mapped."""
+    """Every (key, manager id) telephony may use for a manager, compared as ``manager_key``
+    folds them: the extension first, then the telephony login, the e-mail, the aliases an admin
+    mapped, and last the full name in either order ("Семёнов Илья", "Илья Семенов"). A full
+    name two managers share names neither: the admin maps it to one of them as an alias."""
     seen = set()
-    managers = Manager.objects.values_list("pk", "extension", "telephony_login", "telephony_email")
-    ranked = []
-    for pk, extension, login, email in managers:
+    managers = Manager.objects.values_list(
+        "pk", "extension", "telephony_login", "telephony_email", "user__first_name",
+        "user__last_name",
+    )
+    ranked, names = [], {}
+    for pk, extension, login, email, first_name, last_name in managers:
         ranked += [(0, extension, pk), (1, login, pk), (2, email, pk)]
+        for key in full_name_keys(first_name, last_name):
+            names.setdefault(key, set()).add(pk)
     ranked += [(3, value, pk) for value, pk in ManagerAlias.objects.values_list("value", "manager")]
+    ranked += [(4, key, pks.pop()) for key, pks in names.items() if len(pks) == 1]
     for _rank, value, pk in sorted(ranked, key=lambda item: item[0]):
-        key = (value or "").strip().casefold()
+        key = manager_key((value or "").strip())
         if key and key not in seen:
             seen.add(key)
             yield key, pk
@@ -89,3 +104,97 @@ def batches_visible_to(user) -> QuerySet[ImportBatch]:
     if not (user.is_active and user.is_staff):
         return ImportBatch.objects.none()
     return ImportBatch.objects.select_related("created_by")
+
+
+def _first_rows(batch: ImportBatch) -> list[list]:
+    table = open_table(Path(batch.file.path))
+    try:
+        sample = table.sample
+    finally:
+        table.close()
+    if not sample:
+        raise UnreadableFile(_("The file has no rows."))
+    return sample
+
+
+def batch_proposal(batch: ImportBatch) -> Proposal:
+    """The batch file's first rows and the column proposed for each field. Reads only the
+    first rows; raises ``UnreadableFile`` when the file cannot be read at all."""
+    sample = _first_rows(batch)
+    statuses = {value.strip().casefold()
+                for value in StatusMapping.objects.values_list("value", flat=True)}
+    return propose(sample, presets=available_presets(), statuses=statuses)
+
+
+@dataclass(frozen=True)
+class UnknownValue:
+    """A value the error report names, with how many rows it kept out."""
+
+    value: str
+    rows: int
+    # A value made of several columns (source / channel / destination of a PBX file) is no
+    # name an alias can match: such a manager is found by the extension in their record.
+    mappable: bool = True
+
+
+@dataclass(frozen=True)
+class UnknownValues:
+    managers: list[UnknownValue]
+    statuses: list[UnknownValue]
+    more_managers: int = 0  # distinct values beyond those listed
+    more_statuses: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.managers or self.statuses)
+
+
+def batch_unknown_values(batch: ImportBatch, *, limit: int = 50) -> UnknownValues:
+    """Unknown managers and statuses of a batch, each value once with its row count, the
+    values that kept most rows out first."""
+    Kind = ImportRowError.Kind
+    found = {}
+    for kind in (Kind.UNKNOWN_MANAGER, Kind.UNKNOWN_STATUS):
+        groups = (batch.row_errors.filter(kind=kind).values("value")
+                  .annotate(rows=Count("pk")).order_by("-rows", "value"))
+        listed = list(groups[:limit + 1])
+        more = groups.count() - limit if len(listed) > limit else 0
+        found[kind] = ([UnknownValue(row["value"], row["rows"],
+                                     kind != Kind.UNKNOWN_MANAGER or " / " not in row["value"])
+                        for row in listed[:limit]], more)
+    return UnknownValues(
+        managers=found[Kind.UNKNOWN_MANAGER][0], statuses=found[Kind.UNKNOWN_STATUS][0],
+        more_managers=found[Kind.UNKNOWN_MANAGER][1], more_statuses=found[Kind.UNKNOWN_STATUS][1],
+    )
+
+
+def managers_to_map() -> QuerySet[Manager]:
+    """Whom an unknown manager's value can be mapped to."""
+    return Manager.objects.select_related("user").order_by("user__last_name", "user__first_name",
+                                                           "user__username")
+
+
+def batch_columns_left_out(batch: ImportBatch) -> list[str]:
+    """The file's columns no field reads ("H · Queue"): listed on the batch's page, never
+    dropped silently. A preset's batch reads its file's first rows to tell."""
+    if batch.mapping:
+        mapping = ColumnMapping.from_json(batch.mapping)
+        header = list(mapping.extra.get("header") or [])
+        width = int(mapping.extra.get("width") or len(header))
+        columns = mapping.columns
+    elif batch.preset and batch.file:
+        try:
+            sample = _first_rows(batch)
+            detected = detect(sample, presets=available_presets(), chosen=batch.preset)
+        except (UnreadableFile, LookupError, OSError):
+            return []  # the batch's own message says what went wrong
+        header = [as_text(value) for value in sample[0]] if detected.has_header else []
+        width, columns = len(sample[0]), detected.columns
+    else:
+        return []
+    used = set(columns.values())
+    return [
+        f"{column_letter(index)} · {header[index]}" if index < len(header) and header[index]
+        else column_letter(index)
+        for index in range(width) if index not in used
+    ]
+

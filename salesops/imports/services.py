@@ -26,6 +26,7 @@ from leads.audit import audit_record
 from salesops.models import CallLog, ImportBatch, ImportCallChange, ImportConflict, ImportRowError
 from salesops.periods import organisation_zone
 
+from .background import run_batch_soon
 from .loaders import loader_class
 from .mapping import ColumnMapping, MappingInvalid, detected_from_mapping
 from .presets import Detected, detect
@@ -83,9 +84,7 @@ def import_batch_create(
 
 def import_batch_start(*, batch: ImportBatch) -> None:
     """Queue the batch's run once the transaction that made it has committed."""
-    from .tasks import import_batch_run_task
-
-    transaction.on_commit(lambda: import_batch_run_task.delay(batch.pk))
+    transaction.on_commit(lambda: run_batch_soon(batch.pk))
 
 
 def import_batch_rerun(
@@ -321,10 +320,12 @@ class _Reading:
     convert: callable
     names: dict[int, str]  # column → the name the report gives it
 
-    def _error(self, line: int, column: str, value, reason: str) -> ImportRowError:
+    def _error(self, line: int, column: str, value, reason: str, kind: str = ""
+               ) -> ImportRowError:
         return ImportRowError(
             batch_id=self.batch_id, line=line, column=str(column)[:100],
             value=str(value).replace("\x00", NUL_SHOWN)[:500], reason=str(reason)[:300],
+            kind=kind,
         )
 
     def parse(self, records, chunk_rows: int) -> _Chunk:
@@ -348,7 +349,8 @@ class _Reading:
                 try:
                     rows.append(convert(record.values, record.line))
                 except RowError as exc:
-                    errors.append(self._error(record.line, exc.column, exc.value, exc.reason))
+                    errors.append(self._error(record.line, exc.column, exc.value, exc.reason,
+                                              exc.kind))
                 except Exception as exc:  # one odd row must not stop the file
                     logger.warning("row %s could not be read: %r", record.line, exc)
                     errors.append(self._error(record.line, "", record.values,

@@ -213,3 +213,22 @@ DIRECTIONS = {
 def parse_direction(value) -> str | None:
     """``"in"``/``"out"``, or None when the value says nothing (then the manager match decides)."""
     return DIRECTIONS.get(str(value).strip().casefold())
+
+
+def manager_key(value: str) -> str:
+    """How a manager's name or id is compared: case-insensitive, ё read as е, spaces collapsed,
+    so that "Семёнов  Илья" in a file finds the manager Семенов Илья. On the hot path: one call
+    per row."""
+    if not value:
+        return ""
+    key = value.casefold().replace("ё", "е")
+    return " ".join(key.split()) if "  " in key or "\t" in key or "\xa0" in key else key.strip()
+
+
+def full_name_keys(first_name: str, last_name: str) -> tuple[str, ...]:
+    """A person's full name in both orders ("Илья Семёнов", "Семёнов Илья"), as keys."""
+    first, last = manager_key(first_name), manager_key(last_name)
+    if not (first and last):
+        return ()
+    return (f"{first} {last}", f"{last} {first}")
+

@@ -1,5 +1,6 @@
-"""Pages of the big-file import: upload, live progress, summary, error report. Each view parses
-input, calls one service or selector, and renders."""
+"""Pages of the big-file import: upload, the column mapping, live progress, summary, the error
+report and its unknown values mapped in bulk. Each view parses input, calls one service or
+selector, and renders."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -8,9 +9,28 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from salesops.models import ImportBatch
+
 from ..exports import csv_writer
-from .forms import UploadForm
-from .selectors import batch_errors, batch_progress, batches_visible_to
+from .columns import (
+    MappingRefused,
+    import_batch_await_mapping,
+    import_batch_map_columns,
+    import_batch_use_preset,
+    import_values_map,
+)
+from .forms import ColumnsForm, UploadForm, ValuesForm
+from .reader import UnreadableFile
+from .recognise import column_letter
+from .selectors import (
+    batch_columns_left_out,
+    batch_errors,
+    batch_progress,
+    batch_proposal,
+    batch_unknown_values,
+    batches_visible_to,
+    managers_to_map,
+)
 from .services import ImportRefused, import_batch_create, import_batch_rerun, import_batch_start
 
 can_import = permission_required("salesops.add_importbatch", raise_exception=True)
@@ -30,19 +50,95 @@ def upload(request):
         except ImportRefused as exc:
             form.add_error(None, str(exc))
         else:
+            proposal = None if data["preset"] else _proposal_or_none(batch)
+            if proposal is not None and not proposal.known:
+                import_batch_await_mapping(batch=batch)
+                return redirect("imports:columns", pk=batch.pk)
+            if proposal is not None:
+                import_batch_use_preset(batch=batch, preset=proposal.preset.name)
             import_batch_start(batch=batch)
             return redirect("imports:batch", pk=batch.pk)
     recent = batches_visible_to(request.user)[:10]
     return render(request, "imports/upload.html", {"form": form, "recent": recent})
 
 
+def _proposal_or_none(batch: ImportBatch):
+    """What the file's first rows propose; None for an unreadable file, which is run anyway
+    so that the batch fails with the reason, as every import does."""
+    try:
+        return batch_proposal(batch)
+    except UnreadableFile:
+        return None
+
+
+@can_import
+def batch_columns(request, pk: int):
+    batch = get_object_or_404(batches_visible_to(request.user), pk=pk)
+    if batch.status != ImportBatch.Status.MAPPING:
+        return redirect("imports:batch", pk=batch.pk)
+    try:
+        proposal = batch_proposal(batch)
+    except UnreadableFile as exc:
+        messages.error(request, str(exc))
+        return redirect("imports:upload")
+    form = ColumnsForm(request.POST or None, proposal=proposal)
+    if request.method == "POST" and form.is_valid():
+        columns, has_header, header = form.chosen()
+        try:
+            batch = import_batch_map_columns(
+                batch=batch, columns=columns, has_header=has_header, header=header,
+                width=proposal.width, save_as=form.cleaned_data["save_as"],
+            )
+        except MappingRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            import_batch_start(batch=batch)
+            return redirect("imports:batch", pk=batch.pk)
+    return render(request, "imports/columns.html", {
+        "batch": batch, "proposal": proposal, "form": form,
+        "unmatched": [proposal.column_name(index) for index in proposal.unmatched],
+        "preview_columns": [
+            (column_letter(index), proposal.header[index] if index < len(proposal.header) else "")
+            for index in range(proposal.width)
+        ],
+    })
+
+
 @can_import
 def batch_detail(request, pk: int):
     batch = get_object_or_404(batches_visible_to(request.user), pk=pk)
+    if batch.status == ImportBatch.Status.MAPPING:
+        return redirect("imports:columns", pk=batch.pk)
+    progress = batch_progress(batch)
+    values_form = None
+    if progress["finished"]:
+        unknown = batch_unknown_values(batch)
+        if unknown:
+            values_form = ValuesForm(unknown=unknown, managers=managers_to_map())
     return render(request, "imports/batch.html", {
-        "batch": batch, "progress": batch_progress(batch),
-        "errors": batch_errors(batch)[:50],
+        "batch": batch, "progress": progress, "errors": batch_errors(batch)[:50],
+        "values_form": values_form, "unmatched": batch_columns_left_out(batch),
     })
+
+
+@require_POST
+@can_import
+def batch_map_values(request, pk: int):
+    batch = get_object_or_404(batches_visible_to(request.user), pk=pk)
+    form = ValuesForm(request.POST, unknown=batch_unknown_values(batch),
+                      managers=managers_to_map())
+    if not form.is_valid():
+        for error in form.non_field_errors():
+            messages.error(request, error)
+        return redirect("imports:batch", pk=batch.pk)
+    managers, statuses = form.chosen()
+    import_values_map(batch=batch, managers=managers, statuses=statuses)
+    again = import_batch_rerun(batch=batch, created_by=request.user)
+    import_batch_start(batch=again)
+    messages.info(request, _("Mapped: %(managers)d managers, %(statuses)d statuses. Running the "
+                             "same file again: only what is missing is created.")
+                  % {"managers": len(managers), "statuses": len(statuses)})
+    return redirect("imports:batch", pk=again.pk)
 
 
 @can_import

@@ -27,6 +27,9 @@ def status_mappings(request):
 
     if not StatusMapping.objects.exists():
         importlib.import_module("salesops.migrations.0004_seed_status_mappings").seed(apps, None)
+        importlib.import_module("salesops.migrations.0007_seed_common_status_vocabulary").seed(
+            apps, None
+        )
 
 
 @pytest.fixture

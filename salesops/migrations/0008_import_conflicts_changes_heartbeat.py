@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('salesops', '0004_seed_status_mappings'),
+        ('salesops', '0007_seed_common_status_vocabulary'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -22,11 +22,6 @@ class Migration(migrations.Migration):
             model_name='importbatch',
             name='heartbeat_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='last sign of life'),
-        ),
-        migrations.AddField(
-            model_name='importbatch',
-            name='mapping',
-            field=models.JSONField(blank=True, default=dict, verbose_name='column mapping'),
         ),
         migrations.AddField(
             model_name='importbatch',

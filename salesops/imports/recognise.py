@@ -1,0 +1,233 @@
+"""Which column of a file holds which field of a call, proposed from its first rows: by a preset
+made for the layout, else by header names (``synonyms.py``), else by the data's shape. The admin
+confirms or changes the proposal on the mapping screen; nothing here writes.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from .presets import Preset, detect, header_key
+from .synonyms import HEADER_SYNONYMS
+from .values import DIRECTIONS, parse_datetime, parse_duration
+
+PREVIEW_ROWS = 8
+# A header containing one of these keys is proposed for its field (the longest key wins);
+# shorter keys ("id", "to") would be found inside unrelated words.
+MIN_CONTAINED_KEY = 4
+_SYNONYM_KEYS = {
+    field_name: tuple(dict.fromkeys(header_key(name) for name in names))
+    for field_name, names in HEADER_SYNONYMS.items()
+}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_URL = re.compile(r"^https?://\S+$", re.I)
+_ID = re.compile(r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|CA[0-9a-f]{32}"
+                 r"|\d{9,11}\.\d{1,6})$", re.I)
+_PHONE = re.compile(r"^\+?[\d\s()\-]{10,20}$")
+_TOKEN = re.compile(r"^[\w.:/-]+$")
+_DATE_AND_TIME = re.compile(r"\d.*[ T,]\d{1,2}:\d{2}")
+
+
+class How:
+    PRESET = "preset"
+    HEADER = "header"
+    SHAPE = "shape"
+
+
+@dataclass
+class Proposal:
+    """A file's first rows and the column proposed for each field."""
+
+    width: int
+    has_header: bool
+    header: list[str]
+    rows: list[list[str]]  # the first data rows, as text
+    columns: dict[str, int] = field(default_factory=dict)
+    how: dict[str, str] = field(default_factory=dict)
+    preset: Preset | None = None
+
+    @property
+    def known(self) -> bool:
+        """A preset made for this layout reads it: import without asking."""
+        return self.preset is not None and not self.preset.generic
+
+    def column_name(self, index: int) -> str:
+        letter = column_letter(index)
+        if self.has_header and index < len(self.header) and self.header[index]:
+            return f"{letter} · {self.header[index]}"
+        return letter
+
+    @property
+    def unmatched(self) -> list[int]:
+        used = set(self.columns.values())
+        return [index for index in range(self.width) if index not in used]
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: as a spreadsheet names its columns."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def as_text(value) -> str:
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value).strip().lstrip("\ufeff")
+
+
+def propose(sample: list[list], *, presets: list[Preset], statuses: set[str]) -> Proposal:
+    """The proposal for a file whose first records are ``sample`` (not empty)."""
+    width = max(len(row) for row in sample)
+    try:
+        detected = detect(sample, presets=presets)
+    except LookupError:
+        detected = None
+    if detected and not detected.preset.generic:
+        header = [as_text(value) for value in sample[0]] if detected.has_header else []
+        data = sample[1:] if detected.has_header else sample
+        return Proposal(
+            width=width, has_header=detected.has_header, header=header,
+            rows=_preview(data, width), columns=dict(detected.columns),
+            how=dict.fromkeys(detected.columns, How.PRESET), preset=detected.preset,
+        )
+    has_header = detected is not None or _looks_like_header(sample)
+    header = [as_text(value) for value in sample[0]] if has_header else []
+    data = sample[1:] if has_header else sample
+    proposal = Proposal(width=width, has_header=has_header, header=header,
+                        rows=_preview(data, width),
+                        preset=detected.preset if detected else None)
+    if has_header:
+        _match_headers(proposal)
+    _match_shapes(proposal, data, statuses)
+    return proposal
+
+
+def _preview(rows: list[list], width: int) -> list[list[str]]:
+    return [[as_text(value) for value in row] + [""] * (width - len(row))
+            for row in rows[:PREVIEW_ROWS]]
+
+
+def _looks_like_header(sample: list[list]) -> bool:
+    """A first row of words over rows holding numbers or dates is a header row."""
+    first = sample[0]
+    if any(isinstance(value, int | float | datetime.date) for value in first):
+        return False
+    texts = [as_text(value) for value in first if as_text(value)]
+    if not texts or any(_reads_as_number_or_date(text) for text in texts):
+        return False
+    rest = sample[1:]
+    return not rest or any(
+        _reads_as_number_or_date(as_text(value)) or not isinstance(value, str)
+        for row in rest[:5] for value in row
+    )
+
+
+def _reads_as_number_or_date(text: str) -> bool:
+    try:
+        parse_duration(text)
+        return text != ""
+    except (ValueError, OverflowError):
+        pass
+    return bool(_DATE_AND_TIME.search(text))
+
+
+def _match_headers(proposal: Proposal) -> None:
+    keys = [header_key(name) for name in proposal.header]
+    taken = set()
+    # Whole names first, for every field, before any name is found inside a longer header.
+    for field_name, synonyms in _SYNONYM_KEYS.items():
+        for index, key in enumerate(keys):
+            if key and key in synonyms and index not in taken:
+                proposal.columns[field_name] = index
+                proposal.how[field_name] = How.HEADER
+                taken.add(index)
+                break
+    for index, key in enumerate(keys):
+        if index in taken or not key:
+            continue
+        best, best_length = None, 0
+        for field_name, synonyms in _SYNONYM_KEYS.items():
+            if field_name in proposal.columns:
+                continue
+            for synonym in synonyms:
+                if len(synonym) >= MIN_CONTAINED_KEY and synonym in key and len(synonym) > \
+                        best_length:
+                    best, best_length = field_name, len(synonym)
+        if best:
+            proposal.columns[best] = index
+            proposal.how[best] = How.HEADER
+            taken.add(index)
+
+
+def _match_shapes(proposal: Proposal, data: list[list], statuses: set[str]) -> None:
+    """Fields still unmatched, from what the unmatched columns hold."""
+    durations = []
+    for index in proposal.unmatched:
+        values = [row[index] for row in data[:20] if index < len(row) and as_text(row[index])]
+        if not values:
+            continue
+        kind = _shape_of(values, statuses)
+        if not kind and _TOKEN.match("".join(map(as_text, values))) and len(values) > 1 and \
+                len(set(map(as_text, values))) == len(values):
+            kind = "call_id"  # a distinct word per row, nothing else: the record's id
+        if kind == "duration":
+            durations.append(index)
+        elif kind and kind not in proposal.columns:
+            proposal.columns[kind] = index
+            proposal.how[kind] = How.SHAPE
+    # Of two duration columns the one never shorter is the call, the other the talk.
+    free = [name for name in ("duration", "talk") if name not in proposal.columns]
+    durations.sort(key=lambda index: -sum(_seconds(row, index) for row in data[:20]))
+    for name, index in zip(free, durations, strict=False):
+        proposal.columns[name] = index
+        proposal.how[name] = How.SHAPE
+
+
+def _seconds(row: list, index: int) -> int:
+    try:
+        return parse_duration(row[index]) if index < len(row) else 0
+    except (ValueError, OverflowError):
+        return 0
+
+
+def _shape_of(values: list, statuses: set[str]) -> str:
+    texts = [as_text(value) for value in values]
+    if all(_EMAIL.match(text) for text in texts):
+        return "agent"
+    if all(_URL.match(text) for text in texts):
+        return "recording"
+    if all(_ID.match(text) for text in texts):
+        return "call_id"
+    if all(isinstance(value, datetime.datetime) or (
+            isinstance(value, str) and _DATE_AND_TIME.search(value) and _reads_as_date(value))
+           for value in values):
+        return "started_at"
+    folded = [text.casefold() for text in texts]
+    if all(text in DIRECTIONS and not text.isdigit() for text in folded):
+        return "direction"
+    if all(text in statuses and not text.isdigit() for text in folded):
+        return "status"
+    if all(_PHONE.match(text) and 10 <= sum(ch.isdigit() for ch in text) <= 15
+           for text in texts):
+        return "phone"
+    try:
+        for value in values:
+            parse_duration(value)
+    except (ValueError, OverflowError):
+        return ""
+    return "duration"
+
+
+def _reads_as_date(text: str) -> bool:
+    try:
+        parse_datetime(text, datetime.UTC)
+    except (ValueError, OverflowError):
+        return False
+    return True
+
