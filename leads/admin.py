@@ -1,16 +1,31 @@
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from salesops.admin_scoping import ScopedModelAdmin
-from salesops.imports.upload_rules import CheckedImportExportMixin as ImportExportMixin
+from salesops import policy
+from salesops.admin_scoping import (
+    PolicyImportExportAdmin,
+    PolicyInline,
+    PolicyModelAdmin,
+    action_form,
+)
 
 from .models import AuditEntry, DuplicateState, Lead, LeadMilestone, Partner, Payment
 from .resources import LeadResource, PartnerResource, PaymentResource
-from .services import LeadError, duplicate_resolve
+from .selectors import lead_status
+from .services import (
+    TRANSITIONS,
+    LeadError,
+    duplicate_resolve,
+    lead_milestone_correct,
+    lead_milestone_set,
+    payment_create,
+    payment_refund,
+)
 
 
 @admin.register(Partner)
-class PartnerAdmin(ImportExportMixin, admin.ModelAdmin):
+class PartnerAdmin(PolicyImportExportAdmin):
     resource_classes = [PartnerResource]
     list_display = [
         "name", "default_percent", "hold_days", "recurring_months", "minimum_payout", "is_active",
@@ -20,10 +35,16 @@ class PartnerAdmin(ImportExportMixin, admin.ModelAdmin):
     raw_id_fields = ["user"]
 
 
-class LeadMilestoneInline(admin.TabularInline):
+class LeadMilestoneInline(PolicyInline, admin.TabularInline):
+    """The lead's history, read-only: a milestone is added on its own page, through the
+    service (transitions table, row lock)."""
+
     model = LeadMilestone
     extra = 0
-    raw_id_fields = ["set_by"]
+    fields = readonly_fields = ["kind", "at", "set_by", "note"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 def _resolve_action(resolution: str, label):
@@ -40,9 +61,8 @@ def _resolve_action(resolution: str, label):
 
 
 @admin.register(Lead)
-class LeadAdmin(ImportExportMixin, ScopedModelAdmin):
+class LeadAdmin(PolicyImportExportAdmin):
     resource_classes = [LeadResource]
-    scope_via = "owner"
     list_display = ["__str__", "phone", "tax_id", "owner", "source", "partner", "created_at",
                     "duplicate_of", "duplicate_state"]
     list_filter = ["source", "duplicate_state", "partner", "owner__team"]
@@ -59,34 +79,122 @@ class LeadAdmin(ImportExportMixin, ScopedModelAdmin):
     ]
 
     def has_resolve_permission(self, request):
-        return request.user.has_perm("leads.resolve_duplicate")
+        return policy.may(request.user, policy.RESOLVE_DUPLICATE, self.model)
+
+
+class MilestoneForm(forms.ModelForm):
+    class Meta:
+        model = LeadMilestone
+        fields = ["lead", "kind", "at", "note"]
+
+    def clean(self):
+        data = super().clean()
+        lead, kind = data.get("lead"), data.get("kind")
+        # The service checks again under the lead's row lock; this says it on the form.
+        if lead is not None and kind and kind not in TRANSITIONS[lead_status(lead=lead)]:
+            raise forms.ValidationError(
+                _("A %(status)s lead cannot become %(kind)s.")
+                % {"status": lead_status(lead=lead), "kind": kind})
+        return data
+
+
+class CorrectionForm(forms.Form):
+    reason = forms.CharField(label=_("reason for the correction"), widget=forms.Textarea)
 
 
 @admin.register(LeadMilestone)
-class LeadMilestoneAdmin(ScopedModelAdmin):
-    scope_via = "lead__owner"
+class LeadMilestoneAdmin(PolicyModelAdmin):
+    """Milestones are history: added here through ``lead_milestone_set`` (the declared
+    transitions, the lead's row lock, who set it), never edited or deleted."""
+
     list_display = ["lead", "kind", "at", "set_by"]
     list_filter = ["kind"]
     list_select_related = ["lead", "set_by"]
     search_fields = ["lead__name", "lead__company", "lead__phone"]
     date_hierarchy = "at"
-    raw_id_fields = ["lead", "set_by"]
+    raw_id_fields = ["lead"]
+    form = MilestoneForm
+    fields = ["lead", "kind", "at", "note"]
+    actions = ["correct"]
+
+    def has_correct_permission(self, request):
+        return policy.may(request.user, policy.CORRECT, self.model)
+
+    @admin.action(description=_("Correct: void with a reason"), permissions=["correct"])
+    def correct(self, request, queryset):
+        return action_form(
+            self, request, queryset, form_class=CorrectionForm,
+            title=_("Void these milestones"),
+            apply=lambda milestone, data: lead_milestone_correct(
+                milestone=milestone, reason=data["reason"], by=request.user),
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["set_by", *self.fields] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        created = lead_milestone_set(lead=obj.lead, kind=obj.kind, at=obj.at, note=obj.note,
+                                     by=request.user)
+        obj.pk, obj.set_by = created.pk, created.set_by
+
+
+class PaymentForm(forms.ModelForm):
+    """A payment received. A refund is never typed in here: it is the "Refund" action."""
+
+    class Meta:
+        model = Payment
+        fields = ["lead", "amount", "received_on", "kind", "period_start", "external_id"]
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount is not None and amount <= 0:
+            raise forms.ValidationError(
+                _("A payment is positive; refund a payment with the Refund action."))
+        return amount
+
+
+class RefundForm(forms.Form):
+    received_on = forms.DateField(label=_("refunded on"))
+    amount = forms.DecimalField(
+        label=_("amount"), max_digits=14, decimal_places=2, min_value=0, required=False,
+        help_text=_("Empty: what is left of the payment."))
 
 
 @admin.register(Payment)
-class PaymentAdmin(ImportExportMixin, ScopedModelAdmin):
+class PaymentAdmin(PolicyImportExportAdmin):
     resource_classes = [PaymentResource]
-    scope_via = "lead__owner"
+    form = PaymentForm
     list_display = ["lead", "amount", "received_on", "kind", "period_start", "refund_of"]
     list_filter = ["kind", "lead__source"]
     list_select_related = ["lead"]
     search_fields = ["lead__name", "lead__company", "lead__phone", "external_id"]
     date_hierarchy = "received_on"
-    raw_id_fields = ["lead", "refund_of"]
+    raw_id_fields = ["lead"]
+    readonly_fields = ["refund_of"]
+    actions = ["refund"]
+
+    def save_model(self, request, obj, form, change):
+        created = payment_create(
+            lead=obj.lead, amount=obj.amount, received_on=obj.received_on, kind=obj.kind,
+            period_start=obj.period_start, external_id=obj.external_id, by=request.user,
+        )
+        obj.pk = created.pk
+
+    def has_refund_permission(self, request):
+        return policy.may(request.user, policy.REFUND, self.model)
+
+    @admin.action(description=_("Refund"), permissions=["refund"])
+    def refund(self, request, queryset):
+        return action_form(
+            self, request, queryset, form_class=RefundForm, title=_("Refund these payments"),
+            apply=lambda payment, data: payment_refund(
+                payment=payment, received_on=data["received_on"], amount=data["amount"],
+                by=request.user),
+        )
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(PolicyModelAdmin):
     """The audit trail: read by those who decide, edited by nobody (SPEC §5)."""
 
     list_display = ["at", "by", "action", "object_type", "object_id", "comment"]

@@ -9,6 +9,7 @@ for duplicates (SPEC §6.3).
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
+from salesops.admin_scoping import PolicyResourceMixin
 from salesops.models import Manager
 
 from .models import Lead, Partner, Payment
@@ -32,7 +33,7 @@ class TaxIdWidget(widgets.CharWidget):
             raise ValueError(error.messages[0]) from error
 
 
-class PartnerResource(resources.ModelResource):
+class PartnerResource(PolicyResourceMixin, resources.ModelResource):
     class Meta:
         model = Partner
         fields = ["id", "name", "email", "default_percent", "hold_days", "recurring_months",
@@ -42,7 +43,7 @@ class PartnerResource(resources.ModelResource):
         use_transactions = True
 
 
-class LeadResource(resources.ModelResource):
+class LeadResource(PolicyResourceMixin, resources.ModelResource):
     owner = fields.Field(attribute="owner", column_name="owner",
                          widget=widgets.ForeignKeyWidget(Manager, "user__username"))
     partner = fields.Field(attribute="partner", column_name="partner",
@@ -68,7 +69,11 @@ class LeadResource(resources.ModelResource):
         lead_duplicate_flag(lead=instance)
 
 
-class PaymentResource(resources.ModelResource):
+class PaymentResource(PolicyResourceMixin, resources.ModelResource):
+    # A refund is entered with the admin's Refund action (payment_refund), never by a file:
+    # a negative amount without what it refunds is refused by the model's constraint.
+    refund_of = fields.Field(attribute="refund_of_id", column_name="refund_of", readonly=True)
+
     class Meta:
         model = Payment
         fields = ["id", "lead", "amount", "received_on", "kind", "period_start", "refund_of",

@@ -9,8 +9,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from salesops.models import Manager, Role
-from salesops.selectors import manager_for_user
+from salesops import policy
+from salesops.models import Manager
 
 from .audit import audit_record
 from .models import (
@@ -80,7 +80,10 @@ def lead_duplicate_flag(*, lead: Lead) -> Lead:
 def lead_milestone_set(
     *, lead: Lead, kind: str, by=None, at: datetime.datetime | None = None, note: str = ""
 ) -> LeadMilestone:
-    """Move ``lead`` to ``kind``, recorded as a history row (who, when)."""
+    """Move ``lead`` to ``kind``, recorded as a history row (who, when). ``by``, when given,
+    must be allowed to set milestones on this lead (salesops.policy)."""
+    if by is not None:
+        policy.require(by, policy.CREATE, "milestones", LeadMilestone(lead=lead))
     # The row lock makes two concurrent moves of one lead take turns on a consistent status.
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     current = lead_status(lead=lead)
@@ -95,8 +98,8 @@ def lead_milestone_set(
 
 def may_correct_milestone(*, user, lead: Lead) -> bool:
     """Who may void a row of a lead's history: the sales head of the lead's team, the owner and
-    admins (the people who decide on a lead's pay, SPEC §1, §5)."""
-    return may_resolve_duplicate(user=user, lead=lead)
+    admins (the people who decide on a lead's pay, SPEC §1, §5; a row of salesops.policy)."""
+    return policy.may(user, policy.CORRECT, "milestones", LeadMilestone(lead=lead))
 
 
 @transaction.atomic
@@ -163,15 +166,9 @@ def milestone_history_wipe_allow() -> None:
 
 
 def may_resolve_duplicate(*, user, lead: Lead) -> bool:
-    """SPEC §6.3: a sales head resolves a duplicate (the owner and admins may too)."""
-    if getattr(user, "is_superuser", False):
-        return True
-    manager = manager_for_user(user)
-    if manager is None:
-        return False
-    if manager.role in (Role.OWNER, Role.ADMIN):
-        return True
-    return manager.role == Role.SALES_HEAD and manager.team_id == lead.owner.team_id
+    """SPEC §6.3: a sales head resolves a duplicate of own team (the owner and admins may too;
+    a row of salesops.policy)."""
+    return policy.may(user, policy.RESOLVE_DUPLICATE, "leads", lead)
 
 
 @transaction.atomic
@@ -211,8 +208,10 @@ def duplicate_resolve(*, lead: Lead, resolution: str, by, comment: str = "") -> 
 @transaction.atomic
 def payment_create(
     *, lead: Lead, amount: Decimal, received_on: datetime.date, kind: str = PaymentKind.ONE_TIME,
-    period_start: datetime.date | None = None, external_id: str = "",
+    period_start: datetime.date | None = None, external_id: str = "", by=None,
 ) -> Payment:
+    if by is not None:
+        policy.require(by, policy.CREATE, "payments", Payment(lead=lead))
     payment = Payment(lead=lead, amount=amount, received_on=received_on, kind=kind,
                       period_start=period_start, external_id=external_id)
     payment.full_clean()
@@ -223,10 +222,12 @@ def payment_create(
 @transaction.atomic
 def payment_refund(
     *, payment: Payment, received_on: datetime.date, amount: Decimal | None = None,
-    external_id: str = "",
+    external_id: str = "", by=None,
 ) -> Payment:
     """A refund is a negative payment pointing at what it reverses: the engine reverses the
     revenue percent and the partner commission it earned from it (SPEC §6.6)."""
+    if by is not None:
+        policy.require(by, policy.REFUND, "payments", payment)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.is_refund:
         raise LeadError("a refund cannot be refunded")

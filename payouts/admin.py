@@ -1,6 +1,7 @@
 """Admin screens for plans (with rate and tier tables) and payout runs. Lists are scoped by
 salesops' one selector; every write goes through a service."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Case, When
@@ -10,9 +11,9 @@ from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from salesops.admin_scoping import ScopedModelAdmin
+from salesops import policy
+from salesops.admin_scoping import PolicyInline, PolicyModelAdmin, action_form
 from salesops.periods import current_month, next_month
-from salesops.selectors import scope_to_user
 
 from .exceptions import (
     CommissionExceptionError,
@@ -91,26 +92,26 @@ class FrozenIfUsedMixin:
     has_delete_permission = has_change_permission
 
 
-class ComponentRateInline(admin.TabularInline):
+class ComponentRateInline(PolicyInline, admin.TabularInline):
     model = ComponentRate
     formset = RateFormSet
     extra = 0
 
 
-class RevenueTierInline(admin.TabularInline):
+class RevenueTierInline(PolicyInline, admin.TabularInline):
     model = RevenueTier
     formset = TierFormSet
     extra = 0
 
 
-class PlanComponentInline(admin.TabularInline):
+class PlanComponentInline(PolicyInline, admin.TabularInline):
     model = PlanComponent
     extra = 0
     show_change_link = True
     fields = ["kind", "rate", "amount", "base_mode", "floor_percent", "team_metric", "cap"]
 
 
-class PlanVersionInline(admin.TabularInline):
+class PlanVersionInline(PolicyInline, admin.TabularInline):
     model = PlanVersion
     extra = 0
     show_change_link = True
@@ -119,28 +120,28 @@ class PlanVersionInline(admin.TabularInline):
     readonly_fields = fields
 
 
-class PlanAssignmentInline(admin.TabularInline):
+class PlanAssignmentInline(PolicyInline, admin.TabularInline):
     model = PlanAssignment
     extra = 0
     autocomplete_fields = ["manager"]
 
 
 @admin.register(CompensationPlan)
-class CompensationPlanAdmin(admin.ModelAdmin):
+class CompensationPlanAdmin(PolicyModelAdmin):
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
     inlines = [PlanVersionInline, PlanAssignmentInline]
 
 
 @admin.register(PlanVersion)
-class PlanVersionAdmin(FrozenIfUsedMixin, admin.ModelAdmin):
+class PlanVersionAdmin(FrozenIfUsedMixin, PolicyModelAdmin):
     list_display = ["plan", "number", "effective_from", "conversation_threshold_s",
                     "minute_rounding", "monthly_cap"]
     list_filter = ["plan"]
     inlines = [PlanComponentInline]
     actions = ["revise_from_next_month"]
 
-    @admin.action(description=_("Make a new version from next month"))
+    @admin.action(description=_("Make a new version from next month"), permissions=["add"])
     def revise_from_next_month(self, request, queryset):
         for version in queryset:
             revised = plan_version_revise(version=version,
@@ -149,7 +150,7 @@ class PlanVersionAdmin(FrozenIfUsedMixin, admin.ModelAdmin):
 
 
 @admin.register(PlanComponent)
-class PlanComponentAdmin(FrozenIfUsedMixin, admin.ModelAdmin):
+class PlanComponentAdmin(FrozenIfUsedMixin, PolicyModelAdmin):
     list_display = ["version", "kind", "rate", "amount", "cap"]
     list_filter = ["kind", "version__plan"]
     inlines = [ComponentRateInline, RevenueTierInline]
@@ -158,7 +159,7 @@ class PlanComponentAdmin(FrozenIfUsedMixin, admin.ModelAdmin):
         return obj.version
 
 
-class PayoutRunTransitionInline(admin.TabularInline):
+class PayoutRunTransitionInline(PolicyInline, admin.TabularInline):
     model = PayoutRunTransition
     extra = 0
     can_delete = False
@@ -169,8 +170,7 @@ class PayoutRunTransitionInline(admin.TabularInline):
 
 
 @admin.register(PayoutRun)
-class PayoutRunAdmin(ScopedModelAdmin):
-    scope_via = "team__members"
+class PayoutRunAdmin(PolicyModelAdmin):
     list_display = ["month", "team", "status", "progress", "paid_total", "held_total",
                     "requested_by", "approved_by"]
     list_filter = ["status", "team", "month"]
@@ -244,11 +244,17 @@ class PayoutRunAdmin(ScopedModelAdmin):
                 self.message_user(request, f"{run}: {error}", messages.ERROR)
 
     def has_approve_permission(self, request):
-        return request.user.has_perm("payouts.approve_payoutrun")
+        return policy.may(request.user, policy.APPROVE_RUN, self.model)
 
-    @admin.action(description=_("Compute again"), permissions=["change"])
+    def has_compute_permission(self, request):
+        return policy.may(request.user, policy.COMPUTE_RUN, self.model)
+
+    @admin.action(description=_("Compute again"), permissions=["compute"])
     def compute_again(self, request, queryset):
         for run in queryset:
+            if not policy.may(request.user, policy.COMPUTE_RUN, run, run):
+                self.message_user(request, f"{run}: {_('not yours to compute')}", messages.ERROR)
+                continue
             compute_payout_run.delay(f"{run.month:%Y-%m}", run.team_id, request.user.pk)
         self.message_user(request, _("Queued."))
 
@@ -261,7 +267,7 @@ def money_format(amount) -> str:
 
 
 @admin.register(PayoutLine)
-class PayoutLineAdmin(ScopedModelAdmin):
+class PayoutLineAdmin(PolicyModelAdmin):
     list_display = ["month", "manager", "kind", "key", "quantity", "rate", "amount", "held"]
     list_filter = ["month", "kind", "held", "run__team"]
     list_select_related = ["manager__user"]
@@ -277,8 +283,12 @@ class PayoutLineAdmin(ScopedModelAdmin):
         return False
 
 
+class RejectForm(forms.Form):
+    comment = forms.CharField(label=_("reason for the rejection"), widget=forms.Textarea)
+
+
 @admin.register(CommissionException)
-class CommissionExceptionAdmin(admin.ModelAdmin):
+class CommissionExceptionAdmin(PolicyModelAdmin):
     """The queue of commission exceptions (SPEC §5): pending first, with the amount at stake.
     Requests are made here (reason required); decisions only through the actions."""
 
@@ -290,19 +300,12 @@ class CommissionExceptionAdmin(admin.ModelAdmin):
     raw_id_fields = ["lead", "partner"]
     fields = ["lead", "component_kind", "kind", "rate", "amount", "partner", "reason"]
     actions = ["approve", "reject"]
+    add_action = policy.REQUEST_EXCEPTION
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        # The same scoping rule as every list: a sales head sees own team's leads.
-        return scope_to_user(queryset, request.user, via="lead__owner").order_by(
+        return super().get_queryset(request).order_by(
             Case(When(status=ExceptionStatus.PENDING, then=0), default=1), "-requested_at"
         )
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def save_model(self, request, obj, form, change):
         created = commission_exception_request(
@@ -330,15 +333,18 @@ class CommissionExceptionAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Reject"), permissions=["approve"])
     def reject(self, request, queryset):
-        comment = request.POST.get("comment") or _("rejected in the admin queue")
-        self._decide(request, queryset, lambda e, user: commission_exception_reject(
-            exception=e, rejected_by=user, comment=str(comment)))
+        # A rejection needs the decider's own reason (SPEC §5): asked for on a page of its own.
+        return action_form(
+            self, request, queryset, form_class=RejectForm, title=_("Reject these requests"),
+            apply=lambda exception, data: commission_exception_reject(
+                exception=exception, rejected_by=request.user, comment=data["comment"]),
+        )
 
     def has_approve_permission(self, request):
-        return request.user.has_perm("payouts.approve_commissionexception")
+        return policy.may(request.user, policy.DECIDE_EXCEPTION, self.model)
 
 
-class PartnerStatementLineInline(admin.TabularInline):
+class PartnerStatementLineInline(PolicyInline, admin.TabularInline):
     model = PartnerStatementLine
     extra = 0
     can_delete = False
@@ -350,7 +356,7 @@ class PartnerStatementLineInline(admin.TabularInline):
 
 
 @admin.register(PartnerStatement)
-class PartnerStatementAdmin(admin.ModelAdmin):
+class PartnerStatementAdmin(PolicyModelAdmin):
     list_display = ["month", "partner", "carried_in", "earned", "payable", "carried_out",
                     "computed_at"]
     list_filter = ["month", "partner"]

@@ -14,12 +14,9 @@ from django.utils import timezone
 
 from leads.audit import audit_record
 from leads.models import Lead, Partner
-from salesops.models import Role
-from salesops.selectors import manager_for_user
+from salesops import policy
 
 from .models import CommissionException, ComponentKind, ExceptionKind, ExceptionStatus
-
-DECIDERS = (Role.OWNER, Role.ADMIN)
 
 
 class CommissionExceptionError(ValidationError):
@@ -42,6 +39,10 @@ def commission_exception_request(
 ) -> CommissionException:
     if not (reason or "").strip():
         raise CommissionExceptionError("a commission exception needs a reason (SPEC §5)")
+    probe = CommissionException(lead=lead)
+    if not policy.may(requested_by, policy.REQUEST_EXCEPTION, "commission_exceptions", probe):
+        raise CommissionExceptionError(f"{requested_by} may not request an exception on "
+                                       f"lead #{lead.pk} (SPEC §1)")
     if kind == ExceptionKind.RATE and rate is None:
         raise CommissionExceptionError("another rate needs the rate")
     if kind == ExceptionKind.FIXED and amount is None:
@@ -63,15 +64,9 @@ def commission_exception_request(
 
 
 def may_decide(*, user, exception: CommissionException) -> bool:
-    """Approval rights (SPEC §5, §7): the sales head of the lead's team, the owner, admins."""
-    if getattr(user, "is_superuser", False):
-        return True
-    manager = manager_for_user(user)
-    if manager is None or not user.has_perm("payouts.approve_commissionexception"):
-        return False
-    if manager.role in DECIDERS:
-        return True
-    return manager.role == Role.SALES_HEAD and manager.team_id == exception.lead.owner.team_id
+    """Approval rights (SPEC §5, §7): the sales head of the lead's team, the owner, admins
+    (a row of salesops.policy)."""
+    return policy.may(user, policy.DECIDE_EXCEPTION, "commission_exceptions", exception)
 
 
 def _decide(*, exception, by, status: str, comment: str) -> CommissionException:

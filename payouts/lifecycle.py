@@ -8,8 +8,7 @@ PostgreSQL triggers refuse too (migration 0002).
 from django.db import transaction
 from django.utils import timezone
 
-from salesops.models import Role
-from salesops.selectors import manager_for_user
+from salesops import policy
 
 from .holds import pending_holds_for_run
 from .models import PayoutRun, PayoutRunTransition
@@ -52,15 +51,9 @@ def payout_run_transition(
 
 
 def may_approve(*, user, run: PayoutRun) -> bool:
-    """SPEC §7: the sales head of the team, or the owner, approves a team's month."""
-    if getattr(user, "is_superuser", False):
-        return True
-    manager = manager_for_user(user)
-    if manager is None:
-        return False
-    if manager.role == Role.OWNER:
-        return True
-    return manager.role == Role.SALES_HEAD and manager.team_id == run.team_id
+    """SPEC §7: the sales head of the team, or the owner, approves a team's month
+    (a row of salesops.policy)."""
+    return policy.may(user, policy.APPROVE_RUN, "payout_runs", run)
 
 
 @transaction.atomic
@@ -83,6 +76,9 @@ def payout_run_approve(*, run: PayoutRun, approved_by) -> PayoutRun:
 
 @transaction.atomic
 def payout_run_mark_paid(*, run: PayoutRun, paid_by=None) -> PayoutRun:
+    # SPEC §7: owner or admin marks paid. ``paid_by`` None is the export command itself.
+    if paid_by is not None:
+        policy.require(paid_by, policy.MARK_PAID, "payout_runs", run)
     run = PayoutRun.objects.select_for_update(no_key=True).get(pk=run.pk)
     return payout_run_transition(
         run=run, to=Status.PAID, by=paid_by, note="exported to payroll",

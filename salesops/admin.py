@@ -1,21 +1,19 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .admin_scoping import ScopedModelAdmin
+from . import policy
+from .admin_scoping import PolicyImportExportAdmin, PolicyModelAdmin
+from .admin_users import PolicyGroupAdmin, PolicyUserAdmin  # noqa: F401 - re-registers auth
 from .imports.admin import ImportBatchAdmin  # noqa: F401 - registers the import models' admin
 from .imports.resources import CallResource, ManagerResource, MonthlyPlanResource, ShiftResource
-from .imports.upload_rules import CheckedImportExportMixin as ImportExportMixin
-from .models import CallLog, Manager, MonthlyPlan, Team, WorkShift
+from .models import CallLog, Manager, MonthlyPlan, Role, Team, WorkShift
+from .services import manager_set_role
 
 
 @admin.register(Team)
-class TeamAdmin(ScopedModelAdmin):
-    scope_via = "members"
+class TeamAdmin(PolicyModelAdmin):
     list_display = ["name", "code", "member_count"]
     search_fields = ["name", "code"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).distinct()
 
     @admin.display(description=_("members"))
     def member_count(self, team):
@@ -23,9 +21,11 @@ class TeamAdmin(ScopedModelAdmin):
 
 
 @admin.register(Manager)
-class ManagerAdmin(ImportExportMixin, ScopedModelAdmin):
+class ManagerAdmin(PolicyImportExportAdmin):
+    """A role (and a team) changes only through ``manager_set_role``: the policy's grant
+    table decides which roles the user may give, and the change is audited."""
+
     resource_classes = [ManagerResource]
-    scope_via = ""
     list_display = [
         "__str__", "user", "role", "team", "extension", "telephony_login", "active_from",
         "active_to",
@@ -38,9 +38,40 @@ class ManagerAdmin(ImportExportMixin, ScopedModelAdmin):
     ]
     autocomplete_fields = ["user"]
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # The login behind a profile never changes: that would hand someone its role.
+            fields.append("user")
+            if not any(policy.may_grant(request.user, manager=obj, role=role)
+                       for role in policy.grantable_roles(request.user)):
+                fields.append("role")
+        return fields
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role":
+            grantable = policy.grantable_roles(request.user)
+            kwargs["choices"] = [(value, label) for value, label in Role.choices
+                                 if value in grantable]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        role, team = obj.role, obj.team
+        if change and {"role", "team"} & set(form.changed_data):
+            stored = Manager.objects.get(pk=obj.pk)
+            obj.role, obj.team = stored.role, stored.team
+            super().save_model(request, obj, form, change)
+            manager_set_role(manager=obj, role=role, team=team, by=request.user)
+            return
+        if not change and not policy.may_grant(request.user, manager=obj, role=role):
+            raise policy.AccessDenied(_("You may not give this role."))
+        super().save_model(request, obj, form, change)
+        if not change:
+            manager_set_role(manager=obj, role=role, team=team, by=request.user)
+
 
 @admin.register(CallLog)
-class CallLogAdmin(ImportExportMixin, ScopedModelAdmin):
+class CallLogAdmin(PolicyImportExportAdmin):
     # Small files, with preview and confirm; any size goes through /imports/ (salesops.imports).
     resource_classes = [CallResource]
     list_display = [
@@ -58,7 +89,7 @@ class CallLogAdmin(ImportExportMixin, ScopedModelAdmin):
 
 
 @admin.register(WorkShift)
-class WorkShiftAdmin(ImportExportMixin, ScopedModelAdmin):
+class WorkShiftAdmin(PolicyImportExportAdmin):
     resource_classes = [ShiftResource]
     list_display = ["manager", "started_at", "ended_at"]
     list_filter = ["manager__team"]
@@ -69,7 +100,7 @@ class WorkShiftAdmin(ImportExportMixin, ScopedModelAdmin):
 
 
 @admin.register(MonthlyPlan)
-class MonthlyPlanAdmin(ImportExportMixin, ScopedModelAdmin):
+class MonthlyPlanAdmin(PolicyImportExportAdmin):
     resource_classes = [MonthlyPlanResource]
     list_display = [
         "manager", "month", "target_conversations", "target_confirmed_leads", "target_revenue",

@@ -1,9 +1,31 @@
-"""Read API over the sales floor, scoped by the same selector as pages and admin."""
+"""Read API over the sales floor, asking the one access policy (salesops.policy): a viewset
+names its resource, the permission class asks whether the role may read it at all and each
+row, and the queryset holds only the rows the user may read."""
 
-from rest_framework import serializers, viewsets
+from rest_framework import permissions, serializers, viewsets
 
+from payouts.models import PartnerStatement
+
+from . import policy
 from .models import CallLog, Manager
-from .selectors import managers_visible_to, scope_to_user
+
+
+class PolicyPermission(permissions.BasePermission):
+    """Reads only (these viewsets are read-only): ``view`` on the viewset's resource."""
+
+    def has_permission(self, request, view):
+        return policy.may(request.user, policy.VIEW, view.policy_resource)
+
+    def has_object_permission(self, request, view, obj):
+        return policy.may(request.user, policy.VIEW, view.policy_resource, obj)
+
+
+class PolicyViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [permissions.IsAuthenticated, PolicyPermission]
+    policy_resource = ""
+
+    def scoped(self, queryset):
+        return policy.scoped(self.request.user, policy.VIEW, self.policy_resource, queryset)
 
 
 class ManagerSerializer(serializers.ModelSerializer):
@@ -26,19 +48,40 @@ class CallSerializer(serializers.ModelSerializer):
                   "talk_s", "wrapup_s", "direction", "phone", "outcome", "recording_url"]
 
 
-class ManagerViewSet(viewsets.ReadOnlyModelViewSet):
+class PartnerStatementSerializer(serializers.ModelSerializer):
+    partner = serializers.StringRelatedField()
+
+    class Meta:
+        model = PartnerStatement
+        fields = ["id", "partner", "month", "carried_in", "earned", "payable", "carried_out"]
+
+
+class ManagerViewSet(PolicyViewSet):
     serializer_class = ManagerSerializer
+    policy_resource = "managers"
 
     def get_queryset(self):
-        return managers_visible_to(self.request.user).order_by("pk")
+        return self.scoped(Manager.objects.select_related("user", "team")).order_by("pk")
 
 
-class CallViewSet(viewsets.ReadOnlyModelViewSet):
+class CallViewSet(PolicyViewSet):
     serializer_class = CallSerializer
+    policy_resource = "calls"
 
     def get_queryset(self):
-        calls = scope_to_user(CallLog.objects.all(), self.request.user)
+        calls = self.scoped(CallLog.objects.all())
         manager_id = self.request.query_params.get("manager")
         if manager_id and manager_id.isdigit():
             calls = calls.filter(manager_id=manager_id)
         return calls.order_by("-started_at", "-pk")
+
+
+class PartnerStatementViewSet(PolicyViewSet):
+    """A partner with a login reads own statements; owner and admins read all (SPEC §5)."""
+
+    serializer_class = PartnerStatementSerializer
+    policy_resource = "partner_statements"
+
+    def get_queryset(self):
+        return self.scoped(PartnerStatement.objects.select_related("partner")).order_by(
+            "-month", "pk")

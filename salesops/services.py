@@ -5,6 +5,7 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from .models import ROLE_GROUPS, Manager, Role, Team
 
@@ -57,7 +58,26 @@ def manager_create(
 
 
 @transaction.atomic
-def manager_set_role(*, manager: Manager, role: str, team: Team | None = None) -> Manager:
+def manager_set_role(
+    *, manager: Manager, role: str, team: Team | None = None, by=None
+) -> Manager:
+    """Give ``manager`` the role ``role`` (and ``team``), keeping the role group and
+    ``is_staff`` in step. ``by``, when given (every screen gives it), must be allowed the grant
+    by the policy (salesops.policy.GRANTS), and the change is audited."""
+    from leads.audit import audit_record
+
+    from . import policy
+
+    stored = Manager.objects.filter(pk=manager.pk).values("role", "team_id").first() or {}
+    if by is not None:
+        if not policy.may_grant(by, manager=manager, role=role):
+            raise policy.AccessDenied(
+                _("%(user)s may not make %(manager)s %(role)s")
+                % {"user": by, "manager": manager, "role": Role(role).label}
+            )
+        if team is not None and not policy.may(by, policy.VIEW, "teams", team):
+            raise policy.AccessDenied(_("%(user)s may not move people to %(team)s")
+                                      % {"user": by, "team": team})
     manager.role = role
     if team is not None:
         manager.team = team
@@ -67,4 +87,11 @@ def manager_set_role(*, manager: Manager, role: str, team: Team | None = None) -
     user.is_staff = role != Role.MANAGER or user.is_superuser
     user.save(update_fields=["is_staff"])
     _sync_role_group(user=user, role=role)
+    changed = stored.get("role") != role or stored.get("team_id") != manager.team_id
+    if by is not None and (changed or role in (Role.ADMIN, Role.OWNER)):
+        audit_record(
+            action="role_granted", obj=manager, by=by,
+            before={"role": stored.get("role"), "team": stored.get("team_id")},
+            after={"role": role, "team": manager.team_id},
+        )
     return manager

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
 from . import api, views
@@ -14,6 +15,7 @@ admin.site.index_title = _("Back office")
 router = DefaultRouter()
 router.register("managers", api.ManagerViewSet, basename="manager")
 router.register("calls", api.CallViewSet, basename="call")
+router.register("partner-statements", api.PartnerStatementViewSet, basename="partner-statement")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -23,6 +25,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("imports/", include("salesops.imports.urls")),
     path("api/", include(router.urls)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # The schema describes every endpoint: for signed-in users only (salesops.policy).
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),
+         name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(
+        url_name="api-schema", permission_classes=[IsAuthenticated]), name="api-docs"),
 ]

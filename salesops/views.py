@@ -1,14 +1,17 @@
 import datetime
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from . import policy
 from .periods import current_month, next_month, parse_month
 from .selectors import floor_month_summary, manager_for_user
 
+# The sales floor page lists people: whoever may read managers (SPEC §1).
+policy_required_floor = policy.policy_required(policy.VIEW, "managers")
 
-@login_required
+
+@policy_required_floor
 def home(request):
     try:
         month = parse_month(request.GET["month"])

@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from salesops.admin_scoping import PolicyModelAdmin
 from salesops.models import (
     DailyManagerStats,
     ImportBatch,
@@ -23,7 +24,7 @@ from .services import ImportRefused, import_batch_rerun, import_batch_rollback, 
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(PolicyModelAdmin):
     list_display = [
         "__str__", "preset", "status", "rows_read", "created_count", "present_count",
         "skipped_count", "error_count", "created_by", "created_at", "progress_link",
@@ -67,7 +68,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportRowError)
-class ImportRowErrorAdmin(admin.ModelAdmin):
+class ImportRowErrorAdmin(PolicyModelAdmin):
     list_display = ["batch", "line", "column", "value", "reason"]
     list_filter = ["reason"]
     search_fields = ["value", "reason"]
@@ -109,16 +110,22 @@ class ImportPresetForm(forms.ModelForm):
 
 
 @admin.register(ImportPreset)
-class ImportPresetAdmin(admin.ModelAdmin):
+class ImportPresetAdmin(PolicyModelAdmin):
     form = ImportPresetForm
     list_display = ["name", "label", "source", "has_header"]
 
     def get_fields(self, request, obj=None):
         return ["name", "label", "source", "has_header", *(f"column_{n}" for n in FIELDS)]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The column boxes are made by the form itself; the model form is built from the
+        # model's fields only (asking for the boxes by name was the add page's 500).
+        kwargs["fields"] = ImportPresetForm.Meta.fields
+        return super().get_form(request, obj, change=change, **kwargs)
+
 
 @admin.register(StatusMapping)
-class StatusMappingAdmin(admin.ModelAdmin):
+class StatusMappingAdmin(PolicyModelAdmin):
     list_display = ["value", "preset", "outcome"]
     list_editable = ["outcome"]
     list_filter = ["preset", "outcome"]
@@ -126,14 +133,14 @@ class StatusMappingAdmin(admin.ModelAdmin):
 
 
 @admin.register(ManagerAlias)
-class ManagerAliasAdmin(admin.ModelAdmin):
+class ManagerAliasAdmin(PolicyModelAdmin):
     list_display = ["value", "manager"]
     search_fields = ["value", "manager__user__username", "manager__user__last_name"]
     autocomplete_fields = ["manager"]
 
 
 @admin.register(DailyManagerStats)
-class DailyManagerStatsAdmin(admin.ModelAdmin):
+class DailyManagerStatsAdmin(PolicyModelAdmin):
     list_display = ["day", "manager", "calls", "conversations", "talk_s", "operator_s"]
     list_filter = ["day"]
     list_select_related = ["manager__user"]

@@ -6,8 +6,11 @@ map statuses through the same table, so the two paths agree on every row.
 """
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
+from salesops.admin_scoping import PolicyResourceMixin
 from salesops.models import CallLog, Manager, MonthlyPlan, Team, WorkShift
 from salesops.periods import organisation_zone
 
@@ -83,7 +86,7 @@ class DirectionWidget(widgets.CharWidget):
         return parse_direction(value or "out") or "out"
 
 
-class CallResource(resources.ModelResource):
+class CallResource(PolicyResourceMixin, resources.ModelResource):
     manager = fields.Field(attribute="manager", column_name="manager", widget=ManagerKeyWidget())
     started_at = fields.Field(attribute="started_at", column_name="started_at",
                               widget=AwareDateTimeWidget())
@@ -114,7 +117,7 @@ class CallResource(resources.ModelResource):
         instance.full_clean(exclude=["batch"])
 
 
-class ShiftResource(resources.ModelResource):
+class ShiftResource(PolicyResourceMixin, resources.ModelResource):
     manager = fields.Field(attribute="manager", column_name="manager", widget=ManagerKeyWidget())
     started_at = fields.Field(attribute="started_at", column_name="started_at",
                               widget=AwareDateTimeWidget())
@@ -128,13 +131,19 @@ class ShiftResource(resources.ModelResource):
         skip_unchanged = True
 
 
-class ManagerResource(resources.ModelResource):
-    """Telephony identifiers of existing users' managers, keyed by username."""
+class ManagerResource(PolicyResourceMixin, resources.ModelResource):
+    """Telephony identifiers of existing users' managers, keyed by username.
+
+    A role is never set or changed by a file (only ``manager_set_role`` grants roles, by the
+    policy's grant table, audited): the column is exported for reading and a row that asks for
+    another role than the person holds is refused. New profiles are plain managers; a team is
+    given to a new profile only (moving people is a role screen's job)."""
 
     user = fields.Field(attribute="user", column_name="username",
                         widget=widgets.ForeignKeyWidget(get_user_model(), "username"))
     team = fields.Field(attribute="team", column_name="team",
                         widget=widgets.ForeignKeyWidget(Team, "code"))
+    role = fields.Field(attribute="role", column_name="role", readonly=True)
 
     class Meta:
         model = Manager
@@ -142,9 +151,21 @@ class ManagerResource(resources.ModelResource):
                   "active_from", "active_to")
         import_id_fields = ("user",)
         skip_unchanged = True
+        clean_model_instances = True
+        use_transactions = True
+
+    def import_instance(self, instance, row, **kwargs):
+        stored = (Manager.objects.filter(pk=instance.pk).values("role", "team_id").first()
+                  if instance.pk else {"role": Manager._meta.get_field("role").default})
+        wanted = str(row.get("role") or "").strip()
+        if wanted and wanted != stored["role"]:
+            raise ValidationError({"role": _("A role is never set by an import.")})
+        super().import_instance(instance, row, **kwargs)
+        if instance.pk and instance.team_id != stored["team_id"]:
+            raise ValidationError({"team": _("A team changes with the role, not by an import.")})
 
 
-class MonthlyPlanResource(resources.ModelResource):
+class MonthlyPlanResource(PolicyResourceMixin, resources.ModelResource):
     manager = fields.Field(attribute="manager", column_name="manager", widget=ManagerKeyWidget())
     month = fields.Field(attribute="month", column_name="month", widget=widgets.DateWidget())
 

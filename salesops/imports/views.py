@@ -3,12 +3,12 @@ report and its unknown values mapped in bulk. Each view parses input, calls one 
 selector, and renders."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from salesops import policy
 from salesops.models import ImportBatch
 
 from ..exports import csv_writer
@@ -33,7 +33,8 @@ from .selectors import (
 )
 from .services import ImportRefused, import_batch_create, import_batch_rerun, import_batch_start
 
-can_import = permission_required("salesops.add_importbatch", raise_exception=True)
+# The big-file import writes calls: the policy's "import calls" row (salesops.policy).
+can_import = policy.policy_required(policy.IMPORT, "calls")
 
 
 @can_import
