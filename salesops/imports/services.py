@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from leads.audit import audit_record
+from payouts.changes import payout_inputs_changed_on_days
 from salesops.models import CallLog, ImportBatch, ImportCallChange, ImportConflict, ImportRowError
 from salesops.periods import organisation_zone
 
@@ -301,7 +302,11 @@ def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
 
 def _refresh_days(batch: ImportBatch) -> None:
     if not batch.dry_run:
-        daily_stats_refresh(pairs=batch_days(batch) | changed_days(batch=batch))
+        days = batch_days(batch) | changed_days(batch=batch)
+        daily_stats_refresh(pairs=days)
+        # SPEC §7: the months these calls fall in are stale for their people, and the open
+        # month's pay is recomputed for them once this commits.
+        payout_inputs_changed_on_days(days=days)
 
 
 @dataclass
@@ -423,6 +428,7 @@ def import_batch_rollback(*, batch: ImportBatch) -> int:
             },
         )
         daily_stats_refresh(pairs=pairs)
+        payout_inputs_changed_on_days(days=pairs)
     return deleted
 
 
@@ -466,6 +472,7 @@ def import_conflict_accept(*, conflict: ImportConflict, by) -> CallLog:
             % {"batch": conflict.batch_id, "line": conflict.line},
         )
         daily_stats_refresh(pairs=pairs | {_day_of(call)})
+        payout_inputs_changed_on_days(days=pairs | {_day_of(call)})
     return call
 
 
