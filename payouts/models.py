@@ -16,6 +16,16 @@ from leads.models import LeadSource
 from salesops.models import CONVERSATION_THRESHOLD_S, Manager, Outcome, Team
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class FiguresJSONEncoder(DjangoJSONEncoder):
+    """Stores the engine's typed figures (``engine.facts.MonthFacts``) as their JSON."""
+
+    def default(self, o):
+        to_json = getattr(o, "to_json", None)
+        if callable(to_json):
+            return to_json()
+        return super().default(o)
 RATE = {"max_digits": 14, "decimal_places": 4}
 
 
@@ -313,6 +323,13 @@ class PayoutRun(models.Model):
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # When the current computation (full or incremental) started: with the members'
+    # ``finished_at``, the heartbeat the watchdog reads.
+    started_at = models.DateTimeField(_("computation started at"), null=True, blank=True)
+    # The watchdog's claim on a stalled computation: re-driven only by whoever moves the
+    # counter from the value it read (payouts.tasks.payout_runs_watchdog).
+    redrives = models.PositiveIntegerField(_("re-driven"), default=0)
+    redriven_at = models.DateTimeField(_("re-driven at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-month", "team__name"]
@@ -380,10 +397,16 @@ class PayoutRunManager(models.Model):
         verbose_name=_("plan version"),
     )
     facts = models.JSONField(
-        _("figures"), default=dict, blank=True, encoder=DjangoJSONEncoder
+        _("figures"), default=dict, blank=True, encoder=FiguresJSONEncoder
     )
     done_generation = models.PositiveIntegerField(_("done for computation"), default=0)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The sum of the person's input-change versions (``PayoutInputChange``) for the months this
+    # share reads, taken before its figures were gathered: more now means stale (SPEC §7).
+    inputs_version = models.PositiveBigIntegerField(_("inputs seen"), default=0)
+    # What the plan version said when the share was computed (its components, rates and
+    # tiers): a version edited in place since then makes the share stale too.
+    plan_fingerprint = models.CharField(_("plan as computed"), max_length=40, blank=True)
 
     class Meta:
         ordering = ["run", "manager"]
@@ -440,6 +463,87 @@ class PayoutLine(models.Model):
 
     def __str__(self):
         return f"{self.manager_id} {self.kind} {self.key}: {self.amount}"
+
+
+class Decision(models.TextChoices):
+    """What the decision step made of a counted item (SPEC §5, §6.3; ``engine.decisions``)."""
+
+    PAYABLE = "payable", _("Payable")
+    HELD = "held", _("Held until a pending decision is made")
+    OVERRIDDEN = "overridden", _("Paid as an approved exception says")
+    NOT_OURS = "not_ours", _("Duplicate resolved to another lead")
+
+
+class LineItemSource(models.TextChoices):
+    CALL = "call", _("Call")
+    MILESTONE = "milestone", _("Lead milestone")
+    PAYMENT = "payment", _("Payment")
+
+
+class PayoutLineItem(models.Model):
+    """One source row a payout line counted: a lead's milestone, a payment (or refund), or a
+    call, with its share of the line and the decision that touched it (SPEC §4 explainability).
+
+    Holds, an exception's amount at stake and the drill-down of a line are queries over these
+    rows. Lines counted from calls or shifts (millions of rows a month) have no item rows: no
+    decision can touch a call (it carries no lead), so their rows are found again by the query
+    their explanation keeps (``selectors.payout_line_source_rows``); writing 3.3 M call rows a
+    month would cost more than the whole computation. ``call`` is here for the day a decision
+    does reach a call; such a row would be written only for the calls it touches.
+    """
+
+    line = models.ForeignKey(
+        PayoutLine, on_delete=models.CASCADE, related_name="items", verbose_name=_("line")
+    )
+    source = models.CharField(_("source"), max_length=16, choices=LineItemSource.choices)
+    call = models.ForeignKey(
+        "salesops.CallLog", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("call"),
+    )
+    milestone = models.ForeignKey(
+        "leads.LeadMilestone", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("milestone"),
+    )
+    payment = models.ForeignKey(
+        "leads.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("payment"),
+    )
+    # A count of items (1 per milestone or call, -1 for a clawback) or, for a payment, the
+    # revenue the line counted from it.
+    quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=4)
+    # The item's share of its line; the shares of a line add up to the line's amount exactly.
+    # An adjustment line's items are the rows it newly counts, at what they earn now.
+    amount = models.DecimalField(_("amount"), **MONEY)
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices)
+    exception = models.ForeignKey(
+        "CommissionException", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="line_items", verbose_name=_("exception"),
+    )
+
+    class Meta:
+        ordering = ["line", "pk"]
+        verbose_name = _("payout line item")
+        verbose_name_plural = _("payout line items")
+        constraints = [
+            # Exactly one source row, the one its kind names.
+            models.CheckConstraint(
+                condition=Q(source="call", call__isnull=False, milestone__isnull=True,
+                            payment__isnull=True)
+                | Q(source="milestone", call__isnull=True, milestone__isnull=False,
+                    payment__isnull=True)
+                | Q(source="payment", call__isnull=True, milestone__isnull=True,
+                    payment__isnull=False),
+                name="payoutlineitem_one_source",
+            ),
+            # An override is always some approved exception's.
+            models.CheckConstraint(
+                condition=~Q(decision="overridden") | Q(exception__isnull=False),
+                name="payoutlineitem_override_has_exception",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source} → line {self.line_id}: {self.amount} ({self.decision})"
 
 
 class PaidItemKind(models.TextChoices):
@@ -696,6 +800,36 @@ class PartnerStatementLine(models.Model):
 
     def __str__(self):
         return f"{self.kind} payment #{self.payment_id}: {self.amount}"
+
+
+class PayoutInputChange(models.Model):
+    """Something that feeds one person's pay in one month changed (SPEC §7 stale runs): calls,
+    shifts, milestones, payments, decisions on exceptions or duplicates.
+
+    One row per (manager, month), upserted by ``payouts.changes.payout_inputs_changed``; each
+    change bumps ``version``, so a run member that read a lower version is stale, whatever the
+    clocks of the writers said. The same rows tell an incremental recompute whom to redo.
+    """
+
+    manager = models.ForeignKey(
+        Manager, on_delete=models.CASCADE, related_name="+", verbose_name=_("manager")
+    )
+    month = models.DateField(_("month"))
+    version = models.PositiveBigIntegerField(_("version"), default=1)
+    changed_at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        verbose_name = _("pay input change")
+        verbose_name_plural = _("pay input changes")
+        constraints = [
+            models.UniqueConstraint(fields=["manager", "month"], name="payoutinputchange_once"),
+            models.CheckConstraint(
+                condition=Q(month__day=1), name="payoutinputchange_month_first_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.manager_id} {self.month:%Y-%m} v{self.version}"
 
 
 class InquiryStatus(models.TextChoices):

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payouts', '0006_partner_statements_final_and_paid'),
+        ('payouts', '0008_payout_line_items'),
         ('salesops', '0007_seed_common_status_vocabulary'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
