@@ -17,10 +17,10 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
-from payouts.inquiries import inquiry_raise
 
 from leads.models import AuditEntry, LeadMilestone, MilestoneKind, Partner, Payment
 from payouts.exceptions import commission_exception_request
+from payouts.inquiries import inquiry_raise
 from payouts.models import (
     ComponentKind,
     ComponentRate,
