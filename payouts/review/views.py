@@ -6,6 +6,7 @@ services refuse on their own too (maker-checker, month not over, stale, pending 
 """
 
 import datetime
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -98,11 +99,22 @@ def team_month(request):
         "can_request": policy.may(request.user, policy.REQUEST_EXCEPTION,
                                   "commission_exceptions"),
         "request_form": RequestExceptionForm(),
+        "figures_ttl": selectors.FIGURES_TTL_S,
     }
     if data:
         context["earnings"] = _earnings_base()
         context["lines_url"] = reverse("review:lines", args=[run.pk])
+        context["table_key"] = _table_key(data)
     return render(request, "review/team_month.html", context)
+
+
+def _table_key(data: selectors.TeamMonth) -> str:
+    """What the people table shows: the run's computation and each person's flags. The rendered
+    table is kept under this key (with the language) for as long as the figures are."""
+    run = data.run
+    flags = [(p.manager_id, [f.text for f in p.flags]) for p in data.people]
+    state = f"{run.pk}:{run.generation}:{run.status}:{run.computed_at}:{flags}"
+    return hashlib.sha256(state.encode()).hexdigest()
 
 
 @policy.policy_required(policy.OVERVIEW, RUNS)
