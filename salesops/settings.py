@@ -163,6 +163,11 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI served from the sidecar package: the site needs no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # One name per choice set that several endpoints share (payouts.review's API).
+    "ENUM_NAME_OVERRIDES": {
+        "LineKindEnum": "payouts.models.LineKind",
+        "ExceptionKindEnum": "payouts.models.ExceptionKind",
+    },
 }
 
 # --- Hardening (HTTPS, cookies, headers, CSP, login throttling) ---------------------------
