@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
+from payouts.earnings.urls import api_urlpatterns as earnings_api
+
 from . import api, views
 
 admin.site.site_header = _("SalesOps administration")
@@ -24,6 +26,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("imports/", include("salesops.imports.urls")),
+    path("earnings/", include("payouts.earnings.urls")),
+    path("api/me/", include((earnings_api, "earnings-api"))),
     path("api/", include(router.urls)),
     # The schema describes every endpoint: for signed-in users only (salesops.policy).
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),
