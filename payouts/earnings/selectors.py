@@ -14,14 +14,14 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
-from leads.models import LeadSource
+from leads.models import LeadSource, MilestoneKind
 from salesops.formatting import format_money
 from salesops.models import DailyManagerStats, Manager, MonthlyPlan, Outcome
 from salesops.money import round_money
 from salesops.periods import current_month, next_month, organisation_zone
 
 from ..engine.components import build_lines
-from ..engine.facts import MILESTONE_COMPONENTS, MonthFacts, OutcomeFigures
+from ..engine.facts import MonthFacts, OutcomeFigures
 from ..models import (
     ComponentKind,
     LineItemSource,
@@ -43,7 +43,7 @@ STANDING = {
 }
 MINUTE_KINDS = {ComponentKind.PER_MINUTE, ComponentKind.DIFFERENTIATED_MINUTES}
 CONVERSATION_KINDS = {ComponentKind.PER_CONVERSATION, ComponentKind.PER_EFFECTIVE_CALL}
-CONFIRMED = ComponentKind.PER_CONFIRMED_LEAD.value
+CONFIRMED = MilestoneKind.CONFIRMED.value  # how the figures key milestones
 
 
 @dataclass(frozen=True)

@@ -98,8 +98,8 @@ def test_daily_figures_come_from_the_daily_statistics(month):
     figures = selectors.earnings_month(manager=month.anna, month=NOVEMBER)
     assert sum(d.conversations for d in figures.days) == 12
     day5 = next(d for d in figures.days if d.day == datetime.date(2026, 11, 5))
-    # One call (18.00 of minutes, 10.00 a conversation) and the confirmed lead (500.00).
-    assert day5.earned == Decimal("528.00")
+    # One call (2.5 minutes × 6.00, 10.00 a conversation) and the confirmed lead (500.00).
+    assert day5.earned == Decimal("525.00")
 
 
 def test_month_page_reads_no_calls(client, month, django_assert_max_num_queries):
