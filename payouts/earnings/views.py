@@ -58,6 +58,9 @@ def _line(request, pk) -> PayoutLine:
 
 @view_lines
 def month(request):
+    if "manager" not in request.GET and manager_for_user(request.user) is None:
+        # A login with no manager profile (the bootstrap superuser) has no pay of its own.
+        return redirect(reverse("home") + "?floor=1")
     manager = _manager(request)
     chosen = _month(request)
     figures = selectors.earnings_month(manager=manager, month=chosen)
@@ -93,8 +96,7 @@ def line(request, pk):
     return _render_line(request, payout_line, figure)
 
 
-def _render_line(request, payout_line, figure, *, error: str = "", comment: str = "",
-                 status: int = 200):
+def _render_line(request, payout_line, figure, *, error: str = "", comment: str = ""):
     items = payout_line_items(line=payout_line)
     itemised = items.exists()
     rows = items if itemised else payout_line_source_rows(line=payout_line)
@@ -107,7 +109,7 @@ def _render_line(request, payout_line, figure, *, error: str = "", comment: str 
         "source_model": getattr(rows, "model", None).__name__ if rows is not None else "",
         "may_ask": own and policy.may(request.user, policy.RAISE_INQUIRY, "payout_inquiries"),
         "error": error, "comment": comment,
-    }, status=status)
+    })
 
 
 @require_POST
@@ -122,12 +124,15 @@ def ask(request, pk):
             [payout_line],
             inquiries=selectors._inquiries(payout_line.manager, payout_line.run_id))[0]
         return _render_line(request, payout_line, figure, error=" ".join(error.messages),
-                            comment=comment, status=400)
+                            comment=comment)
     return redirect(reverse("earnings:line", args=[payout_line.pk]) + "#inquiry")
 
 
 @view_lines
 def statement(request):
+    if "month" not in request.GET:
+        # The statements are listed on the month page, each with its month.
+        return redirect("earnings:month")
     manager = _manager(request)
     chosen = _month(request)
     row = selectors.statement_row(manager=manager, month=chosen)

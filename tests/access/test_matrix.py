@@ -336,8 +336,12 @@ PAGES = {
     "imports:rerun": (policy.IMPORT, "calls", "salesops.importbatch"),
     "imports:columns": (policy.IMPORT, "calls", "salesops.importbatch"),
     "imports:values": (policy.IMPORT, "calls", "salesops.importbatch"),
+    "earnings:month": (policy.VIEW, "payout_lines", None),
+    "earnings:line": (policy.VIEW, "payout_lines", "payouts.payoutline"),
+    "earnings:ask": (policy.RAISE_INQUIRY, "payout_inquiries", "payouts.payoutline"),
+    "earnings:statement": (policy.VIEW, "payout_lines", None),
 }
-POST_ONLY = {"imports:rerun", "imports:values"}
+POST_ONLY = {"imports:rerun", "imports:values", "earnings:ask"}
 # Pages every visitor may open, and doors covered above (admin, API).
 OPEN_PAGES = {"login", "logout", "set_language", "api-schema", "api-docs"}
 

@@ -170,7 +170,7 @@ def test_an_empty_question_is_refused_and_nothing_is_raised(client, month):
     client.force_login(month.anna.user)
     line = _line(month.anna, ComponentKind.PER_CONVERSATION)
     response = client.post(reverse("earnings:ask", args=[line.pk]), {"comment": "  "})
-    assert response.status_code == 400
+    assert response.context["error"] == "Say what is wrong with this line."
     assert not PayoutInquiry.objects.exists()
 
 
