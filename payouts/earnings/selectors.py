@@ -76,12 +76,12 @@ class LineFigure:
     @property
     def arithmetic(self) -> str:
         """The line's amount as the sum that gives it, rounded once to the kopeck (SPEC §3)."""
-        quantity = _number(self.quantity)
+        quantity = number(self.quantity)
         if self.rate is None:
             return format_money(self.amount)
         if self.percent:
             exact = self.quantity * self.rate / 100
-            sum_text = f"{format_money(round_money(self.quantity))} × {_number(self.rate)} %"
+            sum_text = f"{format_money(round_money(self.quantity))} × {number(self.rate)} %"
         else:
             exact = self.quantity * self.rate
             sum_text = f"{quantity} × {format_money(round_money(self.rate))}"
@@ -141,7 +141,8 @@ class EarningsMonth:
         return self.standing == PROVISIONAL
 
 
-def _number(value: Decimal) -> str:
+def number(value: Decimal) -> str:
+    """A quantity or rate in the reader's language, without trailing zeros."""
     from babel.numbers import format_decimal
     from django.utils import translation
 
@@ -164,7 +165,7 @@ def _detail(kind: str, key: str) -> str:
     if head == "exception":
         return _("approved exception #%(id)s") % {"id": rest}
     if head == "tier":
-        return _("band from %(from)s %% of plan") % {"from": _number(Decimal(rest))}
+        return _("band from %(from)s %% of plan") % {"from": number(Decimal(rest))}
     if head == "refund":
         return _("refunds, %(source)s") % {"source": _source_label(rest)}
     if key in LeadSource.values:

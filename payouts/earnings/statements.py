@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from salesops.exports import xlsx_append
 from salesops.formatting import format_money, format_month
 
-from .selectors import APPROVED, PAID, EarningsMonth
+from .selectors import APPROVED, PAID, EarningsMonth, number
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 
@@ -30,7 +30,7 @@ def _title(figures: EarningsMonth) -> str:
     return _("Pay statement, %(month)s") % {"month": format_month(figures.month)}
 
 
-def _lines(figures: EarningsMonth):
+def statement_lines(figures: EarningsMonth):
     for f in [*figures.components, *figures.adjustments, *figures.held_lines]:
         label = f.kind_label + (f" ({f.detail})" if f.detail else "")
         if f.held:
@@ -40,7 +40,7 @@ def _lines(figures: EarningsMonth):
         yield label, f.quantity, f.rate, f.amount, f.held
 
 
-def _totals(row: dict) -> list[tuple[str, Decimal]]:
+def totals(row: dict) -> list[tuple[str, Decimal]]:
     return [(_("Adjustments of earlier months"), row["adjustments"]),
             (_("Held"), row["held"]), (_("Total payable"), row["total"])]
 
@@ -66,14 +66,14 @@ def statement_pdf(*, figures: EarningsMonth, row: dict) -> bytes:
         pdf.cell(width, 7, head, border="B", align=align)
     pdf.ln()
     pdf.set_font("DejaVu", "", 9)
-    for label, quantity, rate, amount, _held in _lines(figures):
+    for label, quantity, rate, amount, _held in statement_lines(figures):
         pdf.cell(widths[0], 6, label[:70])
-        pdf.cell(widths[1], 6, f"{quantity.normalize():f}", align="R")
-        pdf.cell(widths[2], 6, f"{rate.normalize():f}" if rate is not None else "", align="R")
+        pdf.cell(widths[1], 6, number(quantity), align="R")
+        pdf.cell(widths[2], 6, number(rate) if rate is not None else "", align="R")
         pdf.cell(widths[3], 6, format_money(amount), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     pdf.set_font("DejaVu", "B", 10)
-    for label, amount in _totals(row):
+    for label, amount in totals(row):
         pdf.cell(sum(widths[:3]), 7, label, border="T")
         pdf.cell(widths[3], 7, format_money(amount), border="T", align="R",
                  new_x="LMARGIN", new_y="NEXT")
@@ -88,10 +88,10 @@ def statement_xlsx(*, figures: EarningsMonth, row: dict) -> bytes:
                         _standing(figures)])
     xlsx_append(sheet, [])
     xlsx_append(sheet, [_("Line"), _("Quantity"), _("Rate"), _("Amount"), _("Held")])
-    for label, quantity, rate, amount, held in _lines(figures):
+    for label, quantity, rate, amount, held in statement_lines(figures):
         xlsx_append(sheet, [label, quantity, rate, amount, _("yes") if held else ""])
     xlsx_append(sheet, [])
-    for label, amount in _totals(row):
+    for label, amount in totals(row):
         xlsx_append(sheet, [label, None, None, amount])
     out = io.BytesIO()
     book.save(out)

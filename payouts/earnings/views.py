@@ -139,7 +139,17 @@ def statement(request):
     if row is None:
         raise Http404
     figures = selectors.earnings_month(manager=manager, month=chosen)
-    kind = request.GET.get("format", "pdf")
+    kind = request.GET.get("format", "html")
+    if kind == "html":
+        return render(request, "earnings/statement.html", {
+            "e": figures, "row": row, "totals": statements.totals(row),
+            "lines": [(label, selectors.number(quantity),
+                       selectors.number(rate) if rate is not None else "", amount)
+                      for label, quantity, rate, amount, _held
+                      in statements.statement_lines(figures)],
+            "query": f"?month={chosen:%Y-%m}" + (
+                f"&manager={manager.pk}" if manager != manager_for_user(request.user) else ""),
+        })
     if kind == "xlsx":
         body = statements.statement_xlsx(figures=figures, row=row)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
