@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 
 from leads.models import MilestoneKind
 from payouts.models import BaseMode, ComponentKind, PayoutRun
 from salesops.imports.stats import daily_stats_refresh
-from salesops.models import Outcome, Role
+from salesops.models import ROLE_GROUPS, Outcome, Role
 from salesops.periods import organisation_zone
 from tests.factories import (
     CallFactory,
@@ -45,6 +46,10 @@ class Month:
 
 
 def build_month(*, anna_calls: int = 12) -> Month:
+    # A transactional test (the browser's) starts from an empty database: the role groups a
+    # migration makes are gone, and manager_create puts each person in one.
+    for name in ROLE_GROUPS.values():
+        Group.objects.get_or_create(name=name)
     team = TeamFactory(code="north", name="North")
     head = person(Role.SALES_HEAD, team, username="head")
     anna = person(Role.MANAGER, team, username="anna")
