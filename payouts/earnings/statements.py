@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from salesops.exports import xlsx_append
 from salesops.formatting import format_money, format_month
 
-from .selectors import APPROVED, PAID, EarningsMonth, number
+from .selectors import APPROVED, PAID, EarningsMonth
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 
@@ -31,13 +31,14 @@ def _title(figures: EarningsMonth) -> str:
 
 
 def statement_lines(figures: EarningsMonth):
+    """(label, line figure) for each line: paid components, corrections, then held ones."""
     for f in [*figures.components, *figures.adjustments, *figures.held_lines]:
         label = f.kind_label + (f" ({f.detail})" if f.detail else "")
         if f.held:
             label += " — " + _("held")
         if f.note and not f.held:
             label += f" — {f.note}"
-        yield label, f.quantity, f.rate, f.amount, f.held
+        yield label, f
 
 
 def totals(row: dict) -> list[tuple[str, Decimal]]:
@@ -59,23 +60,26 @@ def statement_pdf(*, figures: EarningsMonth, row: dict) -> bytes:
     pdf.cell(0, 6, " · ".join(x for x in (person, team) if x), new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 6, _standing(figures), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
-    widths = (110, 25, 25, 30)
+    widths = (78, 80, 32)
     pdf.set_font("DejaVu", "B", 9)
-    for width, head, align in zip(widths, (_("Line"), _("Quantity"), _("Rate"), _("Amount")),
-                                  "LRRR", strict=True):
+    for width, head, align in zip(widths, (_("Line"), _("How it adds up"), _("Amount")),
+                                  "LLR", strict=True):
         pdf.cell(width, 7, head, border="B", align=align)
     pdf.ln()
-    pdf.set_font("DejaVu", "", 9)
-    for label, quantity, rate, amount, _held in statement_lines(figures):
-        pdf.cell(widths[0], 6, label[:70])
-        pdf.cell(widths[1], 6, number(quantity), align="R")
-        pdf.cell(widths[2], 6, number(rate) if rate is not None else "", align="R")
-        pdf.cell(widths[3], 6, format_money(amount), align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 8.5)
+    for label, f in statement_lines(figures):
+        top = pdf.get_y()
+        pdf.multi_cell(widths[0], 5, label, new_x="RIGHT", new_y="TOP")
+        pdf.multi_cell(widths[1], 5, f.arithmetic, new_x="RIGHT", new_y="TOP")
+        pdf.cell(widths[2], 5, format_money(f.amount), align="R")
+        pdf.set_y(max(pdf.get_y(), top) + 5 * max(
+            len(pdf.multi_cell(widths[0], 5, label, dry_run=True, output="LINES")),
+            len(pdf.multi_cell(widths[1], 5, f.arithmetic, dry_run=True, output="LINES"))))
     pdf.ln(2)
     pdf.set_font("DejaVu", "B", 10)
     for label, amount in totals(row):
-        pdf.cell(sum(widths[:3]), 7, label, border="T")
-        pdf.cell(widths[3], 7, format_money(amount), border="T", align="R",
+        pdf.cell(sum(widths[:2]), 7, label, border="T")
+        pdf.cell(widths[2], 7, format_money(amount), border="T", align="R",
                  new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
@@ -88,8 +92,8 @@ def statement_xlsx(*, figures: EarningsMonth, row: dict) -> bytes:
                         _standing(figures)])
     xlsx_append(sheet, [])
     xlsx_append(sheet, [_("Line"), _("Quantity"), _("Rate"), _("Amount"), _("Held")])
-    for label, quantity, rate, amount, held in statement_lines(figures):
-        xlsx_append(sheet, [label, quantity, rate, amount, _("yes") if held else ""])
+    for label, f in statement_lines(figures):
+        xlsx_append(sheet, [label, f.quantity, f.rate, f.amount, _("yes") if f.held else ""])
     xlsx_append(sheet, [])
     for label, amount in totals(row):
         xlsx_append(sheet, [label, None, None, amount])

@@ -143,10 +143,7 @@ def statement(request):
     if kind == "html":
         return render(request, "earnings/statement.html", {
             "e": figures, "row": row, "totals": statements.totals(row),
-            "lines": [(label, selectors.number(quantity),
-                       selectors.number(rate) if rate is not None else "", amount)
-                      for label, quantity, rate, amount, _held
-                      in statements.statement_lines(figures)],
+            "lines": list(statements.statement_lines(figures)),
             "query": f"?month={chosen:%Y-%m}" + (
                 f"&manager={manager.pk}" if manager != manager_for_user(request.user) else ""),
         })

@@ -13,13 +13,13 @@ document.addEventListener("DOMContentLoaded", () => {
         { type: "bar", label: data.names.conversations, data: data.conversations,
           backgroundColor: "#9db4ee", yAxisID: "y" },
         { type: "line", label: data.names.earned, data: data.earned, borderColor: "#146c2e",
-          backgroundColor: "#146c2e", yAxisID: "money", tension: 0.2 },
+          backgroundColor: "#146c2e", yAxisID: "money", tension: 0 },
       ],
     },
     options: {
       maintainAspectRatio: false, animation: false,
       scales: {
-        y: { beginAtZero: true, position: "left" },
+        y: { beginAtZero: true, position: "left", ticks: { precision: 0 } },
         money: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false },
                  ticks: { callback: (v) => new Intl.NumberFormat(lang).format(v) } },
       },

@@ -63,7 +63,7 @@ def test_manager_sees_the_engines_total_and_components(live_server, browser):
              for row in page.locator("#e-components tbody tr").all()}
     lines = PayoutLine.objects.filter(manager=month.anna, held=False)
     assert shown == {str(line.pk): f"₽{line.amount:,.2f}" for line in lines}
-    page.wait_for_function("document.querySelector('#e-daily').width > 0")
+    page.wait_for_load_state("load")  # the chart draws on DOMContentLoaded
     _shot(page, "earnings-month.png")
 
 
