@@ -9,6 +9,7 @@ for duplicates (SPEC §6.3).
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
+from payouts.changes import MarksPayInputs
 from salesops.admin_scoping import PolicyResourceMixin
 from salesops.models import Manager
 
@@ -69,7 +70,7 @@ class LeadResource(PolicyResourceMixin, resources.ModelResource):
         lead_duplicate_flag(lead=instance)
 
 
-class PaymentResource(PolicyResourceMixin, resources.ModelResource):
+class PaymentResource(MarksPayInputs, PolicyResourceMixin, resources.ModelResource):
     # A refund is entered with the admin's Refund action (payment_refund), never by a file:
     # a negative amount without what it refunds is refused by the model's constraint.
     refund_of = fields.Field(attribute="refund_of_id", column_name="refund_of", readonly=True)

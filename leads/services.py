@@ -9,8 +9,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from payouts.changes import payout_inputs_changed, payout_inputs_changed_for_leads
 from salesops import policy
 from salesops.models import Manager
+from salesops.periods import month_of
 
 from .audit import audit_record
 from .models import (
@@ -91,9 +93,11 @@ def lead_milestone_set(
         raise MilestoneHistoryError("a correction is made by lead_milestone_correct, with a reason")
     if kind not in TRANSITIONS[current]:
         raise LeadError(f"a {current} lead cannot become {kind}")
-    return LeadMilestone.objects.create(
+    milestone = LeadMilestone.objects.create(
         lead=lead, kind=kind, at=at or timezone.now(), set_by=by, note=note
     )
+    payout_inputs_changed(manager_ids=[lead.owner_id], months=[month_of(milestone.at)])
+    return milestone
 
 
 def may_correct_milestone(*, user, lead: Lead) -> bool:
@@ -138,6 +142,7 @@ def lead_milestone_correct(
         after={"status": lead_status(lead=lead), "correction": correction.pk},
         comment=reason,
     )
+    payout_inputs_changed_for_leads(lead_ids=[lead.pk])  # SPEC §7: its months are stale
     return correction
 
 
@@ -197,6 +202,8 @@ def duplicate_resolve(*, lead: Lead, resolution: str, by, comment: str = "") -> 
         lead.payments.update(lead=lead.duplicate_of_id)
     lead.duplicate_state = resolution
     lead.save(update_fields=["duplicate_state"])
+    # SPEC §7: the decision changes what both leads' owners are paid, in the leads' months.
+    payout_inputs_changed_for_leads(lead_ids=[lead.pk, lead.duplicate_of_id])
     audit_record(
         action=f"duplicate_{resolution}", obj=lead, by=by, before=before,
         after={"duplicate_state": resolution, "duplicate_of": lead.duplicate_of_id, **moved},
@@ -216,6 +223,7 @@ def payment_create(
                       period_start=period_start, external_id=external_id)
     payment.full_clean()
     payment.save()
+    payout_inputs_changed(manager_ids=[lead.owner_id], months=[received_on])
     return payment
 
 
@@ -245,5 +253,6 @@ def _refund_row(payment: Payment, amount: Decimal, received_on, external_id) -> 
     )
     refund.full_clean()
     refund.save()
+    payout_inputs_changed(manager_ids=[payment.lead.owner_id], months=[received_on])
     return refund
 

@@ -3,7 +3,7 @@
 Maker-checker is enforced here (and by a check constraint): the approver has approval rights
 and is not the requester. Every decision writes an audit row (who, when, before, after) in the
 same transaction. While a request is pending the engine holds the amount it affects, and a
-payout run that holds it cannot be approved (``holds.pending_holds_for_run``).
+payout run that holds it cannot be approved (``lifecycle.blocking_exceptions``).
 """
 
 from decimal import Decimal
@@ -16,6 +16,7 @@ from leads.audit import audit_record
 from leads.models import Lead, Partner
 from salesops import policy
 
+from .changes import payout_inputs_changed_for_leads
 from .models import CommissionException, ComponentKind, ExceptionKind, ExceptionStatus
 
 
@@ -60,6 +61,7 @@ def commission_exception_request(
     )
     audit_record(action="exception_requested", obj=exception, by=requested_by, before={},
                  after=_state(exception), comment=exception.reason)
+    payout_inputs_changed_for_leads(lead_ids=[lead.pk])  # the amount is held now (SPEC §7)
     return exception
 
 
@@ -89,6 +91,7 @@ def _decide(*, exception, by, status: str, comment: str) -> CommissionException:
     exception.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
     audit_record(action=f"exception_{status}", obj=exception, by=by, before=before,
                  after=_state(exception), comment=comment)
+    payout_inputs_changed_for_leads(lead_ids=[exception.lead_id])  # SPEC §7 stale runs
     return exception
 
 

@@ -1,14 +1,20 @@
-"""The payroll export (SPEC §7 "paid: exported to payroll"): CSV, or XLSX with every line."""
+"""The payroll export (SPEC §7 "paid: exported to payroll"): CSV, or XLSX with every line.
+
+Payroll is of approved (or paid) runs only: a draft or computed month can still change, so the
+export refuses it and names the runs that are not final.
+"""
 
 import datetime
 import json
 from pathlib import Path
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from salesops.exports import csv_writer, xlsx_append
 
+from .models import LOCKED_STATUSES, PayoutRun
 from .selectors import EXPORT_KINDS, payout_export_lines, payout_export_rows
 
 COLUMNS = ["login", "name", "team", *EXPORT_KINDS, "adjustments", "held", "total"]
@@ -18,9 +24,33 @@ LINE_COLUMNS = [
 ]
 
 
+class PayrollNotFinal(Exception):
+    """The month (or team) has runs that are not approved: payroll would not be final."""
+
+
+def payroll_check_final(*, month: datetime.date, team=None) -> list[PayoutRun]:
+    """The runs a payroll export of ``month`` covers; refuses unless every one is approved
+    or paid (SPEC §7), naming the others."""
+    runs = PayoutRun.objects.filter(month=month).select_related("team").order_by("team__code")
+    if team is not None:
+        runs = runs.filter(team=team)
+    runs = list(runs)
+    if not runs:
+        raise PayrollNotFinal(_("There is no payout run for %(month)s.")
+                              % {"month": f"{month:%Y-%m}"})
+    not_final = [run for run in runs if run.status not in LOCKED_STATUSES]
+    if not_final:
+        raise PayrollNotFinal(_(
+            "Payroll is exported from approved runs only; not final: %(runs)s (SPEC §7)."
+        ) % {"runs": ", ".join(f"{run.team.code} {run.month:%Y-%m} ({run.status})"
+                               for run in not_final)})
+    return runs
+
+
 def payouts_export(*, month: datetime.date, path: Path, file_format: str, team=None) -> int:
     """Write the export; returns how many people it lists. Amounts stay Decimal (as text in
-    CSV, as numbers formatted to kopecks in XLSX)."""
+    CSV, as numbers formatted to kopecks in XLSX). Refuses a month that is not approved."""
+    payroll_check_final(month=month, team=team)
     rows = payout_export_rows(month=month, team=team)
     if file_format == "csv":
         with open(path, "w", newline="", encoding="utf-8") as out:

@@ -313,6 +313,13 @@ class PayoutRun(models.Model):
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # When the current computation (full or incremental) started: with the members'
+    # ``finished_at``, the heartbeat the watchdog reads.
+    started_at = models.DateTimeField(_("computation started at"), null=True, blank=True)
+    # The watchdog's claim on a stalled computation: re-driven only by whoever moves the
+    # counter from the value it read (payouts.tasks.payout_runs_watchdog).
+    redrives = models.PositiveIntegerField(_("re-driven"), default=0)
+    redriven_at = models.DateTimeField(_("re-driven at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-month", "team__name"]
@@ -384,6 +391,12 @@ class PayoutRunManager(models.Model):
     )
     done_generation = models.PositiveIntegerField(_("done for computation"), default=0)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The sum of the person's input-change versions (``PayoutInputChange``) for the months this
+    # share reads, taken before its figures were gathered: more now means stale (SPEC §7).
+    inputs_version = models.PositiveBigIntegerField(_("inputs seen"), default=0)
+    # What the plan version said when the share was computed (its components, rates and
+    # tiers): a version edited in place since then makes the share stale too.
+    plan_fingerprint = models.CharField(_("plan as computed"), max_length=40, blank=True)
 
     class Meta:
         ordering = ["run", "manager"]
@@ -696,3 +709,33 @@ class PartnerStatementLine(models.Model):
 
     def __str__(self):
         return f"{self.kind} payment #{self.payment_id}: {self.amount}"
+
+
+class PayoutInputChange(models.Model):
+    """Something that feeds one person's pay in one month changed (SPEC §7 stale runs): calls,
+    shifts, milestones, payments, decisions on exceptions or duplicates.
+
+    One row per (manager, month), upserted by ``payouts.changes.payout_inputs_changed``; each
+    change bumps ``version``, so a run member that read a lower version is stale, whatever the
+    clocks of the writers said. The same rows tell an incremental recompute whom to redo.
+    """
+
+    manager = models.ForeignKey(
+        Manager, on_delete=models.CASCADE, related_name="+", verbose_name=_("manager")
+    )
+    month = models.DateField(_("month"))
+    version = models.PositiveBigIntegerField(_("version"), default=1)
+    changed_at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        verbose_name = _("pay input change")
+        verbose_name_plural = _("pay input changes")
+        constraints = [
+            models.UniqueConstraint(fields=["manager", "month"], name="payoutinputchange_once"),
+            models.CheckConstraint(
+                condition=Q(month__day=1), name="payoutinputchange_month_first_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.manager_id} {self.month:%Y-%m} v{self.version}"

@@ -13,15 +13,19 @@ A computation has three steps, each safe to repeat (SPEC §6.4):
 
 import datetime
 import functools
+import json
 from collections import defaultdict
+from dataclasses import dataclass
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, router, transaction
-from django.db.models import Q
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from salesops.models import CONVERSATION_THRESHOLD_S, Manager, Role, Team
 from salesops.periods import next_month
 
+from .changes import inputs_versions
 from .engine.adjustments import adjustment_drafts, locked_chain_before
 from .engine.components import LineDraft, build_lines
 from .engine.facts import call_figures_needed, gather_facts, team_totals
@@ -29,6 +33,7 @@ from .engine.plans import plan_versions_for, version_with_components
 from .lifecycle import PayoutRunLocked, payout_run_transition
 from .models import (
     LOCKED_STATUSES,
+    ComponentKind,
     ComponentRate,
     PaidItem,
     PayoutLine,
@@ -38,6 +43,7 @@ from .models import (
     PlanVersion,
     RevenueTier,
 )
+from .staleness import plan_fingerprint
 
 Status = PayoutRun.Status
 PAID_ROLES = (Role.MANAGER, Role.SALES_HEAD)
@@ -101,6 +107,14 @@ def payout_runs_start(
     members = team_members_by_team(teams=list(open_runs), month=month)
     everyone = [m for team_id in open_runs for m in members[team_id]]
     versions = plan_versions_for(managers=everyone, month=month)
+    by_version = {v.pk: plan_fingerprint(v) for v in versions.values() if v}
+    digests = {pk: by_version[v.pk] if v else "" for pk, v in versions.items()}
+    # Read before the figures are gathered: a change committed after this read raises the
+    # version, so the run shows stale even if the gather below already saw the change.
+    seen = {}
+    for team_id, run in open_runs.items():
+        seen.update(inputs_versions(manager_ids=[m.pk for m in members[team_id]],
+                                    months=run_input_months(run)))
     # Every run started here is recomputed in this transaction, so what they paid may be paid
     # again (a member who moved between two of these teams loses the old run's items below).
     facts = gather_facts(
@@ -126,8 +140,9 @@ def payout_runs_start(
         )
         run.requested_by = requested_by
         run.computed_at = None
+        run.started_at = timezone.now()
         run.save(update_fields=["generation", "managers_total", "team_facts", "requested_by",
-                                "computed_at"])
+                                "computed_at", "started_at"])
         # Someone who left the team since the last computation is no longer paid by this run.
         gone = PayoutRunManager.objects.filter(run=run).exclude(manager__in=team_members)
         gone_ids = list(gone.values_list("manager_id", flat=True))
@@ -137,14 +152,118 @@ def payout_runs_start(
             gone.delete()
     PayoutRunManager.objects.bulk_create(
         [
-            PayoutRunManager(run=run, manager=m, plan_version=versions[m.pk], facts=facts[m.pk])
+            PayoutRunManager(run=run, manager=m, plan_version=versions[m.pk], facts=facts[m.pk],
+                             inputs_version=seen[m.pk], plan_fingerprint=digests[m.pk])
             for team_id, run in open_runs.items()
             for m in members[team_id]
         ],
         update_conflicts=True, unique_fields=["run", "manager"],
-        update_fields=["plan_version", "facts"],
+        update_fields=["plan_version", "facts", "inputs_version", "plan_fingerprint"],
     )
     return runs
+
+
+def run_input_months(run: PayoutRun) -> list[datetime.date]:
+    """The months whose inputs feed ``run``: its own, and the locked months right before it
+    whose late data it pays as adjustments (SPEC §6.5)."""
+    return [run.month, *(locked.month for locked in locked_chain_before(run))]
+
+
+@dataclass(frozen=True)
+class Recompute:
+    """What an incremental recomputation started: the run's new generation and whom it redoes."""
+
+    run: PayoutRun
+    generation: int
+    manager_ids: list[int]
+    full: bool = False
+
+
+@transaction.atomic
+def payout_run_recompute_changed(
+    *, run: PayoutRun, manager_ids: list[int] | None = None, requested_by=None
+) -> Recompute | None:
+    """Start recomputing only the people of an open run whose inputs changed (SPEC §7): those
+    with a newer input change than their figures, a different plan version, or ``manager_ids``;
+    and, when the team's figures moved, whoever is paid a team bonus on them. Everyone else
+    keeps their lines, carried into the new generation. Returns None when the run is locked;
+    a change of the team's people falls back to a full computation.
+
+    The people returned are computed afterwards by the same member tasks as a full run."""
+    run = PayoutRun.objects.select_for_update(no_key=True).get(pk=run.pk)
+    if run.is_locked:
+        return None
+    team_members = team_members_for_month(team=run.team, month=run.month)
+    stored = {member.manager_id: member for member in run.members.all()}
+    if {m.pk for m in team_members} != set(stored):
+        run = payout_runs_start(month=run.month, teams=[run.team],
+                                requested_by=requested_by)[run.team_id]
+        return Recompute(run=run, generation=run.generation,
+                         manager_ids=sorted(m.pk for m in team_members), full=True)
+    versions = plan_versions_for(managers=team_members, month=run.month)
+    digests = {pk: plan_fingerprint(version) for pk, version in versions.items()}
+    # Read before the figures are gathered, as in ``payout_runs_start``.
+    seen = inputs_versions(manager_ids=list(stored), months=run_input_months(run))
+    touched = (set(manager_ids or ()) & set(stored)) | {
+        pk for pk, member in stored.items()
+        if seen[pk] > member.inputs_version
+        or member.plan_version_id != (versions[pk].pk if versions[pk] else None)
+        or member.plan_fingerprint != digests[pk]
+        # A computation still under way: its unfinished people are redone at the new one.
+        or member.done_generation < run.generation
+    }
+    if not touched:
+        return Recompute(run=run, generation=run.generation, manager_ids=[])
+    facts = gather_facts(
+        month=run.month,
+        thresholds={pk: _threshold(versions[pk]) for pk in touched},
+        own_run_ids=[run.pk],
+        needs=call_figures_needed(versions[pk] for pk in touched),
+    )
+    everyone = {pk: facts.get(pk, member.facts) for pk, member in stored.items()}
+    team_facts = team_totals(
+        everyone, floor_ids={m.pk for m in team_members if m.role == Role.MANAGER}
+    )
+    if _as_stored(team_facts) != run.team_facts:
+        # SPEC §4 team_bonus: a sales head's bonus reads the team's sums.
+        touched |= {pk for pk, version in versions.items()
+                    if version and any(c.kind == ComponentKind.TEAM_BONUS
+                                       for c in version.components.all())}
+    _version_for.cache_clear()
+    _has_locked_months.cache_clear()
+    if run.status == Status.COMPUTED:
+        payout_run_transition(run=run, to=Status.DRAFT, by=requested_by,
+                              note="recompute changed people")
+    run.generation += 1
+    run.team_facts = team_facts
+    run.computed_at = None
+    run.started_at = timezone.now()
+    run.save(update_fields=["generation", "team_facts", "computed_at", "started_at"])
+    # The others' lines stand: they are done for the new generation as they are.
+    PayoutRunManager.objects.filter(run=run).exclude(manager_id__in=touched).update(
+        done_generation=run.generation
+    )
+    redo = []
+    for pk in sorted(touched):
+        member = stored[pk]
+        member.facts = everyone[pk]
+        member.plan_version = versions[pk]
+        member.inputs_version = seen[pk]
+        member.plan_fingerprint = digests[pk]
+        redo.append(member)
+    PayoutRunManager.objects.bulk_update(
+        redo, ["facts", "plan_version", "inputs_version", "plan_fingerprint"]
+    )
+    return Recompute(run=run, generation=run.generation, manager_ids=sorted(touched))
+
+
+def _threshold(version: PlanVersion | None) -> int:
+    return version.conversation_threshold_s if version else CONVERSATION_THRESHOLD_S
+
+
+def _as_stored(value: dict) -> dict:
+    """``value`` as a JSON field gives it back (Decimal as text), to compare with a stored one."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
 def payout_run_compute_member(*, run_id: int, manager_id: int, generation: int) -> str:
@@ -369,3 +488,35 @@ def plan_version_in_use(*, version: PlanVersion) -> bool:
         plan_version=version, run__status__in=[Status.APPROVED, Status.PAID]
     ).exists()
 
+
+def payout_runs_stalled(*, stalled_after: datetime.timedelta) -> list[PayoutRun]:
+    """Draft runs with people not done whose computation shows no sign of life for
+    ``stalled_after``: no member finished, and it was neither started nor re-driven since.
+    A worker that died mid-run leaves exactly this (its message returns only after the
+    broker's visibility timeout)."""
+    since = timezone.now() - stalled_after
+    last_done = (
+        PayoutRunManager.objects.filter(run=OuterRef("pk")).order_by()
+        .values("run").annotate(at=Max("finished_at")).values("at")
+    )
+    candidates = (
+        PayoutRun.objects.filter(status=Status.DRAFT)
+        .filter(Exists(PayoutRunManager.objects.filter(
+            run=OuterRef("pk"), done_generation__lt=OuterRef("generation"))))
+        .annotate(last_done=Subquery(last_done))
+        .order_by("pk")
+    )
+    stalled = []
+    for run in candidates:
+        signs = [t for t in (run.started_at, run.last_done, run.redriven_at) if t]
+        if not signs or max(signs) < since:
+            stalled.append(run)
+    return stalled
+
+
+def payout_run_claim_redrive(*, run: PayoutRun) -> bool:
+    """Claim the re-drive of a stalled run: only the caller that moves the counter from the
+    value it read wins, so two watchdogs (or two beats) never re-drive one run twice."""
+    return PayoutRun.objects.filter(
+        pk=run.pk, status=Status.DRAFT, generation=run.generation, redrives=run.redrives
+    ).update(redrives=F("redrives") + 1, redriven_at=timezone.now()) == 1

@@ -7,15 +7,22 @@ is still computed in their own transaction, so a crash mid-batch keeps whoever i
 last batch to finish marks the run computed. A member that is computed twice, or after a newer
 computation started, is left alone (the claim in ``payout_run_compute_members``).
 ``resume_payout_run`` re-queues whoever is not done, e.g. after a worker was killed: acks_late
-would give the message back only after the broker's visibility timeout.
+would give the message back only after the broker's visibility timeout. ``payout_runs_watchdog``
+(beat, every two minutes) does that by itself for runs with no sign of life.
+
+``recompute_payout_run_changes`` redoes only the people whose inputs changed (SPEC §7); a change
+to the open month queues ``refresh_open_month_pay`` once it commits, debounced, so the manager's
+"earned so far" follows every import and decision.
 """
 
 import datetime
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from celery import group, shared_task
+from celery import current_app, group, shared_task
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import OperationalError, connections, router
 
 from leads.models import Partner
@@ -29,10 +36,13 @@ from .partners import (
     partner_statements_compute,
 )
 from .services import (
+    payout_run_claim_redrive,
     payout_run_compute_member,
     payout_run_compute_members,
     payout_run_finalise,
+    payout_run_recompute_changed,
     payout_run_unfinished_members,
+    payout_runs_stalled,
     payout_runs_start,
     team_members_by_team,
 )
@@ -215,3 +225,69 @@ def compute_last_month_partner_statements() -> list[dict]:
         {"partner": s.partner_id, "month": f"{s.month:%Y-%m}", "payable": str(s.payable)}
         for s in partner_statements_close()
     ]
+
+
+@shared_task(name="payouts.recompute_payout_run_changes", bind=True)
+def recompute_payout_run_changes(
+    self, run_id: int, manager_ids: list[int] | None = None, synchronous: bool = False
+) -> dict:
+    """Recompute only the run's people whose inputs changed (and ``manager_ids``)."""
+    run = PayoutRun.objects.filter(pk=run_id).first()
+    if run is None:
+        return {"run": run_id, "members": []}
+    started = payout_run_recompute_changed(run=run, manager_ids=manager_ids)
+    if started is None:
+        return {"run": run_id, "locked": True, "members": []}
+    if started.manager_ids:
+        if synchronous:
+            _compute_here([started.run])
+        else:
+            _queue_members(started.run, queue=_queue_of(self))
+    return {"run": run_id, "generation": started.generation, "members": started.manager_ids,
+            "full": started.full}
+
+
+@shared_task(name="payouts.refresh_open_month_pay", bind=True)
+def refresh_open_month_pay(self) -> list[dict]:
+    """The open month's runs, recomputed for the people whose inputs changed. Idempotent:
+    with nothing changed since, it reads a few rows and does nothing."""
+    results = []
+    for run in PayoutRun.objects.filter(
+        month=current_month(), status__in=[PayoutRun.Status.DRAFT, PayoutRun.Status.COMPUTED]
+    ).order_by("pk"):
+        started = payout_run_recompute_changed(run=run)
+        if started and started.manager_ids:
+            _queue_members(started.run, queue=_queue_of(self))
+            results.append({"run": run.pk, "members": started.manager_ids})
+    return results
+
+
+REFRESH_KEY = "payouts:refresh-open-month-queued"
+
+
+def refresh_open_month_pay_soon() -> None:
+    """Queue ``refresh_open_month_pay`` after a short delay, once per delay: an import or a
+    burst of decisions becomes one recomputation (the task reads whatever has changed by
+    then). In process (no broker) it runs at once."""
+    if current_app.conf.task_always_eager:
+        refresh_open_month_pay.apply()
+        return
+    delay = getattr(settings, "PAYOUT_REFRESH_DELAY_S", 30)
+    # The key lapses before the queued task runs, so a change after it queues another one.
+    if cache.add(REFRESH_KEY, True, timeout=max(delay - 1, 1)):
+        refresh_open_month_pay.apply_async(countdown=delay)
+
+
+@shared_task(name="payouts.watchdog", bind=True)
+def payout_runs_watchdog(self, stalled_after_s: int | None = None) -> list[int]:
+    """Beat: re-drive runs whose worker died (no member finished for a while), each claimed
+    by a conditional update so that two beats never re-drive one run twice."""
+    if stalled_after_s is None:
+        stalled_after_s = getattr(settings, "PAYOUT_STALLED_AFTER_S", 300)
+    redriven = []
+    for run in payout_runs_stalled(stalled_after=datetime.timedelta(seconds=stalled_after_s)):
+        if payout_run_claim_redrive(run=run):
+            log.warning("payouts: %s stalled, re-queueing its unfinished people", run)
+            _queue_members(run, queue=_queue_of(self))
+            redriven.append(run.pk)
+    return redriven

@@ -268,6 +268,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "payouts.compute_last_month",
         "schedule": crontab(day_of_month=1, hour=4, minute=0),
     },
+    # Payout runs whose worker died, re-driven within minutes (payouts.tasks.watchdog).
+    "payouts-watchdog": {"task": "payouts.watchdog", "schedule": 120.0},
     # Partner statements for last month (SPEC §5).
     "partner-statements-on-the-1st": {
         "task": "payouts.compute_last_month_partner_statements",

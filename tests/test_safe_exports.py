@@ -21,7 +21,7 @@ from payouts.models import ComponentKind
 from payouts.partner_export import partner_statements_export
 from payouts.partners import partner_statement_compute
 from salesops.exports import SafeCSV, SafeXLSX, safe_cell
-from salesops.models import ImportBatch, ImportRowError
+from salesops.models import ImportBatch, ImportRowError, Role
 from tests.factories import (
     LeadFactory,
     ManagerFactory,
@@ -95,7 +95,11 @@ def payroll_month(db):
                           user__last_name="Petrova")
     plan_for(anna, {"kind": ComponentKind.PER_MINUTE, "rate": Decimal("6")})
     calls(anna, 5, started_at=moscow(2026, 11, 5, 10, 0), talk_s=30, duration_s=60)
+    # Payroll is exported from approved runs only (SPEC §7).
+    head = ManagerFactory(team=team, role=Role.SALES_HEAD, user__username="head.north")
     call_command("compute_payouts", "2026-11", stdout=StringIO())
+    call_command("approve_payouts", "2026-11", "--team", "north", "--by", head.user.username,
+                 stdout=StringIO())
     return NOVEMBER
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
+from payouts.changes import MarksPayInputs
 from salesops.admin_scoping import PolicyResourceMixin
 from salesops.models import CallLog, Manager, MonthlyPlan, Team, WorkShift
 from salesops.periods import organisation_zone
@@ -86,7 +87,7 @@ class DirectionWidget(widgets.CharWidget):
         return parse_direction(value or "out") or "out"
 
 
-class CallResource(PolicyResourceMixin, resources.ModelResource):
+class CallResource(MarksPayInputs, PolicyResourceMixin, resources.ModelResource):
     manager = fields.Field(attribute="manager", column_name="manager", widget=ManagerKeyWidget())
     started_at = fields.Field(attribute="started_at", column_name="started_at",
                               widget=AwareDateTimeWidget())
@@ -117,7 +118,7 @@ class CallResource(PolicyResourceMixin, resources.ModelResource):
         instance.full_clean(exclude=["batch"])
 
 
-class ShiftResource(PolicyResourceMixin, resources.ModelResource):
+class ShiftResource(MarksPayInputs, PolicyResourceMixin, resources.ModelResource):
     manager = fields.Field(attribute="manager", column_name="manager", widget=ManagerKeyWidget())
     started_at = fields.Field(attribute="started_at", column_name="started_at",
                               widget=AwareDateTimeWidget())
@@ -165,7 +166,7 @@ class ManagerResource(PolicyResourceMixin, resources.ModelResource):
             raise ValidationError({"team": _("A team changes with the role, not by an import.")})
 
 
-class MonthlyPlanResource(PolicyResourceMixin, resources.ModelResource):
+class MonthlyPlanResource(MarksPayInputs, PolicyResourceMixin, resources.ModelResource):
     manager = fields.Field(attribute="manager", column_name="manager", widget=ManagerKeyWidget())
     month = fields.Field(attribute="month", column_name="month", widget=widgets.DateWidget())
 

@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from payouts.changes import payout_inputs_changed_on_days
 from salesops.models import CallLog, ImportBatch, ImportRowError
 
 from .background import run_batch_soon
@@ -203,7 +204,11 @@ def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
     finally:
         loader.finish()
     if not batch.dry_run:
-        daily_stats_refresh(pairs=batch_days(batch))
+        days = batch_days(batch)
+        daily_stats_refresh(pairs=days)
+        # SPEC §7: the months these calls fall in are stale for their people, and the open
+        # month's pay is recomputed for them once this commits.
+        payout_inputs_changed_on_days(days=days)
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=Status.DONE, finished_at=timezone.now(), bytes_read=table.bytes_total
     )
@@ -273,6 +278,7 @@ def import_batch_rollback(*, batch: ImportBatch) -> int:
             },
         )
         daily_stats_refresh(pairs=pairs)
+        payout_inputs_changed_on_days(days=pairs)
     return deleted
 
 

@@ -99,7 +99,7 @@ def test_beat_recomputes_the_current_month_nightly_and_last_month_on_the_1st():
     tasks = {e["task"] for e in schedule.values() if e["task"].startswith("payouts.")}
     assert tasks == {
         "payouts.recompute_current_month", "payouts.compute_last_month",
-        "payouts.compute_last_month_partner_statements",
+        "payouts.compute_last_month_partner_statements", "payouts.watchdog",
     }
     assert tasks <= set(app.tasks)
     monthly = schedule["payouts-compute-last-month"]["schedule"]

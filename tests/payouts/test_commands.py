@@ -46,8 +46,13 @@ def test_compute_payouts_refuses_a_bad_month():
         _run("compute_payouts", "November")
 
 
-def test_export_csv_has_one_row_per_manager_with_a_column_per_component(floor, tmp_path):
+def _approved_november():
     _run("compute_payouts", "2026-11")
+    _run("approve_payouts", "2026-11", "--team", "north", "--by", "head.north")
+
+
+def test_export_csv_has_one_row_per_manager_with_a_column_per_component(floor, tmp_path):
+    _approved_november()
     path = tmp_path / "payroll.csv"
     _run("export_payouts", "2026-11", "--format", "csv", "--output", str(path))
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
@@ -59,7 +64,7 @@ def test_export_csv_has_one_row_per_manager_with_a_column_per_component(floor, t
 
 
 def test_export_xlsx_has_the_payroll_and_every_line(floor, tmp_path):
-    _run("compute_payouts", "2026-11")
+    _approved_november()
     path = tmp_path / "payroll.xlsx"
     _run("export_payouts", "2026-11", "--format", "xlsx", "--output", str(path))
     book = load_workbook(path, read_only=True)

@@ -110,7 +110,7 @@ def test_a_run_cannot_be_approved_while_an_exception_in_it_is_pending(
 ):
     exception = _five_percent(routed_lead, head.user)
     run = compute(NOVEMBER, team)
-    with pytest.raises(PayoutRunError, match="pending exceptions"):
+    with pytest.raises(PayoutRunError, match="Pending exceptions hold money"):
         payout_run_approve(run=run, approved_by=owner.user)
     assert PayoutRun.objects.get(pk=run.pk).status == PayoutRun.Status.COMPUTED
     commission_exception_approve(exception=exception, approved_by=owner.user)

@@ -1,8 +1,10 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Sum
 
-from payouts.lifecycle import PayoutRunError, payout_run_approve
+from payouts.lifecycle import PayoutRunError, PayoutRunStale, payout_run_approve
 from payouts.models import PayoutRun
+from payouts.tasks import recompute_payout_run_changes
 from salesops.periods import parse_month
 
 
@@ -13,8 +15,13 @@ class Command(BaseCommand):
         parser.add_argument("month", help="YYYY-MM")
         parser.add_argument("--team", required=True, help="team code")
         parser.add_argument("--by", required=True, help="username of the approver")
+        parser.add_argument(
+            "--recompute", action="store_true",
+            help="if the run is stale, recompute the people whose inputs changed, print the "
+                 "new total and approve it",
+        )
 
-    def handle(self, *args, month, team, by, **options):
+    def handle(self, *args, month, team, by, recompute=False, **options):
         try:
             first = parse_month(month)
         except ValueError as error:
@@ -27,6 +34,23 @@ class Command(BaseCommand):
             raise CommandError(f"no payout run for {team} {first:%Y-%m}: compute it first")
         try:
             run = payout_run_approve(run=run, approved_by=user)
+        except PayoutRunStale as stale:
+            if not recompute:
+                raise CommandError(f"{stale} Run again with --recompute to do both.") from stale
+            self._recompute(run, [member.manager_id for member in stale.members])
+            try:
+                run = payout_run_approve(run=run, approved_by=user)
+            except PayoutRunError as error:
+                raise CommandError(str(error)) from error
         except PayoutRunError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"{team} {first:%Y-%m} approved by {by}")
+
+    def _recompute(self, run: PayoutRun, manager_ids: list[int]) -> None:
+        before = run.lines.filter(held=False).aggregate(total=Sum("amount"))["total"] or 0
+        recompute_payout_run_changes.apply(
+            kwargs={"run_id": run.pk, "manager_ids": manager_ids, "synchronous": True}
+        ).get()
+        after = run.lines.filter(held=False).aggregate(total=Sum("amount"))["total"] or 0
+        self.stdout.write(f"recomputed {len(manager_ids)} people: total {before:.2f} → "
+                          f"{after:.2f}")

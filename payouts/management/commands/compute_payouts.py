@@ -3,7 +3,7 @@ from django.db.models import Count, Sum
 
 from payouts.models import PayoutRun
 from payouts.selectors import payout_run_progress
-from payouts.tasks import compute_payout_run
+from payouts.tasks import compute_payout_run, recompute_payout_run_changes
 from salesops.models import Team
 from salesops.periods import parse_month
 
@@ -14,8 +14,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("month", help="YYYY-MM")
         parser.add_argument("--team", help="team code; every team when omitted")
+        parser.add_argument(
+            "--changed", action="store_true",
+            help="recompute only the people whose inputs changed since the runs were computed",
+        )
 
-    def handle(self, *args, month, team=None, **options):
+    def handle(self, *args, month, team=None, changed=False, **options):
         try:
             first = parse_month(month)
         except ValueError as error:
@@ -25,6 +29,9 @@ class Command(BaseCommand):
             team_id = Team.objects.filter(code=team).values_list("pk", flat=True).first()
             if team_id is None:
                 raise CommandError(f"no team {team!r}")
+        if changed:
+            self._changed(first, team_id)
+            return
         results = compute_payout_run.apply(
             kwargs={"month": month, "team_id": team_id, "synchronous": True}
         ).get()
@@ -40,3 +47,18 @@ class Command(BaseCommand):
                 f"{result['team']}: {run.month:%Y-%m} {run.status}, {done}/{total} managers, "
                 f"{run.line_count} lines, total {run.amount or 0:.2f}"
             )
+
+    def _changed(self, first, team_id) -> None:
+        runs = PayoutRun.objects.filter(month=first).select_related("team").order_by("team__code")
+        if team_id:
+            runs = runs.filter(team_id=team_id)
+        for run in runs:
+            result = recompute_payout_run_changes.apply(
+                kwargs={"run_id": run.pk, "synchronous": True}
+            ).get()
+            if result.get("locked"):
+                self.stdout.write(f"{run.team.code}: {first:%Y-%m} is locked, not recomputed")
+                continue
+            run.refresh_from_db()
+            self.stdout.write(f"{run.team.code}: {first:%Y-%m} {run.status}, "
+                              f"{len(result['members'])} people recomputed")

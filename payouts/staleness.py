@@ -1,0 +1,136 @@
+"""Is a computed run still what its inputs say? (SPEC §7: a run is stale when anything that
+feeds it changed after it was computed.)
+
+Two reads, cheap first:
+
+- the change marks (``payouts.changes``): a person whose inputs were marked changed after their
+  figures were read; with the plan version in force (and what it says, by a digest) and the
+  team's people, this is what an incremental recompute redoes;
+- before approval, the figures themselves: every member's month is gathered again (one set of
+  aggregate queries for the team) and compared with what the run was computed from. This
+  catches a change made by any path, marked or not (an admin edit, a spreadsheet import of
+  shifts), so that what is approved is what the approver saw.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.translation import gettext_lazy as _
+
+from salesops.models import CONVERSATION_THRESHOLD_S, Role
+
+from .changes import inputs_versions
+from .engine.facts import call_figures_needed, gather_facts, team_totals
+from .engine.plans import plan_versions_for
+from .models import ComponentKind, PayoutRun, PlanVersion
+
+
+def plan_fingerprint(version: PlanVersion | None) -> str:
+    """A digest of everything a plan version pays by (read from its prefetched components)."""
+    if version is None:
+        return ""
+    terms = [
+        version.pk, version.conversation_threshold_s, version.minute_rounding,
+        version.monthly_cap, version.clawback_days,
+        sorted(
+            (c.kind, c.rate, c.amount, c.base_mode, c.floor_percent, c.team_metric, c.cap,
+             sorted((r.outcome or 0, r.lead_source, r.rate) for r in c.rates.all()),
+             sorted((t.from_percent, t.to_percent or -1, t.rate) for t in c.tiers.all()))
+            for c in version.components.all()
+        ),
+    ]
+    return hashlib.sha1(repr(terms).encode(), usedforsecurity=False).hexdigest()
+
+
+# Why a person is stale, as the refusal says it.
+JOINED_OR_LEFT = _("joined or left the team")
+PLAN_CHANGED = _("plan changed")
+INPUTS_CHANGED = _("inputs changed")
+FIGURES_CHANGED = _("figures changed")
+TEAM_CHANGED = _("team figures changed")
+
+
+@dataclass(frozen=True)
+class StaleMember:
+    manager_id: int
+    reason: str
+
+
+def payout_run_staleness(*, run: PayoutRun, figures: bool = True) -> list[StaleMember]:
+    """The run's people whose pay would change if computed now, each with the first reason
+    found; empty when the run is current. ``figures=False`` skips the gather (pages)."""
+    from .services import run_input_months, team_members_for_month
+
+    stale: dict[int, str] = {}
+    members = {member.manager_id: member for member in run.members.all()}
+    people = team_members_for_month(team=run.team, month=run.month)
+    for pk in {m.pk for m in people} ^ set(members):
+        stale[pk] = JOINED_OR_LEFT
+    people = [m for m in people if m.pk in members]
+    versions = plan_versions_for(managers=people, month=run.month)
+    seen = inputs_versions(manager_ids=list(members), months=run_input_months(run))
+    for pk, member in members.items():
+        if pk in stale:
+            continue
+        if (member.plan_version_id != (versions[pk].pk if versions.get(pk) else None)
+                or member.plan_fingerprint != plan_fingerprint(versions.get(pk))):
+            stale[pk] = PLAN_CHANGED
+        elif seen[pk] > member.inputs_version:
+            stale[pk] = INPUTS_CHANGED
+    if figures and people:
+        _compare_figures(run=run, people=people, members=members, versions=versions,
+                         stale=stale)
+    return [StaleMember(pk, reason) for pk, reason in sorted(stale.items())]
+
+
+def _compare_figures(*, run, people, members, versions, stale) -> None:
+    facts = gather_facts(
+        month=run.month,
+        thresholds={
+            m.pk: versions[m.pk].conversation_threshold_s if versions[m.pk]
+            else CONVERSATION_THRESHOLD_S
+            for m in people
+        },
+        own_run_ids=[run.pk],
+        needs=call_figures_needed(versions.values()),
+    )
+    for pk, fresh in facts.items():
+        needs = call_figures_needed([versions[pk]])
+        if pk not in stale and _comparable(fresh, needs) != _comparable(members[pk].facts, needs):
+            stale[pk] = FIGURES_CHANGED
+    team = _stored(team_totals(facts, floor_ids={m.pk for m in people
+                                                 if m.role == Role.MANAGER}))
+    if team != run.team_facts:
+        for pk, version in versions.items():
+            if version and any(c.kind == ComponentKind.TEAM_BONUS
+                               for c in version.components.all()):
+                stale.setdefault(pk, TEAM_CHANGED)
+
+
+def _stored(value: dict) -> dict:
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def _comparable(facts: dict, needs: frozenset[str]) -> dict:
+    """The figures that decide the person's pay this month: optional call aggregates are
+    gathered only when some plan of the computation needed them, so they are compared only
+    where this one does; standing decisions only for the month's leads."""
+    facts = _stored(facts)
+    calls = facts.get("calls", {})
+    if "by_outcome" not in needs:
+        calls.pop("by_outcome", None)
+    if "minutes_up" not in needs:
+        calls.pop("operator_min_up", None)
+        for figures in calls.get("by_outcome", {}).values():
+            figures.pop("operator_min_up", None)
+    # Decisions stand per lead, for every month: only those on the month's own leads feed it
+    # (SPEC §7: a decision on a lead of another month leaves this run as it is).
+    leads = {item.get("lead") for rows in facts.get("milestones", {}).values() for item in rows}
+    leads |= {item.get("lead") for item in facts.get("payments", []) + facts.get("clawbacks", [])}
+    facts["exceptions"] = {
+        key: decision for key, decision in facts.get("exceptions", {}).items()
+        if int(key.rsplit(":", 1)[1]) in leads
+    }
+    return facts
