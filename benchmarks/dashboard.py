@@ -209,6 +209,11 @@ def measure(options, target: Target, logins: list[Login]) -> dict:
     """``options.clients`` threads request the target for ``options.seconds``, each cycling
     over the target's users on its own keep-alive connection."""
     users = target.users(logins)
+    # Warm up first (each worker's first request loads templates, catalogues and locale
+    # data): the figures are of the site in use, not of its first minute.
+    for login in users[:options.workers * 2]:
+        _get(options.port, target.url(login), "" if target.url(login) == "/login/"
+             else login.cookies)
     latencies: list[float] = []
     failures = []
     lock = threading.Lock()
