@@ -6,7 +6,7 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
@@ -240,3 +240,16 @@ def test_the_russian_page_writes_money_and_months_in_russian(client, month):
     assert "Моя оплата, ноябрь 2026" in html
     assert "15 800,00 ₽" in html
     assert "Provisional" not in html and "Earned so far" not in html
+
+
+def test_a_sales_head_lands_on_the_team_month_where_it_exists(client, month):
+    client.force_login(month.head.user)
+    response = client.get("/")
+    try:
+        expected = reverse("review:team-month")
+    except NoReverseMatch:
+        # Without the review pages the head keeps the team's sales floor.
+        assert response.status_code == 200
+        assert {month.anna, month.boris} <= set(response.context["page"])
+    else:
+        assert (response.status_code, response["Location"]) == (302, expected)
