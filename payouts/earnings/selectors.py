@@ -193,7 +193,7 @@ def _held_notes(lines: list[PayoutLine]) -> dict[int, str]:
     return {pk: ", ".join(sorted(reasons)) for pk, reasons in notes.items()}
 
 
-def _inquiries(manager: Manager, run_id: int | None) -> dict[tuple[str, str], InquiryFigure]:
+def line_inquiries(manager: Manager, run_id: int | None) -> dict[tuple[str, str], InquiryFigure]:
     if run_id is None:
         return {}
     found = {}
@@ -271,7 +271,7 @@ def earnings_month(*, manager: Manager, month: datetime.date,
                  .select_related("run").order_by("kind", "key"))
     run = lines[0].run if lines else PayoutRun.objects.filter(
         month=month, team_id=manager.team_id).first()
-    figures = line_figures(lines, inquiries=_inquiries(manager, run.pk if run else None))
+    figures = line_figures(lines, inquiries=line_inquiries(manager, run.pk if run else None))
     result = EarningsMonth(
         manager=manager, month=month,
         standing=STANDING[run.status] if run and lines else PROVISIONAL,

@@ -91,7 +91,7 @@ def _one_day():
 def line(request, pk):
     payout_line = _line(request, pk)
     figure = selectors.line_figures(
-        [payout_line], inquiries=selectors._inquiries(payout_line.manager, payout_line.run_id)
+        [payout_line], inquiries=selectors.line_inquiries(payout_line.manager, payout_line.run_id)
     )[0]
     return _render_line(request, payout_line, figure)
 
@@ -122,7 +122,7 @@ def ask(request, pk):
     except (InquiryError, ValidationError) as error:
         figure = selectors.line_figures(
             [payout_line],
-            inquiries=selectors._inquiries(payout_line.manager, payout_line.run_id))[0]
+            inquiries=selectors.line_inquiries(payout_line.manager, payout_line.run_id))[0]
         return _render_line(request, payout_line, figure, error=" ".join(error.messages),
                             comment=comment)
     return redirect(reverse("earnings:line", args=[payout_line.pk]) + "#inquiry")
