@@ -193,7 +193,8 @@ def _held_notes(lines: list[PayoutLine]) -> dict[int, str]:
     return {pk: ", ".join(sorted(reasons)) for pk, reasons in notes.items()}
 
 
-def line_inquiries(manager: Manager, run_id: int | None) -> dict[tuple[str, str], InquiryFigure]:
+def line_inquiries(manager: Manager,
+                   run_id: int | None) -> dict[tuple[str, str], InquiryFigure]:
     if run_id is None:
         return {}
     found = {}

@@ -90,9 +90,8 @@ def _one_day():
 @view_lines
 def line(request, pk):
     payout_line = _line(request, pk)
-    figure = selectors.line_figures(
-        [payout_line], inquiries=selectors.line_inquiries(payout_line.manager, payout_line.run_id)
-    )[0]
+    inquiries = selectors.line_inquiries(payout_line.manager, payout_line.run_id)
+    figure = selectors.line_figures([payout_line], inquiries=inquiries)[0]
     return _render_line(request, payout_line, figure)
 
 
