@@ -11,9 +11,9 @@ document.addEventListener("DOMContentLoaded", () => {
       labels: data.labels,
       datasets: [
         { type: "bar", label: data.names.conversations, data: data.conversations,
-          backgroundColor: "#9db4ee", yAxisID: "y" },
+          backgroundColor: "#9db4ee", yAxisID: "y", order: 1 },
         { type: "line", label: data.names.earned, data: data.earned, borderColor: "#146c2e",
-          backgroundColor: "#146c2e", yAxisID: "money", tension: 0 },
+          backgroundColor: "#146c2e", yAxisID: "money", tension: 0, order: 0 },
       ],
     },
     options: {
