@@ -150,6 +150,13 @@ class ImportBatch(models.Model):
     present_count = models.PositiveIntegerField(_("already present"), default=0)
     skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
+    # Calls of open months that a re-import changed (undone by a rollback), and calls of
+    # approved or paid months it did not change but reported as conflicts.
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    conflict_count = models.PositiveIntegerField(_("conflicts"), default=0)
+    # Written with every committed chunk: a running batch whose heartbeat is old lost its
+    # worker, and the import watchdog drives it again.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     # A column mapping chosen by the admin (salesops.imports.mapping.ColumnMapping); empty:
     # the layout is recognised from the file.
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
@@ -194,6 +201,96 @@ class ImportRowError(models.Model):
 
     def __str__(self):
         return f"{self.line}: {self.reason}"
+
+
+class ImportConflict(models.Model):
+    """A call that a re-import would change in an approved or paid month: history is kept,
+    and the new version waits here for an admin to accept it (then it reaches pay as an
+    adjustment in the next open month, SPEC §6.5)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="conflicts",
+        verbose_name=_("import batch"),
+    )
+    call = models.ForeignKey(
+        "CallLog", on_delete=models.CASCADE, related_name="import_conflicts",
+        verbose_name=_("call"),
+    )
+    line = models.PositiveIntegerField(_("line"))
+    old_manager = models.ForeignKey(
+        Manager, on_delete=models.PROTECT, related_name="+", verbose_name=_("manager before")
+    )
+    new_manager = models.ForeignKey(
+        Manager, on_delete=models.PROTECT, related_name="+", verbose_name=_("manager in the file")
+    )
+    old_started_at = models.DateTimeField(_("started before"))
+    new_started_at = models.DateTimeField(_("started in the file"))
+    old_duration_s = models.PositiveIntegerField(_("duration before, s"))
+    new_duration_s = models.PositiveIntegerField(_("duration in the file, s"))
+    old_talk_s = models.PositiveIntegerField(_("talk before, s"))
+    new_talk_s = models.PositiveIntegerField(_("talk in the file, s"))
+    old_outcome = models.PositiveSmallIntegerField(_("outcome before"), choices=Outcome.choices)
+    new_outcome = models.PositiveSmallIntegerField(
+        _("outcome in the file"), choices=Outcome.choices
+    )
+    new_direction = models.CharField(_("direction in the file"), max_length=3)
+    new_phone = models.CharField(_("phone in the file"), max_length=32, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["batch", "line"]
+        verbose_name = _("import conflict")
+        verbose_name_plural = _("import conflicts")
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "call"], name="importconflict_batch_call"),
+        ]
+
+    def __str__(self):
+        return f"{self.batch_id}:{self.line}"
+
+
+class ImportCallChange(models.Model):
+    """What a call was before a re-import changed it (open months only): a rollback of the
+    batch puts these values back."""
+
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="call_changes",
+        verbose_name=_("import batch"),
+    )
+    call = models.ForeignKey(
+        "CallLog", on_delete=models.CASCADE, related_name="+", verbose_name=_("call")
+    )
+    manager = models.ForeignKey(
+        Manager, on_delete=models.PROTECT, related_name="+", verbose_name=_("manager")
+    )
+    started_at = models.DateTimeField(_("started at"))
+    duration_s = models.PositiveIntegerField(_("duration, s"))
+    talk_s = models.PositiveIntegerField(_("talk, s"))
+    direction = models.CharField(_("direction"), max_length=3)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    outcome = models.PositiveSmallIntegerField(_("outcome"), choices=Outcome.choices)
+
+    class Meta:
+        verbose_name = _("call changed by an import")
+        verbose_name_plural = _("calls changed by imports")
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "call"], name="importcallchange_batch_call"),
+        ]
+
+    def __str__(self):
+        return f"{self.batch_id}:{self.call_id}"
 
 
 class ImportPreset(models.Model):

@@ -293,6 +293,25 @@ LOGGING = {
 # Rows per chunk: each chunk is one COPY + INSERT and one commit, and bounds the memory used.
 IMPORT_CHUNK_ROWS = env.int("SALESOPS_IMPORT_CHUNK_ROWS", default=50_000)
 IMPORT_SQLITE_CHUNK_ROWS = env.int("SALESOPS_IMPORT_SQLITE_CHUNK_ROWS", default=5_000)
+# XLSX limits, checked on the archive before parsing: unpacked size, compression ratio of a
+# part, cells. The reader: "openpyxl" (streams), "calamine" (fast, holds the sheet) or "auto":
+# calamine up to a sheet of IMPORT_XLSX_CALAMINE_MAX_BYTES of XML (see salesops/imports/xlsx.py).
+IMPORT_XLSX_MAX_UNCOMPRESSED = env.int("SALESOPS_IMPORT_XLSX_MAX_BYTES", default=1024 * 2**20)
+IMPORT_XLSX_MAX_RATIO = env.int("SALESOPS_IMPORT_XLSX_MAX_RATIO", default=100)
+IMPORT_XLSX_MAX_CELLS = env.int("SALESOPS_IMPORT_XLSX_MAX_CELLS", default=30_000_000)
+IMPORT_XLSX_READER = env.str("SALESOPS_IMPORT_XLSX_READER", default="auto")
+IMPORT_XLSX_CALAMINE_MAX_BYTES = env.int("SALESOPS_IMPORT_XLSX_CALAMINE_MAX_BYTES",
+                                         default=64 * 2**20)
+# The watchdog: a running batch silent this long lost its worker and is run again; one that
+# has been started this many times is failed instead (it kills its worker).
+IMPORT_STALE_AFTER_S = env.int("SALESOPS_IMPORT_STALE_AFTER_S", default=300)
+IMPORT_MAX_ATTEMPTS = env.int("SALESOPS_IMPORT_MAX_ATTEMPTS", default=3)
+IMPORT_WATCHDOG_EVERY_S = env.int("SALESOPS_IMPORT_WATCHDOG_EVERY_S", default=60)
+# The queue tasks go to when none is named (the watchdog's re-queued imports among them).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+CELERY_BEAT_SCHEDULE["imports-watchdog"] = {
+    "task": "salesops.imports.watchdog", "schedule": IMPORT_WATCHDOG_EVERY_S,
+}
 # Embedded mode (no broker): run an import on a thread of the web process, so that the upload
 # returns at once and the page shows progress (salesops/imports/background.py).
 IMPORT_RUN_IN_THREAD = env.bool("SALESOPS_IMPORT_IN_THREAD", default=True)

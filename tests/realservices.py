@@ -57,20 +57,27 @@ def _test_database_url() -> str:
 
 
 @contextmanager
-def celery_worker(*, concurrency: int = 1):
+def celery_worker(*, concurrency: int = 1, beat: bool = False, env: dict | None = None):
     """Run a real ``celery worker`` on its own queue against the test database.
 
-    Yields ``(process, queue)``; send tasks with ``apply_async(queue=queue)``.
+    Yields ``(process, queue)``; send tasks with ``apply_async(queue=queue)``. ``beat``: the
+    worker also runs the periodic tasks, sending them (and whatever they queue) to its queue;
+    ``env`` adds settings for the worker process.
     """
     require_worker_services()
     queue = f"test-{uuid.uuid4().hex[:12]}"
-    env = {**os.environ, "DATABASE_URL": _test_database_url(), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "DATABASE_URL": _test_database_url(), "PYTHONUNBUFFERED": "1",
+           **(env or {})}
+    extra = []
+    if beat:
+        env["CELERY_TASK_DEFAULT_QUEUE"] = queue
+        extra = ["--beat", f"--schedule=/tmp/{queue}-beat-schedule"]
     process = subprocess.Popen(
         [
             sys.executable, "-m", "celery", "-A", "salesops", "worker", "--loglevel=INFO",
             f"--queues={queue}", f"--concurrency={concurrency}", "--pool=prefork",
             f"--hostname={queue}@%h", "--without-gossip", "--without-mingle",
-            "--without-heartbeat",
+            "--without-heartbeat", *extra,
         ],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True,

@@ -6,7 +6,13 @@ SQLite (the embedded mode): the same rules in Python, with ``bulk_create(ignore_
 
 Both apply the same rules: a row whose manager is unknown becomes a row error with the value
 seen; rows sharing an id (legs of one call) count once, credited to the leg that talked longest;
-a leg with a longer talk than the stored one replaces it.
+a later leg of the same file with a longer talk replaces the one stored.
+
+History is not rewritten: a call already stored by another batch whose new version differs
+(manager, duration, talk, outcome) is changed only when neither its old nor its new month is
+approved or paid for the manager's team (``payouts.PayoutRun``); its previous values are kept
+(``ImportCallChange``) so that a rollback restores them. Otherwise it is left as it is and the
+new version is reported as an ``ImportConflict`` for an admin to accept or not.
 """
 
 from dataclasses import dataclass
@@ -16,7 +22,15 @@ from django.utils.translation import gettext_lazy as _
 from psycopg import ClientCursor, generators, waiting
 from psycopg.pq import ExecStatus
 
-from salesops.models import CallLog, Direction, ImportRowError
+from salesops.models import (
+    CallLog,
+    Direction,
+    ImportCallChange,
+    ImportConflict,
+    ImportRowError,
+    Manager,
+)
+from salesops.periods import month_start, organisation_zone
 
 from .rows import STAGING_COLUMNS
 from .selectors import manager_keys
@@ -31,6 +45,8 @@ class ChunkResult:
     present: int = 0
     skipped: int = 0  # further legs of a call counted once
     unknown: int = 0
+    updated: int = 0  # calls of open months another batch stored, changed (undone by rollback)
+    conflicts: int = 0  # calls of approved or paid months left alone, reported
 
 
 class PostgresLoader:
@@ -82,7 +98,7 @@ class PostgresLoader:
         params = {
             "batch": self.batch_id, "source": self.source, "column": self.key_column,
             "reason": str(UNKNOWN_MANAGER), "kind": ImportRowError.Kind.UNKNOWN_MANAGER.value,
-            "out": Direction.OUTBOUND, "in": Direction.INBOUND,
+            "out": Direction.OUTBOUND, "in": Direction.INBOUND, "zone": organisation_zone().key,
         }
         raw = connection.connection
         query = ClientCursor(raw).mogrify(_DRY_RUN_SQL if self.dry_run else _LOAD_SQL, params)
@@ -97,15 +113,15 @@ class PostgresLoader:
         values, failure = None, None
         for result in waiting.wait(generators.fetch_many(pgconn), pgconn.socket):
             if result.status == ExecStatus.TUPLES_OK:
-                values = [int(result.get_value(0, column)) for column in range(4)]
+                values = [int(result.get_value(0, column)) for column in range(6)]
             elif result.status != ExecStatus.COMMAND_OK:
                 failure = result.error_message.decode(errors="replace")
         if failure or values is None:
             raise DatabaseError(failure or "the chunk's load returned nothing")
-        unknown, distinct, created, resolved = values
+        unknown, distinct, created, resolved, updated, conflicts = values
         return ChunkResult(
-            rows=self._count, created=created, present=distinct - created,
-            skipped=resolved - distinct, unknown=unknown,
+            rows=self._count, created=created, present=distinct - created - updated - conflicts,
+            skipped=resolved - distinct, unknown=unknown, updated=updated, conflicts=conflicts,
         )
 
 
@@ -138,30 +154,80 @@ WITH matched AS (
     ORDER BY external_id, talk_s DESC, outcome DESC, line
 )"""
 
-_LOAD_SQL = _RESOLVED + """, inserted AS (
-    INSERT INTO salesops_calllog AS c (source, external_id, manager_id, started_at, duration_s,
+# The stored versions of the chunk's calls, and which of them this chunk changes: a call of
+# this batch (a longer leg in a later chunk), or another batch's call whose version differs.
+# ``locked``: its old or its new (team, month) has an approved or paid payout run.
+_JUDGED = """, existing AS (
+    SELECT b.*, c.id AS call_pk, c.manager_id AS old_manager, c.started_at AS old_started,
+           c.duration_s AS old_duration, c.talk_s AS old_talk, c.outcome AS old_outcome,
+           c.direction AS old_direction, c.phone AS old_phone,
+           c.batch_id IS NOT DISTINCT FROM %(batch)s AS own
+    FROM best b
+    JOIN salesops_calllog c ON c.source = %(source)s AND c.external_id = b.external_id
+), judged AS (
+    SELECT e.*, (NOT e.own AND EXISTS (
+        SELECT 1 FROM payouts_payoutrun r JOIN salesops_manager m ON m.team_id = r.team_id
+        WHERE r.status IN ('approved', 'paid') AND (
+            (m.id = e.old_manager
+             AND r.month = date_trunc('month', e.old_started AT TIME ZONE %(zone)s)::date)
+            OR (m.id = e.manager_id
+                AND r.month = date_trunc('month', e.started_at AT TIME ZONE %(zone)s)::date))
+    )) AS locked
+    FROM existing e
+    WHERE CASE WHEN e.own THEN e.talk_s > e.old_talk
+               ELSE (e.manager_id, e.duration_s, e.talk_s, e.outcome)
+                    IS DISTINCT FROM (e.old_manager, e.old_duration, e.old_talk, e.old_outcome)
+          END
+)"""
+
+_LOAD_SQL = _RESOLVED + _JUDGED + """, conflicts AS (
+    INSERT INTO salesops_importconflict (batch_id, call_id, line, old_manager_id, new_manager_id,
+        old_started_at, new_started_at, old_duration_s, new_duration_s, old_talk_s, new_talk_s,
+        old_outcome, new_outcome, new_direction, new_phone, status)
+    SELECT %(batch)s, call_pk, line, old_manager, manager_id, old_started, started_at,
+           old_duration, duration_s, old_talk, talk_s, old_outcome, outcome, dir,
+           LEFT(phone, 32), 'open'
+    FROM judged WHERE locked
+    ON CONFLICT (batch_id, call_id) DO NOTHING
+    RETURNING 1
+), remembered AS (
+    INSERT INTO salesops_importcallchange (batch_id, call_id, manager_id, started_at, duration_s,
+        talk_s, direction, phone, outcome)
+    SELECT %(batch)s, call_pk, old_manager, old_started, old_duration, old_talk, old_direction,
+           old_phone, old_outcome
+    FROM judged WHERE NOT locked AND NOT own
+    ON CONFLICT (batch_id, call_id) DO NOTHING
+    RETURNING 1
+), updated AS (
+    UPDATE salesops_calllog c SET manager_id = j.manager_id, started_at = j.started_at,
+        duration_s = j.duration_s, talk_s = j.talk_s, direction = j.dir,
+        phone = LEFT(j.phone, 32), outcome = j.outcome
+    FROM judged j WHERE c.id = j.call_pk AND NOT j.locked
+    RETURNING NOT j.own AS counted
+), inserted AS (
+    INSERT INTO salesops_calllog (source, external_id, manager_id, started_at, duration_s,
         talk_s, wrapup_s, direction, phone, outcome, recording_url, batch_id)
     SELECT %(source)s, external_id, manager_id, started_at, duration_s, talk_s, wrapup_s, dir,
            LEFT(phone, 32), outcome, recording_url, %(batch)s
     FROM best
-    ON CONFLICT (source, external_id) DO UPDATE SET
-        manager_id = EXCLUDED.manager_id, started_at = EXCLUDED.started_at,
-        duration_s = EXCLUDED.duration_s, talk_s = EXCLUDED.talk_s,
-        direction = EXCLUDED.direction, phone = EXCLUDED.phone, outcome = EXCLUDED.outcome
-    WHERE EXCLUDED.talk_s > c.talk_s
-    RETURNING (xmax = 0) AS created
+    -- Stored calls conflict and are left to the UPDATE above (both see the same snapshot).
+    ON CONFLICT (source, external_id) DO NOTHING
+    RETURNING 1
 )
 SELECT (SELECT count(*) FROM unknown), (SELECT count(*) FROM best),
-       (SELECT count(*) FILTER (WHERE created) FROM inserted),
-       (SELECT count(*) FROM resolved WHERE manager_id IS NOT NULL)
+       (SELECT count(*) FROM inserted),
+       (SELECT count(*) FROM resolved WHERE manager_id IS NOT NULL),
+       (SELECT count(*) FILTER (WHERE counted) FROM updated),
+       (SELECT count(*) FROM conflicts)
 """
 
-_DRY_RUN_SQL = _RESOLVED + """
+_DRY_RUN_SQL = _RESOLVED + _JUDGED + """
 SELECT (SELECT count(*) FROM unknown), (SELECT count(*) FROM best),
        (SELECT count(*) FROM best b WHERE NOT EXISTS (
-            SELECT 1 FROM salesops_calllog c
-            WHERE c.source = %(source)s AND c.external_id = b.external_id)),
-       (SELECT count(*) FROM resolved WHERE manager_id IS NOT NULL)
+            SELECT 1 FROM existing e WHERE e.external_id = b.external_id)),
+       (SELECT count(*) FROM resolved WHERE manager_id IS NOT NULL),
+       (SELECT count(*) FROM judged WHERE NOT locked AND NOT own),
+       (SELECT count(*) FROM judged WHERE locked)
 """
 
 
@@ -197,7 +263,7 @@ class SqliteLoader:
 
     def wait(self) -> ChunkResult:
         result = ChunkResult()
-        errors, best = [], {}
+        errors, best, lines = [], {}, {}
         for row in self._rows:
             result.rows += 1
             manager_id, direction, phone = self._resolve(row)
@@ -217,37 +283,102 @@ class SqliteLoader:
             kept = best.get(row[1])
             if kept is None or (call.talk_s, call.outcome) > (kept.talk_s, kept.outcome):
                 best[row[1]] = call
+                lines[row[1]] = row[0]
         resolved = result.rows - len(errors)
         ImportRowError.objects.bulk_create(errors)
         existing = self._existing(list(best))
         new = [call for key, call in best.items() if key not in existing]
+        changed = []
+        for key, stored in existing.items():
+            leg = best[key]
+            own = stored.batch_id == self.batch_id
+            if own:
+                if leg.talk_s > stored.talk_s:  # a longer leg of a call of this file
+                    changed.append((stored, leg, True))
+            elif _version(leg) != _version(stored):
+                changed.append((stored, leg, False))
+        locked = _locked_pairs([(s, leg) for s, leg, own in changed if not own])
+        conflicts, remembered, updates = [], [], []
+        for stored, leg, own in changed:
+            if not own and (_pair(stored) in locked or _pair(leg) in locked):
+                conflicts.append(_conflict(self.batch_id, stored, leg, lines[leg.external_id]))
+                continue
+            if not own:
+                remembered.append(_change(self.batch_id, stored))
+            updates.append((stored.pk, leg))
         if not self.dry_run:
             CallLog.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
-            for key, (pk, talk_s) in existing.items():
-                leg = best[key]
-                if leg.talk_s > talk_s:  # a longer leg of a call already stored
-                    CallLog.objects.filter(pk=pk).update(
-                        manager_id=leg.manager_id, started_at=leg.started_at,
-                        duration_s=leg.duration_s, talk_s=leg.talk_s, direction=leg.direction,
-                        phone=leg.phone, outcome=leg.outcome,
-                    )
+            ImportConflict.objects.bulk_create(conflicts, ignore_conflicts=True)
+            ImportCallChange.objects.bulk_create(remembered, ignore_conflicts=True)
+            for pk, leg in updates:
+                CallLog.objects.filter(pk=pk).update(
+                    manager_id=leg.manager_id, started_at=leg.started_at,
+                    duration_s=leg.duration_s, talk_s=leg.talk_s, direction=leg.direction,
+                    phone=leg.phone, outcome=leg.outcome,
+                )
         result.unknown = len(errors)
         result.created = len(new)
-        result.present = len(best) - len(new)
+        result.conflicts = len(conflicts)
+        result.updated = len(remembered)
+        result.present = len(best) - len(new) - result.updated - result.conflicts
         result.skipped = resolved - len(best)
         return result
 
-    def _existing(self, external_ids: list[str]) -> dict[str, tuple[int, int]]:
+    def _existing(self, external_ids: list[str]) -> dict[str, CallLog]:
         found = {}
         for start in range(0, len(external_ids), self.LOOKUP_BATCH):
             part = external_ids[start:start + self.LOOKUP_BATCH]
             found.update(
-                (external_id, (pk, talk_s))
-                for external_id, pk, talk_s in CallLog.objects.filter(
-                    source=self.source, external_id__in=part
-                ).values_list("external_id", "pk", "talk_s")
+                (call.external_id, call)
+                for call in CallLog.objects.filter(source=self.source, external_id__in=part)
             )
         return found
+
+
+def _version(call: CallLog) -> tuple:
+    """What a re-import may not change silently (SPEC §6.5): who, how long, what came of it."""
+    return (call.manager_id, call.duration_s, call.talk_s, call.outcome)
+
+
+def _pair(call: CallLog) -> tuple[int, object]:
+    return (call.manager_id, month_start(call.started_at.astimezone(organisation_zone()).date()))
+
+
+def _locked_pairs(changed: list[tuple[CallLog, CallLog]]) -> set[tuple[int, object]]:
+    """The (manager, month) pairs among ``changed`` whose team's payout run is approved or
+    paid."""
+    from payouts.models import LOCKED_STATUSES, PayoutRun
+
+    pairs = {_pair(call) for both in changed for call in both}
+    if not pairs:
+        return set()
+    teams = dict(Manager.objects.filter(pk__in={m for m, _month in pairs})
+                 .values_list("pk", "team_id"))
+    locked = set(PayoutRun.objects.filter(
+        status__in=LOCKED_STATUSES, team_id__in=set(teams.values()),
+        month__in={month for _m, month in pairs},
+    ).values_list("team_id", "month"))
+    return {(m, month) for m, month in pairs if (teams.get(m), month) in locked}
+
+
+def _conflict(batch_id: int, stored: CallLog, leg: CallLog, line: int) -> ImportConflict:
+    return ImportConflict(
+        batch_id=batch_id, call_id=stored.pk, line=line,
+        old_manager_id=stored.manager_id, new_manager_id=leg.manager_id,
+        old_started_at=stored.started_at, new_started_at=leg.started_at,
+        old_duration_s=stored.duration_s, new_duration_s=leg.duration_s,
+        old_talk_s=stored.talk_s, new_talk_s=leg.talk_s,
+        old_outcome=stored.outcome, new_outcome=leg.outcome,
+        new_direction=leg.direction, new_phone=leg.phone[:32],
+    )
+
+
+def _change(batch_id: int, stored: CallLog) -> ImportCallChange:
+    return ImportCallChange(
+        batch_id=batch_id, call_id=stored.pk, manager_id=stored.manager_id,
+        started_at=stored.started_at, duration_s=stored.duration_s, talk_s=stored.talk_s,
+        direction=stored.direction, phone=stored.phone, outcome=stored.outcome,
+    )
 
 
 def loader_class():

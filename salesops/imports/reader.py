@@ -2,6 +2,9 @@
 
 ``open_table`` refuses what cannot be read at all (``UnreadableFile`` says why and what would
 work) and otherwise yields records one at a time, so memory stays flat whatever the file size.
+A record that cannot be read (a NUL byte, a line in another encoding, an unterminated quote, a
+formula with no saved value) comes out as a broken ``Record`` with its line and reason: one bad
+line never takes the file, or the lines after it, with it.
 """
 
 import codecs
@@ -12,16 +15,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.utils.translation import gettext as _
+
+from . import xlsx
 
 SAMPLE_BYTES = 64 * 1024
 DELIMITERS = [",", ";", "\t", "|"]
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
-
-
-class UnreadableFile(Exception):
-    """The file as a whole cannot be imported; the message says why and what would work."""
+MAX_HEADER = 100  # ImportRowError.column holds a header name: longer ones are reported
+# A quoted field may span lines (RFC 4180); one spanning more is an unterminated quote.
+MAX_RECORD_LINES = 50
+NUL_SHOWN = "\u2400"  # a NUL byte shown in a report (PostgreSQL text cannot hold NUL)
+UnreadableFile = xlsx.UnreadableFile
 
 
 @dataclass
@@ -31,6 +38,8 @@ class Record:
     problem: str = ""
     raw: str = ""
     parsed: list | None = None  # what a broken record parsed as, for layout detection
+    column: str = ""  # the column a broken record is broken in, when known
+    formulas: dict[int, str] | None = None  # XLSX: column → formula with no saved value
 
 
 @dataclass
@@ -38,6 +47,7 @@ class Table:
     kind: str  # "csv" or "xlsx"
     encoding: str = ""
     delimiter: str = ""
+    reader: str = ""  # XLSX: which library reads it
     bytes_total: int = 0
     rows_expected: int | None = None
     sample: list[list] = field(default_factory=list)
@@ -56,47 +66,93 @@ class Table:
             self._close()
 
 
-def open_table(path: Path, *, sample_rows: int = 20) -> Table:
+def open_table(path: Path, *, sample_rows: int = 20, xlsx_reader: str = "") -> Table:
     path = Path(path)
     size = path.stat().st_size
     with path.open("rb") as handle:
         head = handle.read(SAMPLE_BYTES)
-    if not head.strip():
+    if not head.replace(b"\x00", b"").strip(b" \t\r\n\xef\xbb\xbf\xff\xfe"):
         raise UnreadableFile(_("The file is empty. Export the call log again as CSV or XLSX."))
     if head.startswith(XLSX_MAGIC):
-        return _open_xlsx(path, size, sample_rows)
+        return _open_xlsx(path, size, sample_rows, xlsx_reader or settings.IMPORT_XLSX_READER)
     if head.startswith(OLE_MAGIC):
         raise UnreadableFile(
             _("This is an old binary Excel file (.xls). Save it as XLSX or CSV and upload again.")
         )
-    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise UnreadableFile(
-            _("This is a binary file, not a spreadsheet. Upload the CSV or XLSX export of the "
-              "call log.")
-        )
-    encoding = _sniff_encoding(head)
-    text = head.decode(encoding, errors="replace")
+    encoding = decide_encoding(head, whole=size <= SAMPLE_BYTES)
+    text = head.decode(_python_codec(encoding), errors="replace")
     delimiter = _sniff_delimiter(text)
     return _open_csv(path, size, encoding, delimiter, sample_rows)
 
 
-def _sniff_encoding(head: bytes) -> str:
+# --- encodings -------------------------------------------------------------------------------
+
+UTF8, UTF8_BOM, CP1251 = "utf-8", "utf-8-sig", "cp1251"
+UTF16_LE, UTF16_BE = "utf-16-le", "utf-16-be"
+
+
+def _python_codec(encoding: str) -> str:
+    return "utf-16" if encoding.endswith("-bom") else encoding
+
+
+def decide_encoding(head: bytes, *, whole: bool = False) -> str:
+    """The file's encoding, decided once from its first 64 KB; ``UnreadableFile`` when none fits.
+
+    UTF-16 is told by its BOM or, without one, by the NUL byte in every other position that
+    Latin and Cyrillic text has in it. A file that is mostly valid UTF-8 is read as UTF-8, and a
+    line in it that is not (one row pasted from a Windows-1251 file) is that row's error.
+    """
     if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    decoder = codecs.getincrementaldecoder("utf-8")()
+        return UTF8_BOM
+    if head.startswith(codecs.BOM_UTF16_LE):
+        return UTF16_LE + "-bom"
+    if head.startswith(codecs.BOM_UTF16_BE):
+        return UTF16_BE + "-bom"
+    probe = head[:4096]
+    half = max(len(probe) // 2, 1)
+    odd_nul = probe[1::2].count(0) / half
+    even_nul = probe[0::2].count(0) / half
+    if odd_nul > 0.3 and even_nul < 0.05:
+        return UTF16_LE
+    if even_nul > 0.3 and odd_nul < 0.05:
+        return UTF16_BE
+    nul_share = head.count(0) / len(head)
+    controls = sum(head.count(byte) for byte in range(1, 9)) / len(head)
+    if nul_share > 0.01 or controls > 0.01:
+        raise UnreadableFile(
+            _("This is a binary file, not a spreadsheet. Upload the CSV or XLSX export of the "
+              "call log.")
+        )
+    lines = head.split(b"\n")
+    if not whole and len(lines) > 1:
+        lines = lines[:-1]  # the sample may cut the last line (and a character) in two
+    utf8_ok = utf8_bad = 0
+    for line in lines:
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8_ok += 1
+        except UnicodeDecodeError:
+            utf8_bad += 1
+    # Windows-1251 text is almost never valid UTF-8 (two Cyrillic bytes in a row are not a
+    # UTF-8 sequence): lines that are valid UTF-8 weigh at least as much as lines that are not.
+    if utf8_bad == 0 or utf8_ok >= utf8_bad:
+        return UTF8
     try:
-        decoder.decode(head, final=len(head) < SAMPLE_BYTES)
+        head.decode("cp1251")
     except UnicodeDecodeError:
-        # Excel in Russian locales saves "CSV" in Windows-1251.
-        return "cp1251"
-    return "utf-8"
+        raise UnreadableFile(
+            _("The file's encoding cannot be recognised: it is neither UTF-8, UTF-16 nor "
+              "Windows-1251. Save it again as “CSV UTF-8” and upload it.")
+        ) from None
+    # Excel in Russian locales saves "CSV" in Windows-1251.
+    return CP1251
 
 
 def _sniff_delimiter(text: str) -> str:
     lines = [line for line in text.splitlines()[:30] if line.strip()]
-    if len(text) >= SAMPLE_BYTES and len(lines) > 1:
+    if len(text) >= SAMPLE_BYTES // 2 and len(lines) > 1:
         lines = lines[:-1]  # the sample may cut the last line
     best, best_score = ",", (0, 0)
     for delimiter in DELIMITERS:
@@ -111,57 +167,142 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-class _LineFeed:
-    """Lines for ``csv.reader`` that remembers the lines of the current record, so a record
-    that swallowed several lines (an unterminated quote) can be reported and its lines read
-    again one by one: one bad quote never takes the rest of the file with it."""
+# --- CSV -------------------------------------------------------------------------------------
 
-    def __init__(self, lines):
+
+class _LineFeed:
+    """Decoded lines for ``csv.reader``. It remembers the lines of the current record (so a
+    record that swallowed several lines by an unterminated quote can be reported and its lines
+    read again one by one) and which of them were not in the file's encoding or held a NUL."""
+
+    def __init__(self, lines: Iterator[bytes | str], encoding: str):
         self._lines = lines
-        self.pending: deque[str] = deque()
+        self._encoding = encoding
+        self.pending: deque[tuple[str, str]] = deque()
         self.taken: list[str] = []
+        self.problem = ""  # the first problem among the taken lines
+        self.physical = 0  # physical lines read, pushed-back ones not counted twice
+        self.first = 0  # the physical line the current record starts on
 
     def __iter__(self):
         return self
 
     def __next__(self) -> str:
-        line = self.pending.popleft() if self.pending else next(self._lines)
-        self.taken.append(line)
-        return line
+        taken = self.taken
+        if self.pending:
+            text, problem = self.pending.popleft()
+        else:
+            raw = next(self._lines)
+            problem = ""
+            if type(raw) is bytes:
+                try:
+                    text = raw.decode(self._encoding)
+                except UnicodeDecodeError:
+                    text = raw.decode("cp1251", errors="replace")
+                    problem = "encoding"
+            else:
+                text = raw
+                if "\ufffd" in text:
+                    problem = "encoding"
+            if "\x00" in text:
+                problem = problem or "nul"
+        if not taken:
+            self.first = self.physical + 1
+        self.physical += 1
+        taken.append(text)
+        if problem and not self.problem:
+            self.problem = problem
+        return text
+
+    def push_back(self, lines: list[str]) -> None:
+        self.physical -= len(lines)
+        self.pending.extendleft(reversed([(line, _line_problem(line)) for line in lines]))
+
+    def reset(self) -> None:
+        self.taken.clear()
+        self.problem = ""
 
 
-def _csv_records(stream, delimiter: str) -> Iterator[Record]:
-    feed = _LineFeed(iter(stream))
+def _line_problem(text: str) -> str:
+    return "nul" if "\x00" in text else ""
+
+
+def _show(text: str) -> str:
+    return text.rstrip("\r\n").replace("\x00", NUL_SHOWN)
+
+
+def _nul_column(values: list) -> str:
+    for index, value in enumerate(values or []):
+        if "\x00" in value:
+            return _("column %(number)d") % {"number": index + 1}
+    return ""
+
+
+def _csv_records(lines, encoding: str, delimiter: str) -> Iterator[Record]:
+    feed = _LineFeed(lines, encoding)
     reader = csv.reader(feed, delimiter=delimiter, skipinitialspace=True)
-    line = 0
     taken = feed.taken
+    width = None  # the width of the first good one-line record: the header, or the first row
     while True:
         try:
             values = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            line += 1
+            line = feed.first
             yield Record(line, None, _("unreadable CSV: %(error)s") % {"error": exc},
-                         "".join(taken))
-            taken.clear()
+                         _show(taken[0]) if taken else "")
+            if len(taken) > 1:
+                feed.push_back(taken[1:])
+            feed.reset()
             continue
-        line += 1
-        if len(taken) > 1 or (values and "\n" in values[-1]):
-            yield Record(line, None, _("unterminated quote"), taken[0].rstrip("\r\n"), values)
-            feed.pending.extendleft(reversed(taken[1:]))
-            taken.clear()
+        line = feed.first
+        if len(taken) > 1 or (values and values[-1].endswith(("\n", "\r"))):
+            legal = (
+                width is not None and len(values) == width and len(taken) <= MAX_RECORD_LINES
+                and not values[-1].endswith(("\n", "\r"))
+            )
+            if not legal:
+                yield Record(line, None, _("unterminated quote"), _show(taken[0]), values)
+                feed.push_back(taken[1:])
+                feed.reset()
+                continue
+        problem = feed.problem
+        if problem:
+            raw = _show("".join(taken))
+            feed.reset()
+            if problem == "nul":
+                yield Record(line, None, _("a NUL byte in the line: the file is damaged here"),
+                             raw, [v.replace("\x00", "") for v in values],
+                             column=_nul_column(values))
+            else:
+                yield Record(line, None, _(
+                    "this line is not in the file's encoding (%(encoding)s); it reads as "
+                    "Windows-1251: save the file again in one encoding"
+                ) % {"encoding": encoding}, raw, values)
             continue
-        taken.clear()
+        feed.reset()
         if values:
+            if width is None:
+                width = len(values)
             yield Record(line, values)
 
 
 def _open_csv(path, size, encoding, delimiter, sample_rows) -> Table:
     raw = path.open("rb")
-    stream = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
-    table = Table(kind="csv", encoding=encoding, delimiter=delimiter, bytes_total=size)
-    records = _csv_records(stream, delimiter)
+    if encoding.startswith("utf-16"):
+        codec = "utf-16" if encoding.endswith("-bom") else encoding
+        stream = io.TextIOWrapper(raw, encoding=codec, errors="replace", newline="")
+        lines, per_line = stream, UTF8
+        close = stream.close
+    else:
+        if encoding == UTF8_BOM:
+            raw.read(3)
+        lines, per_line = raw, (UTF8 if encoding == UTF8_BOM else encoding)
+        close = raw.close
+    table = Table(kind="csv", encoding=encoding.removesuffix("-bom"), delimiter=delimiter,
+                  bytes_total=size)
+    records = _csv_records(iter(lines), per_line, delimiter)
     buffered, broken = [], []
     for record in records:
         buffered.append(record)
@@ -182,32 +323,36 @@ def _open_csv(path, size, encoding, delimiter, sample_rows) -> Table:
 
     table._records = chained()
     table._position = raw.tell
-    table._close = stream.close
+    table._close = close
     return table
 
 
-def _open_xlsx(path, size, sample_rows) -> Table:
-    import openpyxl  # imported here: CSV imports never pay for it
+# --- XLSX ------------------------------------------------------------------------------------
 
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # a ZIP that is not a workbook raises many different errors
-        raise UnreadableFile(
-            _("This ZIP file is not an XLSX workbook (%(error)s). Save the call log as XLSX "
-              "or CSV.") % {"error": exc}
-        ) from None
-    sheet = workbook.worksheets[0]
-    table = Table(kind="xlsx", bytes_total=size, rows_expected=sheet.max_row)
-    rows_read = [0]
+
+def _open_xlsx(path, size, sample_rows, reader: str) -> Table:
+    facts = xlsx.inspect(path)  # refuses bombs and damaged archives before any parsing
+    reader = xlsx.choose_reader(reader, facts)
+    rows = xlsx.open_rows(path, reader=reader, facts=facts)
+    table = Table(kind="xlsx", reader=reader, bytes_total=size, rows_expected=facts.rows)
+    position = [0]
+    max_cells = settings.IMPORT_XLSX_MAX_CELLS
 
     def records():
-        for line, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            rows_read[0] = line
-            values = ["" if value is None else value for value in row]
+        cells = 0
+        for line, values in rows:
+            position[0] = line
+            cells += len(values)
+            if cells > max_cells:
+                raise UnreadableFile(_(
+                    "The workbook holds more than %(max)d cells (the import's limit). Split "
+                    "it, or export the call log as CSV."
+                ) % {"max": max_cells})
             while values and values[-1] == "":
                 values.pop()
             if values:
-                yield Record(line, values)
+                formulas = facts.uncached.get(line)
+                yield Record(line, values, formulas=formulas)
 
     iterator = records()
     buffered = []
@@ -217,7 +362,7 @@ def _open_xlsx(path, size, sample_rows) -> Table:
         if len(table.sample) >= sample_rows:
             break
     if not buffered:
-        workbook.close()
+        rows.close()
         raise UnreadableFile(_("The workbook's first sheet is empty."))
 
     def chained():
@@ -226,8 +371,6 @@ def _open_xlsx(path, size, sample_rows) -> Table:
 
     table._records = chained()
     # Progress of a workbook is told in rows: bytes of a compressed sheet say little.
-    table._position = lambda: (
-        int(size * rows_read[0] / sheet.max_row) if sheet.max_row else 0
-    )
-    table._close = workbook.close
+    table._position = lambda: int(size * position[0] / facts.rows) if facts.rows else 0
+    table._close = rows.close
     return table

@@ -5,6 +5,7 @@ file; ``convert`` then runs once per record and stays lean.
 
 import datetime
 import hashlib
+import math
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -31,6 +32,7 @@ STAGING_COLUMNS = (
     "recording_url", "key_seen",
 )
 MAX_ID = 128
+MAX_COLUMN = 100  # ImportRowError.column
 NO_ANSWER = int(Outcome.NO_ANSWER)
 UNKNOWN_STATUS = ImportRowError.Kind.UNKNOWN_STATUS.value
 ANSWERED = int(Outcome.SECRETARY)
@@ -40,7 +42,7 @@ class RowError(Exception):
     def __init__(self, column: str, value, reason: str, kind: str = ""):
         super().__init__(reason)
         self.kind = kind  # ImportRowError.Kind: errors an admin fixes by mapping the value
-        self.column = column
+        self.column = str(column)[:MAX_COLUMN]
         self.value = "" if value is None else str(value)[:500]
         self.reason = str(reason)[:300]
 
@@ -56,7 +58,7 @@ class Plan:
         header = self.detected.header
         for name, index in self.detected.columns.items():
             if header and index < len(header) and str(header[index]).strip():
-                self.names[name] = str(header[index]).strip().lstrip("\ufeff")
+                self.names[name] = str(header[index]).strip().lstrip("\ufeff")[:MAX_COLUMN]
             else:
                 self.names[name] = _("column %(number)d (%(field)s)") % {
                     "number": index + 1, "field": name,
@@ -66,6 +68,36 @@ class Plan:
     def key_columns(self) -> str:
         fields = ["agent"] if "agent" in self.detected.columns else ["src", "channel", "dst"]
         return " / ".join(self.names[f] for f in fields if f in self.names)[:100]
+
+
+def _non_finite(value) -> bool:
+    try:
+        return not math.isfinite(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+def _checked(parse):
+    """``parse`` that says so when a number is not finite (``1e400``, ``Infinity``, ``NaN``),
+    instead of failing with an overflow nobody catches."""
+
+    def checked(value, *args):
+        try:
+            return parse(value, *args)
+        except (OverflowError, ValueError, TypeError) as exc:
+            if _non_finite(value):
+                raise ValueError(_("not a finite number")) from None
+            if isinstance(exc, ValueError):
+                raise
+            raise ValueError(str(exc)) from None
+
+    return checked
+
+
+parse_duration = _checked(parse_duration)
+parse_datetime = _checked(parse_datetime)
+parse_date = _checked(parse_date)
+parse_clock = _checked(parse_clock)
 
 
 def _fingerprint(*parts) -> str:
@@ -88,6 +120,11 @@ def make_converter(plan: Plan):
     c_agent, c_src, c_dst = cols.get("agent"), cols.get("src"), cols.get("dst")
     c_chan, c_dchan, c_phone = cols.get("channel"), cols.get("dstchannel"), cols.get("phone")
     width = max(cols.values()) + 1
+    # Ids seen in this file, as 64-bit hashes in a set (~64 MB for a million calls, where a
+    # dict of ids to lines took twice that): a second row with one is reported. Legs of one
+    # call share a group id (linkedid), not a call id, and are not duplicates.
+    seen_ids: set[int] = set()
+    id_name = names.get("call_id", "")
 
     def cell(values, index):
         return "" if index is None else values[index]
@@ -178,6 +215,12 @@ def make_converter(plan: Plan):
         if len(external_id) > MAX_ID:
             raise RowError(names.get("group_id" if group else "call_id", ""), external_id,
                            _("call id longer than %(max)d characters") % {"max": MAX_ID})
+        if not group:
+            key = hash(external_id)
+            if key in seen_ids:
+                raise RowError(id_name, call_id or external_id, _(
+                    "the same call as an earlier row of this file: this row is left out"))
+            seen_ids.add(key)
         return (
             line, external_id, started, duration, talk, wrapup, outcome, direction,
             manager_key(out_key), manager_key(out_key2), manager_key(in_key), manager_key(in_key2),

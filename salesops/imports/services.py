@@ -16,23 +16,25 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.files import File
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from leads.audit import audit_record
 from payouts.changes import payout_inputs_changed_on_days
-from salesops.models import CallLog, ImportBatch, ImportRowError
+from salesops.models import CallLog, ImportBatch, ImportCallChange, ImportConflict, ImportRowError
+from salesops.periods import organisation_zone
 
 from .background import run_batch_soon
 from .loaders import loader_class
 from .mapping import ColumnMapping, MappingInvalid, detected_from_mapping
 from .presets import Detected, detect
-from .reader import UnreadableFile, open_table
+from .reader import MAX_HEADER, NUL_SHOWN, UnreadableFile, open_table
 from .rows import Plan, RowError, make_converter
 from .selectors import available_presets, batch_days, status_map
-from .stats import daily_stats_refresh
+from .stats import changed_days, daily_stats_refresh
 
 logger = logging.getLogger(__name__)
 Status = ImportBatch.Status
@@ -121,8 +123,9 @@ def _run_lock(batch_id: int):
     try:
         yield locked
     finally:
-        if locked:
-            with connection.cursor() as cursor:
+        # A lost connection took the lock with it.
+        if locked and connection.connection is not None:
+            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, batch_id])
 
 
@@ -134,16 +137,70 @@ def _fail(batch: ImportBatch, message: str) -> ImportBatch:
     return batch
 
 
+class _ReadFailure(Exception):
+    """The file stopped being readable part way (a damaged XLSX sheet): what came before is
+    imported, then the batch fails with this message."""
+
+
 def import_batch_run(*, batch_id: int, chunk_rows: int | None = None) -> ImportBatch | None:
-    """Run (or resume) a batch. Idempotent: a finished batch is left alone."""
+    """Run (or resume) a batch. Idempotent: a finished batch is left alone.
+
+    Never leaves a batch running: every failure ends it ``failed`` with its reason in the
+    organisation's language, keeping the chunks already committed (each chunk is one
+    transaction: all of it or none of it), and ``import_batch_resume`` goes on from there. A
+    lost database connection is retried a few times before that.
+    """
     claimed = ImportBatch.objects.filter(
         pk=batch_id, status__in=[Status.PENDING, Status.RUNNING]
     ).update(
         status=Status.RUNNING, attempts=F("attempts") + 1,
-        started_at=Coalesce(F("started_at"), timezone.now()),
+        started_at=Coalesce(F("started_at"), timezone.now()), heartbeat_at=timezone.now(),
     )
     if not claimed:
         return ImportBatch.objects.filter(pk=batch_id).first()
+    for retry in range(DB_RETRIES + 1):
+        try:
+            return _run_locked(batch_id, chunk_rows)
+        except (OperationalError, InterfaceError) as exc:
+            logger.warning("import batch %s lost the database (%s), retry %d", batch_id, exc,
+                           retry + 1)
+            _reset_connection()
+            if retry == DB_RETRIES:
+                return _fail_safely(batch_id, _(
+                    "The connection to the database was lost and did not come back (%(error)s)."
+                    " What was imported before is kept: resume the import."
+                ) % {"error": str(exc).strip()[:200]})
+            time.sleep(DB_RETRY_PAUSE_S * (retry + 1))
+        except Exception as exc:
+            logger.exception("import batch %s failed", batch_id)
+            return _fail_safely(batch_id, _(
+                "The import stopped on an unexpected error (%(error)s). What was imported "
+                "before it is kept: resume the import once the cause is fixed."
+            ) % {"error": f"{type(exc).__name__}: {exc}"[:300]})
+    return None
+
+
+DB_RETRIES = 3
+DB_RETRY_PAUSE_S = 1.0
+
+
+def _reset_connection() -> None:
+    # Inside an atomic block (a test's transaction) the connection is not ours to close.
+    if not connection.in_atomic_block:
+        with contextlib.suppress(DatabaseError):
+            connection.close()
+
+
+def _fail_safely(batch_id: int, message: str) -> ImportBatch | None:
+    """Fail the batch; if even that cannot be written, the watchdog will find it."""
+    try:
+        return _fail(ImportBatch.objects.get(pk=batch_id), message)
+    except DatabaseError:
+        logger.exception("import batch %s could not be marked failed", batch_id)
+        return None
+
+
+def _run_locked(batch_id: int, chunk_rows: int | None) -> ImportBatch:
     with _run_lock(batch_id) as locked:
         batch = ImportBatch.objects.get(pk=batch_id)
         if not locked:
@@ -153,9 +210,12 @@ def import_batch_run(*, batch_id: int, chunk_rows: int | None = None) -> ImportB
             table = open_table(Path(batch.file.path))
         except UnreadableFile as exc:
             return _fail(batch, str(exc))
+        except OSError as exc:
+            return _fail(batch, _("The uploaded file cannot be opened (%(error)s). Upload it "
+                                  "again.") % {"error": exc.strerror or exc})
         try:
             return _run(batch, table, chunk_rows)
-        except (LookupError, MappingInvalid) as exc:
+        except (LookupError, MappingInvalid, UnreadableFile) as exc:
             return _fail(batch, str(exc))
         finally:
             table.close()
@@ -167,11 +227,28 @@ def _detect(batch: ImportBatch, table) -> Detected:
     return detect(table.sample, presets=available_presets(), chosen=batch.preset)
 
 
+def _header_errors(batch: ImportBatch, detected: Detected) -> list[ImportRowError]:
+    """Header names too long to be a column's name are reported on the header's line."""
+    return [
+        ImportRowError(
+            batch_id=batch.pk, line=1, column=_("column %(number)d") % {"number": index + 1},
+            value=str(name)[:500], reason=_("a header name longer than %(max)d characters")
+            % {"max": MAX_HEADER},
+        )
+        for index, name in enumerate(detected.header if detected.has_header else [])
+        if len(str(name)) > MAX_HEADER
+    ]
+
+
 def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
     detected = _detect(batch, table)
     zone = ZoneInfo(batch.time_zone or settings.TIME_ZONE)
     plan = Plan(detected, zone, status_map(detected.preset.statuses))
     convert = make_converter(plan)
+    reading = _Reading(
+        batch_id=batch.pk, convert=convert,
+        names={index: plan.names[name] for name, index in detected.columns.items()},
+    )
     batch.preset = detected.preset.name
     batch.source = batch.source or detected.preset.source
     ImportBatch.objects.filter(pk=batch.pk).update(
@@ -179,7 +256,7 @@ def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
         message=_("Read as “%(preset)s”, %(header)s, %(encoding)s%(delimiter)s.") % {
             "preset": detected.preset.label,
             "header": _("with a header row") if detected.has_header else _("no header row"),
-            "encoding": table.encoding or "XLSX",
+            "encoding": table.encoding or f"XLSX ({table.reader})",
             "delimiter": f", “{table.delimiter}”".replace("\t", "TAB") if table.delimiter else "",
         },
     )
@@ -193,27 +270,43 @@ def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
     records = table.records()
     if detected.has_header:
         next(records)
+    fresh = batch.rows_read == 0
     # Resume: the records before the checkpoint were committed by an earlier attempt.
     for _skipped in islice(records, batch.rows_read):
         pass
     loader.start()
     try:
-        chunk = _parse_chunk(batch, records, convert, chunk_rows)
-        while chunk.consumed:
-            chunk = _load_chunk(batch, table, chunk, records, convert, loader, chunk_rows)
+        chunk = reading.parse(records, chunk_rows)
+        if fresh:
+            chunk.errors[:0] = _header_errors(batch, detected)
+        if fresh and not chunk.consumed and not chunk.failure:
+            return _fail(batch, _("The file has its header row (line 1) and no calls under it."))
+        while chunk.consumed or chunk.failure or chunk.errors:
+            following = _load_chunk(batch, table, chunk, records, reading, loader, chunk_rows)
+            if chunk.failure:
+                raise _ReadFailure(chunk.failure)
+            chunk = following
+    except _ReadFailure as exc:
+        _refresh_days(batch)
+        return _fail(batch, str(exc))
     finally:
         loader.finish()
+    _refresh_days(batch)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=Status.DONE, finished_at=timezone.now(), bytes_read=table.bytes_total,
+        heartbeat_at=timezone.now(),
+    )
+    batch.refresh_from_db()
+    return batch
+
+
+def _refresh_days(batch: ImportBatch) -> None:
     if not batch.dry_run:
-        days = batch_days(batch)
+        days = batch_days(batch) | changed_days(batch=batch)
         daily_stats_refresh(pairs=days)
         # SPEC §7: the months these calls fall in are stale for their people, and the open
         # month's pay is recomputed for them once this commits.
         payout_inputs_changed_on_days(days=days)
-    ImportBatch.objects.filter(pk=batch.pk).update(
-        status=Status.DONE, finished_at=timezone.now(), bytes_read=table.bytes_total
-    )
-    batch.refresh_from_db()
-    return batch
 
 
 @dataclass
@@ -221,35 +314,64 @@ class _Chunk:
     rows: list[tuple] = field(default_factory=list)
     errors: list[ImportRowError] = field(default_factory=list)
     consumed: int = 0
+    failure: str = ""  # the file stopped being readable after these records
 
 
-def _parse_chunk(batch, records, convert, chunk_rows: int) -> _Chunk:
-    chunk = _Chunk()
-    rows, errors = chunk.rows, chunk.errors
-    for record in islice(records, chunk_rows):
-        chunk.consumed += 1
-        if record.values is None:
-            errors.append(ImportRowError(
-                batch_id=batch.pk, line=record.line, column="", value=record.raw[:500],
-                reason=record.problem[:300],
-            ))
-            continue
+@dataclass
+class _Reading:
+    """Records to staging rows and row errors, one chunk at a time."""
+
+    batch_id: int
+    convert: callable
+    names: dict[int, str]  # column → the name the report gives it
+
+    def _error(self, line: int, column: str, value, reason: str, kind: str = ""
+               ) -> ImportRowError:
+        return ImportRowError(
+            batch_id=self.batch_id, line=line, column=str(column)[:100],
+            value=str(value).replace("\x00", NUL_SHOWN)[:500], reason=str(reason)[:300],
+            kind=kind,
+        )
+
+    def parse(self, records, chunk_rows: int) -> _Chunk:
+        chunk = _Chunk()
+        rows, errors, convert, names = chunk.rows, chunk.errors, self.convert, self.names
         try:
-            rows.append(convert(record.values, record.line))
-        except RowError as exc:
-            errors.append(ImportRowError(
-                batch_id=batch.pk, line=record.line, column=exc.column, value=exc.value,
-                reason=exc.reason, kind=exc.kind,
-            ))
-    return chunk
+            for record in islice(records, chunk_rows):
+                chunk.consumed += 1
+                if record.values is None:
+                    errors.append(self._error(record.line, record.column, record.raw,
+                                              record.problem))
+                    continue
+                if record.formulas:
+                    used = sorted(set(record.formulas) & set(names))
+                    if used:
+                        errors.append(self._error(
+                            record.line, names[used[0]], record.formulas[used[0]],
+                            _("a formula with no saved value: open the file in Excel, save "
+                              "it, and upload it again")))
+                        continue
+                try:
+                    rows.append(convert(record.values, record.line))
+                except RowError as exc:
+                    errors.append(self._error(record.line, exc.column, exc.value, exc.reason,
+                                              exc.kind))
+                except Exception as exc:  # one odd row must not stop the file
+                    logger.warning("row %s could not be read: %r", record.line, exc)
+                    errors.append(self._error(record.line, "", record.values,
+                                              _("this row could not be read (%(error)s)")
+                                              % {"error": exc}))
+        except UnreadableFile as exc:
+            chunk.failure = str(exc)
+        return chunk
 
 
-def _load_chunk(batch, table, chunk: _Chunk, records, convert, loader, chunk_rows) -> _Chunk:
+def _load_chunk(batch, table, chunk: _Chunk, records, reading, loader, chunk_rows) -> _Chunk:
     """Load ``chunk`` in one transaction with its row errors and the batch's progress, and
     parse the next chunk while the database works on this one; returns the next chunk."""
     with transaction.atomic():
         loader.send(chunk.rows)
-        following = _parse_chunk(batch, records, convert, chunk_rows)
+        following = _Chunk() if chunk.failure else reading.parse(records, chunk_rows)
         result = loader.wait()
         ImportRowError.objects.bulk_create(chunk.errors, batch_size=1000)
         ImportBatch.objects.filter(pk=batch.pk).update(
@@ -258,23 +380,51 @@ def _load_chunk(batch, table, chunk: _Chunk, records, convert, loader, chunk_row
             present_count=F("present_count") + result.present,
             skipped_count=F("skipped_count") + result.skipped,
             error_count=F("error_count") + len(chunk.errors) + result.unknown,
+            updated_count=F("updated_count") + result.updated,
+            conflict_count=F("conflict_count") + result.conflicts,
+            heartbeat_at=timezone.now(),
         )
     return following
 
 
-def import_batch_rollback(*, batch: ImportBatch) -> int:
-    """Delete every call the batch created, as a whole, and refresh the dashboard's days."""
+def import_batch_resume(*, batch: ImportBatch) -> ImportBatch:
+    """Go on with a failed batch from its last committed chunk (after the cause is fixed: the
+    database is back, a mapping added). Queued once the caller's transaction commits."""
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if batch.status == Status.RUNNING:
+        if batch.status != Status.FAILED:
+            raise ImportRefused(_("Only a failed import can be resumed; this one is “%(status)s”.")
+                                % {"status": batch.get_status_display()})
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=Status.PENDING, attempts=0, finished_at=None,
+            message=_("Resumed after line %(rows)d.") % {"rows": batch.rows_read},
+        )
+        import_batch_start(batch=batch)
+    batch.refresh_from_db()
+    return batch
+
+
+def import_batch_rollback(*, batch: ImportBatch) -> int:
+    """Undo the batch: delete every call it created and put back the calls of open months it
+    changed, as a whole; its open conflicts are closed; the dashboard's days are refreshed.
+    Returns the number of calls deleted."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status in (Status.RUNNING, Status.PENDING):
             raise ImportRefused(_("The import is still running; roll it back when it ends."))
-        pairs = batch_days(batch)
+        pairs = batch_days(batch) | changed_days(batch=batch)
+        restored = _restore_changed_calls(batch)
+        batch.conflicts.filter(status=ImportConflict.Status.OPEN).update(
+            status=ImportConflict.Status.REJECTED, decided_at=timezone.now(),
+        )
         _total, by_model = batch.calls.all().delete()
         deleted = by_model.get(CallLog._meta.label, 0)
         ImportBatch.objects.filter(pk=batch.pk).update(
             status=Status.ROLLED_BACK,
-            message=_("Rolled back on %(when)s: %(count)d calls deleted.") % {
+            message=_("Rolled back on %(when)s: %(count)d calls deleted, %(restored)d calls "
+                      "put back as they were.") % {
                 "when": timezone.localtime().strftime("%Y-%m-%d %H:%M"), "count": deleted,
+                "restored": restored,
             },
         )
         daily_stats_refresh(pairs=pairs)
@@ -282,15 +432,77 @@ def import_batch_rollback(*, batch: ImportBatch) -> int:
     return deleted
 
 
+_RESTORED_FIELDS = ("manager_id", "started_at", "duration_s", "talk_s", "direction", "phone",
+                    "outcome")
+
+
+def _restore_changed_calls(batch: ImportBatch) -> int:
+    changes = ImportCallChange.objects.filter(batch=batch)
+    previous = changes.filter(call=OuterRef("pk"))
+    restored = CallLog.objects.filter(pk__in=changes.values("call_id")).update(**{
+        name: Subquery(previous.values(name)[:1]) for name in _RESTORED_FIELDS
+    })
+    changes.delete()
+    return restored
+
+
+def import_conflict_accept(*, conflict: ImportConflict, by) -> CallLog:
+    """Take the file's version of a call of an approved or paid month. The month's pay is not
+    touched: the next open month's run pays the difference as an adjustment (SPEC §6.5).
+    Audited in the same transaction."""
+    with transaction.atomic():
+        conflict = ImportConflict.objects.select_for_update().get(pk=conflict.pk)
+        if conflict.status != ImportConflict.Status.OPEN:
+            raise ImportRefused(_("This conflict has already been decided."))
+        call = CallLog.objects.select_for_update().get(pk=conflict.call_id)
+        before = {name: getattr(call, name) for name in _RESTORED_FIELDS}
+        pairs = {_day_of(call)}
+        call.manager_id, call.started_at = conflict.new_manager_id, conflict.new_started_at
+        call.duration_s, call.talk_s = conflict.new_duration_s, conflict.new_talk_s
+        call.outcome, call.direction = conflict.new_outcome, conflict.new_direction
+        call.phone = conflict.new_phone
+        call.save(update_fields=[name.removesuffix("_id") for name in _RESTORED_FIELDS])
+        conflict.status = ImportConflict.Status.ACCEPTED
+        conflict.decided_by, conflict.decided_at = by, timezone.now()
+        conflict.save(update_fields=["status", "decided_by", "decided_at"])
+        audit_record(
+            action="import_conflict_accept", obj=call, by=by, before=before,
+            after={name: getattr(call, name) for name in _RESTORED_FIELDS},
+            comment=_("Import batch %(batch)d, line %(line)d: the file's version taken.")
+            % {"batch": conflict.batch_id, "line": conflict.line},
+        )
+        daily_stats_refresh(pairs=pairs | {_day_of(call)})
+        payout_inputs_changed_on_days(days=pairs | {_day_of(call)})
+    return call
+
+
+def import_conflict_reject(*, conflict: ImportConflict, by) -> ImportConflict:
+    """Keep the stored version; the file's version is set aside, audited."""
+    with transaction.atomic():
+        conflict = ImportConflict.objects.select_for_update().get(pk=conflict.pk)
+        if conflict.status != ImportConflict.Status.OPEN:
+            raise ImportRefused(_("This conflict has already been decided."))
+        conflict.status = ImportConflict.Status.REJECTED
+        conflict.decided_by, conflict.decided_at = by, timezone.now()
+        conflict.save(update_fields=["status", "decided_by", "decided_at"])
+        audit_record(action="import_conflict_reject", obj=conflict, by=by, before={},
+                     after={"status": conflict.status})
+    return conflict
+
+
+def _day_of(call: CallLog):
+    return call.manager_id, timezone.localtime(call.started_at, organisation_zone()).date()
+
+
 def import_file(
     *, path: Path, created_by=None, preset: str = "", time_zone: str = "", source: str = "",
-    dry_run: bool = False, chunk_rows: int | None = None,
+    dry_run: bool = False, chunk_rows: int | None = None, mapping: ColumnMapping | None = None,
 ) -> ImportBatch:
     """Import a local file now, in this process (``manage.py import_calls``, benchmarks)."""
     with Path(path).open("rb") as handle:
         batch = import_batch_create(
             file=handle, file_name=Path(path).name, created_by=created_by, preset=preset,
-            time_zone=time_zone, source=source, dry_run=dry_run,
+            time_zone=time_zone, source=source, dry_run=dry_run, mapping=mapping,
         )
     return import_batch_run(batch_id=batch.pk, chunk_rows=chunk_rows)
 

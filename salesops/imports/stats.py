@@ -7,7 +7,7 @@ from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncDate
 
 from payouts.thresholds import conversation_q, conversation_thresholds
-from salesops.models import CallLog, DailyManagerStats
+from salesops.models import CallLog, DailyManagerStats, ImportCallChange
 from salesops.periods import organisation_zone
 
 
@@ -58,3 +58,14 @@ def daily_stats_refresh(*, pairs: set[tuple[int, datetime.date]]) -> int:
             update_fields=["calls", "conversations", "talk_s", "operator_s"], batch_size=1000,
         )
     return len(rows)
+
+
+def changed_days(*, batch) -> set[tuple[int, datetime.date]]:
+    """The (manager, day) pairs of the calls a batch changed (not created), before and after."""
+    zone = organisation_zone()
+    changes = ImportCallChange.objects.filter(batch=batch)
+    before = changes.annotate(day=TruncDate("started_at", tzinfo=zone)).values_list(
+        "manager_id", "day")
+    after = CallLog.objects.filter(pk__in=changes.values("call_id")).annotate(
+        day=TruncDate("started_at", tzinfo=zone)).values_list("manager_id", "day")
+    return set(before) | set(after)

@@ -1,10 +1,11 @@
-"""Celery adapter: takes the batch id and calls the service. Running it twice is harmless:
-a finished batch is left alone, a batch whose worker died resumes after its last committed chunk,
-and the unique (source, external id) keeps any repeated chunk from adding a call."""
+"""Celery adapters: take ids and call the service. Running one twice is harmless: a finished
+batch is left alone, a batch whose worker died resumes after its last committed chunk, and the
+unique (source, external id) keeps any repeated chunk from adding a call."""
 
 from celery import shared_task
 
 from .services import import_batch_run
+from .watchdog import import_batches_redrive
 
 
 @shared_task(name="salesops.imports.run_batch")
@@ -15,5 +16,13 @@ def import_batch_run_task(batch_id: int) -> dict:
     return {
         "batch": batch.pk, "status": batch.status, "created": batch.created_count,
         "present": batch.present_count, "skipped": batch.skipped_count,
-        "errors": batch.error_count,
+        "errors": batch.error_count, "updated": batch.updated_count,
+        "conflicts": batch.conflict_count,
     }
+
+
+@shared_task(name="salesops.imports.watchdog")
+def import_watchdog_task() -> dict:
+    """Every minute (beat): batches whose worker died run again; see ``watchdog``."""
+    done = import_batches_redrive()
+    return {"requeued": done.requeued, "failed": done.failed}

@@ -138,7 +138,7 @@ def test_a_leg_arriving_in_a_later_file_replaces_the_unanswered_one(run_import, 
     (tmp_path / "second.csv").write_text(lines[1])
     first = run_import(tmp_path / "first.csv")
     second = run_import(tmp_path / "second.csv")
-    assert (first.created_count, second.created_count, second.present_count) == (1, 0, 1)
+    assert (first.created_count, second.created_count, second.updated_count) == (1, 0, 1)
     call = CallLog.objects.get()
     assert (call.manager, call.talk_s, call.outcome) == (boris, 120, Outcome.SECRETARY)
 

@@ -67,3 +67,44 @@ def test_a_worker_killed_mid_file_then_rerun_imports_every_call_once(tmp_path, m
     again = import_file(path=path)
     assert (again.created_count, again.present_count) == (0, ROWS)
     assert CallLog.objects.count() == ROWS
+
+
+def test_a_killed_workers_batch_is_driven_to_the_end_by_the_watchdog_with_no_manual_call(
+        tmp_path, monkeypatch):
+    require_worker_services()
+    monkeypatch.setenv("SALESOPS_MEDIA_ROOT", str(tmp_path / "media"))
+    monkeypatch.setenv("SALESOPS_IMPORT_CHUNK_ROWS", "2000")
+    for extension in range(101, 106):
+        ManagerFactory(extension=str(extension))
+    path = tmp_path / "Master.csv"
+    _write_master_csv(path, ROWS)
+    with path.open("rb") as handle:
+        batch = import_batch_create(file=handle, file_name="Master.csv")
+
+    with celery_worker() as (process, queue):
+        import_batch_run_task.apply_async(args=[batch.pk], queue=queue)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            batch.refresh_from_db()
+            if batch.rows_read >= 10_000:
+                break
+            time.sleep(0.05)
+        stop_worker(process, signal.SIGKILL)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.RUNNING
+    assert 10_000 <= batch.rows_read < ROWS, "the kill must land in the middle of the file"
+
+    # Only the scheduler runs now: its watchdog must find the silent batch and drive it.
+    watchdog = {"SALESOPS_IMPORT_WATCHDOG_EVERY_S": "1", "SALESOPS_IMPORT_STALE_AFTER_S": "3"}
+    with celery_worker(beat=True, env=watchdog):
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            batch.refresh_from_db()
+            if batch.status != ImportBatch.Status.RUNNING:
+                break
+            time.sleep(0.2)
+    assert (batch.status, batch.rows_read, batch.created_count, batch.error_count) == (
+        ImportBatch.Status.DONE, ROWS, ROWS, 0)
+    assert batch.attempts == 2
+    assert CallLog.objects.values("external_id").distinct().count() == CallLog.objects.count()
+    assert CallLog.objects.count() == ROWS
