@@ -1,24 +1,31 @@
 """What keeps a run from being approved: pending decisions that hold money (SPEC §5, §7).
 
 Approval requires every exception in the run to be decided. An exception is "in" the run when
-its lead belongs to one of the run's members, or a held line of the run names it. A held line
-whose decision has been made since the computation also blocks: the run must be computed
-again so that it pays what was decided, instead of locking a month that still shows it held.
+its lead belongs to one of the run's members, or a held item of the run's lines names it.
+A held item whose decision has been made since the computation also blocks: the run must be
+computed again so that it pays what was decided, instead of locking a month that still shows
+it held.
 """
 
-from django.db.models import Q
+from decimal import Decimal
 
-from .models import CommissionException, ExceptionKind, ExceptionStatus, PayoutLine, PayoutRun
+from django.db.models import Q, Sum
+
+from .models import (
+    CommissionException,
+    Decision,
+    ExceptionKind,
+    ExceptionStatus,
+    PayoutLineItem,
+    PayoutRun,
+)
 
 
 def pending_holds_for_run(*, run: PayoutRun) -> list:
     """Pending decisions affecting ``run``; approval is refused while this is not empty."""
-    held = PayoutLine.objects.filter(run=run, held=True)
-    held_exceptions = set()
-    for explanation in held.values_list("explanation", flat=True):
-        held_exceptions.add(explanation.get("exception"))
-        held_exceptions.update(lead.get("exception") for lead in explanation.get("leads", []))
-    held_exceptions.discard(None)
+    held_exceptions = PayoutLineItem.objects.filter(
+        line__run=run, decision=Decision.HELD, exception__isnull=False
+    ).values("exception_id")
     pending = list(
         CommissionException.objects.filter(status=ExceptionStatus.PENDING)
         .exclude(kind=ExceptionKind.PARTNER_CREDIT)
@@ -32,3 +39,15 @@ def pending_holds_for_run(*, run: PayoutRun) -> list:
     )
     return pending + [f"{exception} was decided after the computation" for exception in
                       decided_since]
+
+
+def held_by_exception(*, run: PayoutRun) -> dict[int, Decimal]:
+    """Exception id → the amount its held items hold in ``run`` (SPEC §5): the exceptions that
+    affect this run's lines, whatever the component. An exception on a lead this run does not
+    pay holds nothing here."""
+    return dict(
+        PayoutLineItem.objects.filter(line__run=run, decision=Decision.HELD,
+                                      exception__isnull=False)
+        .values("exception").annotate(total=Sum("amount")).order_by("exception")
+        .values_list("exception", "total")
+    )

@@ -12,7 +12,6 @@ Approval (SPEC §7) is refused, each time with a typed error that says why:
   them). An exception on a lead paid in another month does not block this one.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -25,6 +24,7 @@ from salesops import policy
 from salesops.money import round_money
 from salesops.periods import month_bounds, organisation_zone
 
+from .holds import held_by_exception
 from .models import CommissionException, ExceptionKind, ExceptionStatus, PayoutRun
 from .models import PayoutRunTransition as Transition
 from .staleness import StaleMember, payout_run_staleness
@@ -115,19 +115,9 @@ def month_has_ended(month, *, now=None) -> bool:
 def blocking_exceptions(*, run: PayoutRun) -> list[BlockingException]:
     """Pending exceptions that hold an amount in this run's lines, with the amount held.
 
-    Read from the run's held lines, so an exception on a lead that this run does not pay (a
-    lead of another month) never blocks it."""
-    held = defaultdict(lambda: Decimal("0"))
-    leads = {}
-    for line in run.lines.filter(held=True).only("amount", "rate", "explanation"):
-        explanation = line.explanation
-        if explanation.get("exception"):
-            held[explanation["exception"]] += line.amount
-            leads[explanation["exception"]] = explanation.get("lead")
-        for lead in explanation.get("leads", []):
-            if isinstance(lead, dict) and lead.get("exception"):
-                held[lead["exception"]] += line.rate or Decimal("0")
-                leads[lead["exception"]] = lead.get("lead")
+    Read from the held items of the run's lines, so an exception on a lead that this run does
+    not pay (a lead of another month) never blocks it."""
+    held = held_by_exception(run=run)
     pending = (
         CommissionException.objects.filter(pk__in=list(held), status=ExceptionStatus.PENDING)
         .exclude(kind=ExceptionKind.PARTNER_CREDIT)

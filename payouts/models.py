@@ -16,6 +16,16 @@ from leads.models import LeadSource
 from salesops.models import CONVERSATION_THRESHOLD_S, Manager, Outcome, Team
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class FiguresJSONEncoder(DjangoJSONEncoder):
+    """Stores the engine's typed figures (``engine.facts.MonthFacts``) as their JSON."""
+
+    def default(self, o):
+        to_json = getattr(o, "to_json", None)
+        if callable(to_json):
+            return to_json()
+        return super().default(o)
 RATE = {"max_digits": 14, "decimal_places": 4}
 
 
@@ -387,7 +397,7 @@ class PayoutRunManager(models.Model):
         verbose_name=_("plan version"),
     )
     facts = models.JSONField(
-        _("figures"), default=dict, blank=True, encoder=DjangoJSONEncoder
+        _("figures"), default=dict, blank=True, encoder=FiguresJSONEncoder
     )
     done_generation = models.PositiveIntegerField(_("done for computation"), default=0)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -453,6 +463,87 @@ class PayoutLine(models.Model):
 
     def __str__(self):
         return f"{self.manager_id} {self.kind} {self.key}: {self.amount}"
+
+
+class Decision(models.TextChoices):
+    """What the decision step made of a counted item (SPEC §5, §6.3; ``engine.decisions``)."""
+
+    PAYABLE = "payable", _("Payable")
+    HELD = "held", _("Held until a pending decision is made")
+    OVERRIDDEN = "overridden", _("Paid as an approved exception says")
+    NOT_OURS = "not_ours", _("Duplicate resolved to another lead")
+
+
+class LineItemSource(models.TextChoices):
+    CALL = "call", _("Call")
+    MILESTONE = "milestone", _("Lead milestone")
+    PAYMENT = "payment", _("Payment")
+
+
+class PayoutLineItem(models.Model):
+    """One source row a payout line counted: a lead's milestone, a payment (or refund), or a
+    call, with its share of the line and the decision that touched it (SPEC §4 explainability).
+
+    Holds, an exception's amount at stake and the drill-down of a line are queries over these
+    rows. Lines counted from calls or shifts (millions of rows a month) have no item rows: no
+    decision can touch a call (it carries no lead), so their rows are found again by the query
+    their explanation keeps (``selectors.payout_line_source_rows``); writing 3.3 M call rows a
+    month would cost more than the whole computation. ``call`` is here for the day a decision
+    does reach a call; such a row would be written only for the calls it touches.
+    """
+
+    line = models.ForeignKey(
+        PayoutLine, on_delete=models.CASCADE, related_name="items", verbose_name=_("line")
+    )
+    source = models.CharField(_("source"), max_length=16, choices=LineItemSource.choices)
+    call = models.ForeignKey(
+        "salesops.CallLog", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("call"),
+    )
+    milestone = models.ForeignKey(
+        "leads.LeadMilestone", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("milestone"),
+    )
+    payment = models.ForeignKey(
+        "leads.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("payment"),
+    )
+    # A count of items (1 per milestone or call, -1 for a clawback) or, for a payment, the
+    # revenue the line counted from it.
+    quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=4)
+    # The item's share of its line; the shares of a line add up to the line's amount exactly.
+    # An adjustment line's items are the rows it newly counts, at what they earn now.
+    amount = models.DecimalField(_("amount"), **MONEY)
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices)
+    exception = models.ForeignKey(
+        "CommissionException", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="line_items", verbose_name=_("exception"),
+    )
+
+    class Meta:
+        ordering = ["line", "pk"]
+        verbose_name = _("payout line item")
+        verbose_name_plural = _("payout line items")
+        constraints = [
+            # Exactly one source row, the one its kind names.
+            models.CheckConstraint(
+                condition=Q(source="call", call__isnull=False, milestone__isnull=True,
+                            payment__isnull=True)
+                | Q(source="milestone", call__isnull=True, milestone__isnull=False,
+                    payment__isnull=True)
+                | Q(source="payment", call__isnull=True, milestone__isnull=True,
+                    payment__isnull=False),
+                name="payoutlineitem_one_source",
+            ),
+            # An override is always some approved exception's.
+            models.CheckConstraint(
+                condition=~Q(decision="overridden") | Q(exception__isnull=False),
+                name="payoutlineitem_override_has_exception",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source} → line {self.line_id}: {self.amount} ({self.decision})"
 
 
 class PaidItemKind(models.TextChoices):

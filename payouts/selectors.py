@@ -9,11 +9,20 @@ from django.db.models import OuterRef, QuerySet, Subquery, Sum
 
 from leads.models import Lead, Payment
 from salesops.models import CallLog, Manager, WorkShift
+from salesops.money import round_money
 from salesops.periods import month_bounds
 from salesops.selectors import scope_to_user
 
 from .engine.facts import EFFECTIVE_OUTCOMES
-from .models import LineKind, PayoutLine, PayoutRun
+from .models import (
+    LOCKED_STATUSES,
+    Decision,
+    LineItemSource,
+    LineKind,
+    PayoutLine,
+    PayoutLineItem,
+    PayoutRun,
+)
 
 ZERO = Decimal("0.00")
 
@@ -34,12 +43,26 @@ def payout_run_progress(*, run: PayoutRun) -> tuple[int, int]:
     return done, run.managers_total
 
 
-def payout_line_source_rows(*, line: PayoutLine) -> QuerySet | None:
-    """The rows a line pays for, found again from its explanation (SPEC §4 explainability).
+def payout_line_items(*, line: PayoutLine) -> QuerySet[PayoutLineItem]:
+    """The source rows a line counted, one item each, with the decision that touched it:
+    what the drill-down pages list, paginated (SPEC §4 explainability)."""
+    return line.items.select_related("milestone__lead", "payment__lead", "call", "exception") \
+        .order_by("pk")
 
-    Call and shift lines keep the query and the highest id they counted (a month is millions
-    of rows); lead and payment lines keep the ids. For an adjustment, the rows now counted.
+
+def payout_line_source_rows(*, line: PayoutLine) -> QuerySet | None:
+    """The rows a line pays for (SPEC §4 explainability).
+
+    Lead and payment lines have their rows as line items (the leads of the milestones, the
+    payments). Call and shift lines have none (a month is millions of rows): they keep the
+    query and the highest id they counted. For an adjustment, the rows it newly counts, or
+    for calls and shifts the rows now counted.
     """
+    items = line.items.all()
+    if items.filter(source=LineItemSource.PAYMENT).exists():
+        return Payment.objects.filter(pk__in=items.values("payment_id"))
+    if items.filter(source=LineItemSource.MILESTONE).exists():
+        return Lead.objects.filter(pk__in=items.values("milestone__lead_id"))
     explanation = line.explanation
     month = line.month
     if line.adjusts_month:
@@ -64,12 +87,6 @@ def payout_line_source_rows(*, line: PayoutLine) -> QuerySet | None:
             manager=line.manager, started_at__gte=start, started_at__lt=end,
             pk__lte=source["max_id"],
         )
-    if "leads" in explanation:
-        ids = [x["lead"] if isinstance(x, dict) else x for x in explanation["leads"]]
-        return Lead.objects.filter(pk__in=ids)
-    ids = explanation.get("payments") or explanation.get("refunds")
-    if ids:
-        return Payment.objects.filter(pk__in=ids)
     return None
 
 
@@ -113,18 +130,14 @@ def payout_export_lines(*, month: datetime.date, team=None) -> QuerySet[PayoutLi
 
 def exception_amount_at_stake(*, exception) -> Decimal:
     """What a commission exception holds in open runs (SPEC §5 "the run shows it as held"):
-    the held lines that name it. A person has few held lines, so they are read whole."""
-    lines = PayoutLine.objects.filter(
-        held=True, manager_id=exception.lead.owner_id, kind=exception.component_kind
-    ).exclude(run__status__in=["approved", "paid"])
-    total = ZERO
-    for line in lines:
-        if line.explanation.get("exception") == exception.pk:
-            total += line.amount
-        elif any(lead.get("exception") == exception.pk
-                 for lead in line.explanation.get("leads", [])):
-            total += line.rate or ZERO
-    return total
+    the held items it names, whatever the component (milestones, payments, tiers)."""
+    total = (
+        PayoutLineItem.objects.filter(exception=exception, decision=Decision.HELD)
+        .exclude(line__run__status__in=LOCKED_STATUSES)
+        .aggregate(total=Sum("amount"))["total"]
+    )
+    # SQLite's sum of decimals comes back without its places: the money is shown to kopecks.
+    return round_money(total) if total is not None else ZERO
 
 
 def payout_run_totals_by_manager(*, run: PayoutRun) -> list[dict]:

@@ -27,9 +27,10 @@ from salesops.periods import next_month
 
 from .changes import inputs_versions
 from .engine.adjustments import adjustment_drafts, locked_chain_before
-from .engine.components import LineDraft, build_lines
+from .engine.components import build_lines
 from .engine.facts import call_figures_needed, gather_facts, team_totals
 from .engine.plans import plan_versions_for, version_with_components
+from .engine.writes import member_lines_save
 from .lifecycle import PayoutRunLocked, payout_run_transition
 from .models import (
     LOCKED_STATUSES,
@@ -320,8 +321,8 @@ def _member_compute(*, member: PayoutRunManager, generation: int) -> str:
                 PaidItem.objects.filter(run=run, manager_id=member.manager_id).delete()
             if _has_locked_months(run.pk, generation):
                 drafts += adjustment_drafts(run=run, manager_id=member.manager_id)
-            _save_drafts(run=run, manager_id=member.manager_id,
-                         version_id=member.plan_version_id, drafts=drafts)
+            member_lines_save(run=run, manager_id=member.manager_id,
+                              version_id=member.plan_version_id, drafts=drafts)
             return "done"
     # Someone else moved first: say what happened, or try again from what is there now.
     fresh = PayoutRunManager.objects.select_related("run").filter(pk=member.pk).first()
@@ -343,26 +344,9 @@ def _has_locked_months(run_id: int, generation: int) -> bool:
     return bool(locked_chain_before(PayoutRun.objects.get(pk=run_id)))
 
 
-def _save_drafts(*, run, manager_id, version_id, drafts: list[LineDraft]) -> None:
-    _insert(PayoutLine, [
-        {"run": run.pk, "month": run.month, "manager": manager_id, "plan_version": version_id,
-         "kind": d.kind, "key": d.key, "adjusts_month": d.adjusts_month, "quantity": d.quantity,
-         "rate": d.rate, "amount": d.amount, "held": d.held, "explanation": d.explanation}
-        for d in drafts
-    ])
-    _insert(PaidItem, [
-        {"run": run.pk, "manager": manager_id, "component_kind": i.component_kind,
-         "item_kind": i.item_kind, "item_id": i.item_id, "month": run.month, "at": i.at,
-         "rate": i.rate}
-        for d in drafts
-        if not d.held  # a held amount is not paid, so its items stay payable (SPEC §5)
-        for i in d.items
-    ])
-
-
-# The statements below run once per person, hundreds of times a run. Compiled by the ORM (an
-# update with a subquery; bulk_create's UNNEST insert returning ids, from model instances)
-# they cost about a millisecond of Python each, more than the database spends on them.
+# The statement below runs once per person, hundreds of times a run. Compiled by the ORM (an
+# update with a subquery) it costs about a millisecond of Python, more than the database spends
+# on it (the lines' inserts: ``engine.writes``).
 
 
 def _claim(*, member: PayoutRunManager, generation: int) -> bool:
@@ -391,43 +375,6 @@ def _claim_sql(alias: str) -> str:
         f" AND EXISTS (SELECT 1 FROM {qn(runs)} WHERE {qn('id')} = %s"
         f" AND {qn('generation')} = %s AND {qn('status')} NOT IN (%s, %s))"
     )
-
-
-# Values the database driver takes as they are; every other field prepares its own (JSON,
-# Decimal, dates), exactly as bulk_create would.
-_AS_IS = {"BigIntegerField", "BooleanField", "CharField", "ForeignKey", "PositiveIntegerField"}
-
-
-def _insert(model, rows: list[dict]) -> None:
-    """``bulk_create`` for rows nobody reads back: one multi-row INSERT, no ids returned.
-
-    Each row maps every concrete field's name but the primary key to its value."""
-    if not rows:
-        return
-    db = connections[router.db_for_write(model)]  # not the proxy: read once per value
-    fields, prepare, into, placeholders = _insert_parts(model, db.alias)
-    size = db.ops.bulk_batch_size(fields, rows) or len(rows)
-    with db.cursor() as cursor:
-        for start in range(0, len(rows), size):
-            batch = rows[start:start + size]
-            cursor.execute(
-                into + ", ".join([placeholders] * len(batch)),
-                [row[name] if prep is None else prep(row[name], db)
-                 for row in batch for name, prep in prepare],
-            )
-
-
-@functools.cache
-def _insert_parts(model, alias: str):
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    prepare = [
-        (f.name, None if f.get_internal_type() in _AS_IS else f.get_db_prep_save)
-        for f in fields
-    ]
-    qn = connections[alias].ops.quote_name
-    into = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)})"
-            " VALUES ")
-    return fields, prepare, into, "(" + ", ".join(["%s"] * len(fields)) + ")"
 
 
 @transaction.atomic

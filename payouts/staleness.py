@@ -14,7 +14,7 @@ Two reads, cheap first:
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +22,13 @@ from django.utils.translation import gettext_lazy as _
 from salesops.models import CONVERSATION_THRESHOLD_S, Role
 
 from .changes import inputs_versions
-from .engine.facts import call_figures_needed, gather_facts, team_totals
+from .engine.facts import (
+    MonthFacts,
+    call_figures_needed,
+    comparable_figures,
+    gather_facts,
+    team_totals,
+)
 from .engine.plans import plan_versions_for
 from .models import ComponentKind, PayoutRun, PlanVersion
 
@@ -113,24 +119,16 @@ def _stored(value: dict) -> dict:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
-def _comparable(facts: dict, needs: frozenset[str]) -> dict:
+def _comparable(facts, needs: frozenset[str]) -> dict:
     """The figures that decide the person's pay this month: optional call aggregates are
     gathered only when some plan of the computation needed them, so they are compared only
     where this one does; standing decisions only for the month's leads."""
-    facts = _stored(facts)
-    calls = facts.get("calls", {})
-    if "by_outcome" not in needs:
-        calls.pop("by_outcome", None)
-    if "minutes_up" not in needs:
-        calls.pop("operator_min_up", None)
-        for figures in calls.get("by_outcome", {}).values():
-            figures.pop("operator_min_up", None)
+    facts = MonthFacts.coerce(facts)
     # Decisions stand per lead, for every month: only those on the month's own leads feed it
     # (SPEC §7: a decision on a lead of another month leaves this run as it is).
-    leads = {item.get("lead") for rows in facts.get("milestones", {}).values() for item in rows}
-    leads |= {item.get("lead") for item in facts.get("payments", []) + facts.get("clawbacks", [])}
-    facts["exceptions"] = {
-        key: decision for key, decision in facts.get("exceptions", {}).items()
-        if int(key.rsplit(":", 1)[1]) in leads
-    }
-    return facts
+    leads = {m.lead for rows in facts.milestones.values() for m in rows}
+    leads |= {p.lead for p in facts.payments} | {c.lead for c in facts.clawbacks}
+    facts = replace(facts, exceptions={
+        key: exception for key, exception in facts.exceptions.items() if exception.lead in leads
+    })
+    return comparable_figures(facts, needs)

@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from salesops.periods import month_start
 
-from ..models import PaidItem, PayoutLine, PayoutRun, PayoutRunManager
+from ..models import PaidItem, PayoutLine, PayoutLineItem, PayoutRun, PayoutRunManager
 from .components import ItemDraft, LineDraft, build_lines
 from .facts import call_figures_needed, gather_facts
 from .plans import version_with_components
@@ -80,6 +80,7 @@ def _adjust_month(*, run, locked, later_runs, manager_id) -> list[LineDraft]:
         PaidItem.objects.filter(run_id__in=[locked.pk, *later_runs], manager_id=manager_id)
         .values_list("component_kind", "item_kind", "item_id")
     )
+    counted = _counted_before(locked=locked, later_runs=later_runs, manager_id=manager_id)
     drafts = []
     for kind, key in sorted(set(now) | set(was)):
         current = now.get((kind, key))
@@ -109,8 +110,20 @@ def _adjust_month(*, run, locked, later_runs, manager_id) -> list[LineDraft]:
             },
             items=[ItemDraft(i.component_kind, i.item_kind, i.item_id, i.at, i.rate)
                    for i in items],
+            # The rows it newly counts, at what they earn now.
+            sources=[s for s in (current.sources if current else [])
+                     if (kind, s.source, s.source_id) not in counted],
         ))
     return drafts
+
+
+def _counted_before(*, locked, later_runs, manager_id) -> set[tuple[str, str, int]]:
+    """(component, source, row id) of the rows the month's paid lines already counted."""
+    rows = PayoutLineItem.objects.filter(
+        line__manager_id=manager_id, line__held=False, line__run_id__in=[locked.pk, *later_runs]
+    ).values_list("line__kind", "source", "milestone_id", "payment_id", "call_id")
+    return {(kind, source, milestone or payment or call)
+            for kind, source, milestone, payment, call in rows}
 
 
 def _paid_for_month(*, locked, later_runs, manager_id) -> dict:

@@ -1,7 +1,14 @@
 """Turn one person's month of figures into payout lines (SPEC §4), in Decimal, rounded once.
 
-Pure functions: no queries. Each line is ``quantity × rate`` (rounded once to the kopeck with
-``round_money``, SPEC §3), an explanation, and the source items it pays for the ledger.
+Pure functions: no queries. ``build_lines`` first decides every counted item once
+(``decisions.decide_month``: payable, held, overridden, not ours), then each builder turns the
+figures and the decided items into lines. A builder never looks at exceptions or duplicate
+flags itself: it pays payable items by the plan, shows held ones held, pays overridden ones as
+their exception says, and leaves out items that are not ours.
+
+Each line is ``quantity × rate`` (rounded once to the kopeck with ``round_money``, SPEC §3), an
+explanation, the source items it pays for the ledger (``ItemDraft`` → ``PaidItem``) and the
+source rows it counted (``SourceDraft`` → ``PayoutLineItem``).
 """
 
 import datetime
@@ -15,6 +22,8 @@ from salesops.money import round_money
 from ..models import (
     BaseMode,
     ComponentKind,
+    Decision,
+    LineItemSource,
     LineKind,
     MinuteRounding,
     PaidItemKind,
@@ -22,8 +31,8 @@ from ..models import (
     PlanVersion,
     TeamMetric,
 )
-from .facts import MILESTONE_COMPONENTS
-from .lead_rules import EXCEPTION, HOLD, PAY, exception_amount, lead_treatment
+from .decisions import Decided, decide_month, overridden_amount
+from .facts import MILESTONE_COMPONENTS, MonthFacts, TeamFigures
 
 ZERO = Decimal("0")
 ONE = Decimal("1")
@@ -40,6 +49,18 @@ class ItemDraft:
     rate: Decimal | None = None
 
 
+@dataclass(frozen=True)
+class SourceDraft:
+    """A source row a line counted, with its exact share of the line (see ``_line``)."""
+
+    source: str
+    source_id: int
+    quantity: Decimal
+    amount: Decimal
+    decision: str = Decision.PAYABLE
+    exception_id: int | None = None
+
+
 @dataclass
 class LineDraft:
     kind: str
@@ -52,28 +73,52 @@ class LineDraft:
     adjusts_month: datetime.date | None = None
     # Shown, not paid: a pending decision holds it (SPEC §5); its items are not ledgered.
     held: bool = False
+    sources: list[SourceDraft] = field(default_factory=list)
 
 
-def _line(kind, key, quantity, rate, exact_amount, explanation, items=(), held=False):
+def _line(kind, key, quantity, rate, exact_amount, explanation, items=(), held=False,
+          sources=()):
+    amount = round_money(exact_amount)
     return LineDraft(
         kind=kind, key=key, quantity=quantity.quantize(QUANTITY), rate=rate,
-        amount=round_money(exact_amount), explanation=explanation, items=list(items),
-        held=held,
+        amount=amount, explanation=explanation, items=list(items),
+        held=held, sources=_shares(amount, sources),
     )
 
 
-def calls_source(facts: dict, **narrowing) -> dict:
+def _shares(amount: Decimal, sources) -> list[SourceDraft]:
+    """Each source's exact share rounded to the kopeck, the last one taking what rounding
+    left over, so that a line's items add up to the line exactly (SPEC §3: the line is rounded
+    once; the shares only explain it)."""
+    sources = list(sources)
+    rounded = [round_money(s.amount) for s in sources]
+    if sources:
+        rounded[-1] += amount - sum(rounded, ZERO)
+    return [
+        SourceDraft(s.source, s.source_id, s.quantity.quantize(QUANTITY), share, s.decision,
+                    s.exception_id)
+        for s, share in zip(sources, rounded, strict=True)
+    ]
+
+
+def calls_source(facts: MonthFacts, **narrowing) -> dict:
     """How to find a call-based line's exact source rows again (see selectors)."""
-    calls = facts["calls"]
-    return {"model": "calllog", "max_id": calls["max_id"], **narrowing}
+    return {"model": "calllog", "max_id": facts.calls.max_id, **narrowing}
 
 
-def build_lines(*, version: PlanVersion, facts: dict, team_facts: dict) -> list[LineDraft]:
-    """Every line the version pays for these figures, with caps applied (SPEC §4)."""
+def build_lines(
+    *, version: PlanVersion, facts: MonthFacts | dict, team_facts: TeamFigures | dict | None
+) -> list[LineDraft]:
+    """Every line the version pays for these figures (typed, or as a run member stores them),
+    with caps applied (SPEC §4)."""
+    facts = MonthFacts.coerce(facts)
+    decided = decide_month(facts)
+    team = TeamFigures.from_json(team_facts) if isinstance(team_facts, dict) else team_facts
     lines = []
     for component in version.components.all():
         builder = BUILDERS[component.kind]
-        produced = builder(component=component, version=version, facts=facts, team=team_facts)
+        produced = builder(component=component, version=version, facts=facts, decided=decided,
+                           team=team)
         lines.extend(produced)
         lines.extend(_component_cap(component, produced))
     if version.monthly_cap is not None:
@@ -107,269 +152,299 @@ def _minutes(version: PlanVersion, seconds: int, minutes_up: int, rate: Decimal)
     return Decimal(seconds) / 60, Decimal(seconds) * rate / 60
 
 
-def per_minute(*, component, version, facts, team) -> list[LineDraft]:
-    calls = facts["calls"]
-    if not calls["count"]:
+def per_minute(*, component, version, facts, decided, team) -> list[LineDraft]:
+    calls = facts.calls
+    if not calls.count:
         return []
-    shown, amount = _minutes(
-        version, calls["operator_s"], calls["operator_min_up"], component.rate
-    )
+    shown, amount = _minutes(version, calls.operator_s, calls.operator_min_up, component.rate)
     return [_line(
         component.kind, "", shown, component.rate, amount,
-        {"calls": calls["count"], "operator_s": calls["operator_s"],
+        {"calls": calls.count, "operator_s": calls.operator_s,
          "rounding": version.minute_rounding, "source": calls_source(facts)},
     )]
 
 
-def per_hour(*, component, version, facts, team) -> list[LineDraft]:
-    shifts = facts["shifts"]
-    if not shifts["count"]:
+def per_hour(*, component, version, facts, decided, team) -> list[LineDraft]:
+    shifts = facts.shifts
+    if not shifts.count:
         return []
-    hours = Decimal(shifts["seconds"]) / 3600
+    hours = Decimal(shifts.seconds) / 3600
     return [_line(
         component.kind, "", hours, component.rate,
-        Decimal(shifts["seconds"]) * component.rate / 3600,
-        {"shifts": shifts["count"], "seconds": shifts["seconds"],
-         "source": {"model": "workshift", "max_id": shifts["max_id"]}},
+        Decimal(shifts.seconds) * component.rate / 3600,
+        {"shifts": shifts.count, "seconds": shifts.seconds,
+         "source": {"model": "workshift", "max_id": shifts.max_id}},
     )]
 
 
-def differentiated_minutes(*, component, version, facts, team) -> list[LineDraft]:
+def differentiated_minutes(*, component, version, facts, decided, team) -> list[LineDraft]:
     """One line per outcome that has a rate (SPEC §4, example 3)."""
     lines = []
     rates = {r.outcome: r.rate for r in component.rates.all() if r.outcome is not None}
     for outcome in Outcome:
         if outcome.value not in rates:
             continue
-        figures = facts["calls"]["by_outcome"][str(outcome.value)]
-        if not figures["operator_s"]:
+        figures = facts.calls.by_outcome[int(outcome)]
+        if not figures.operator_s:
             continue
         rate = rates[outcome.value]
-        shown, amount = _minutes(
-            version, figures["operator_s"], figures["operator_min_up"], rate
-        )
+        shown, amount = _minutes(version, figures.operator_s, figures.operator_min_up, rate)
         lines.append(_line(
             component.kind, outcome.name.lower(), shown, rate, amount,
-            {"outcome": outcome.name.lower(), "operator_s": figures["operator_s"],
+            {"outcome": outcome.name.lower(), "operator_s": figures.operator_s,
              "rounding": version.minute_rounding,
              "source": calls_source(facts, outcome=outcome.value)},
         ))
     return lines
 
 
-def per_conversation(*, component, version, facts, team) -> list[LineDraft]:
-    calls = facts["calls"]
-    if not calls["conversations"]:
+def per_conversation(*, component, version, facts, decided, team) -> list[LineDraft]:
+    calls = facts.calls
+    if not calls.conversations:
         return []
-    count = Decimal(calls["conversations"])
+    count = Decimal(calls.conversations)
     return [_line(
         component.kind, "", count, component.rate, count * component.rate,
-        {"threshold_s": calls["threshold_s"],
-         "source": calls_source(facts, talk_s_gte=calls["threshold_s"])},
+        {"threshold_s": calls.threshold_s,
+         "source": calls_source(facts, talk_s_gte=calls.threshold_s)},
     )]
 
 
-def per_effective_call(*, component, version, facts, team) -> list[LineDraft]:
-    calls = facts["calls"]
-    if not calls["effective"]:
+def per_effective_call(*, component, version, facts, decided, team) -> list[LineDraft]:
+    calls = facts.calls
+    if not calls.effective:
         return []
-    count = Decimal(calls["effective"])
+    count = Decimal(calls.effective)
     return [_line(
         component.kind, "", count, component.rate, count * component.rate,
-        {"threshold_s": calls["threshold_s"], "outcomes": ["presentation", "consent"],
-         "source": calls_source(facts, talk_s_gte=calls["threshold_s"], effective=True)},
+        {"threshold_s": calls.threshold_s, "outcomes": ["presentation", "consent"],
+         "source": calls_source(facts, talk_s_gte=calls.threshold_s, effective=True)},
     )]
+
+
+def _milestone_source(d: Decided, amount: Decimal) -> SourceDraft:
+    return SourceDraft(LineItemSource.MILESTONE, d.item.milestone, ONE, amount, d.decision,
+                       d.exception.id if d.exception else None)
 
 
 def _milestone_lines(milestone_kind: str):
     """Leads first reaching the milestone in the month, paid once in their life (SPEC §6.2),
     and clawed back when marked fake within the plan's window (SPEC §6.6)."""
 
-    def build(*, component, version, facts, team) -> list[LineDraft]:
-        leads, lines = _decided_milestones(component, facts, milestone_kind)
-        if leads:
-            count = Decimal(len(leads))
+    def build(*, component, version, facts, decided, team) -> list[LineDraft]:
+        items = decided.milestones[component.kind]
+        rate = component.rate
+        lines = []
+        # What each lead paid this month: a same-month fake mark claws exactly that back.
+        earned = []
+        payable = [d for d in items if d.decision == Decision.PAYABLE]
+        if payable:
+            count = Decimal(len(payable))
             lines.append(_line(
-                component.kind, "", count, component.rate, count * component.rate,
-                {"milestone": milestone_kind, "leads": [m["lead"] for m in leads],
-                 "milestones": [m["milestone"] for m in leads]},
-                [ItemDraft(component.kind, PaidItemKind.LEAD, m["lead"],
-                           datetime.datetime.fromisoformat(m["at"]), component.rate)
-                 for m in leads],
+                component.kind, "", count, rate, count * rate, {"milestone": milestone_kind},
+                [ItemDraft(component.kind, PaidItemKind.LEAD, d.item.lead, d.item.at, rate)
+                 for d in payable],
+                sources=[_milestone_source(d, rate) for d in payable],
             ))
-        window = datetime.timedelta(days=version.clawback_days)
-        clawbacks = [
-            {"lead": m["lead"], "rate": m.get("earned", component.rate), "fake_at": m["fake_at"]}
-            for m in leads + [m for m in paid_by_exception(lines) if m["fake_at"]]
-            if m["fake_at"] and _within(m["at"], m["fake_at"], window)
-        ] + [
-            {"lead": c["lead"], "rate": Decimal(c["rate"]), "fake_at": c["fake_at"],
-             "paid_month": c["paid_month"], "fake_milestone": c["fake_milestone"]}
-            for c in facts["clawbacks"]
-            if c["component"] == component.kind and _within(c["paid_at"], c["fake_at"], window)
-        ]
-        if clawbacks:
-            total = sum((c["rate"] for c in clawbacks), ZERO)
-            rates = {c["rate"] for c in clawbacks}
+            earned += [(d.item, rate) for d in payable]
+        held = [d for d in items if d.decision == Decision.HELD]
+        if held:
+            count = Decimal(len(held))
             lines.append(_line(
-                component.kind, "clawback", Decimal(-len(clawbacks)),
-                rates.pop() if len(rates) == 1 else None, -total,
-                {"rule": "SPEC §6.6 fake lead within the clawback window",
-                 "window_days": version.clawback_days,
-                 "leads": [{k: v for k, v in c.items() if k != "rate"} for c in clawbacks]},
-                [ItemDraft(component.kind, PaidItemKind.LEAD_CLAWBACK, c["lead"])
-                 for c in clawbacks],
+                component.kind, "held", count, rate, count * rate,
+                {"rule": "SPEC §5, §6.3 held until a pending decision is made",
+                 "milestone": milestone_kind},
+                held=True, sources=[_milestone_source(d, rate) for d in held],
             ))
+        for d in (d for d in items if d.decision == Decision.OVERRIDDEN):
+            shown, amount = overridden_amount(d.exception, base=ONE, percent=False)
+            line = _line(
+                component.kind, f"exception:{d.exception.id}", ONE, shown, amount,
+                {"rule": "SPEC §5 approved commission exception",
+                 "exception_kind": d.exception.kind, "milestone": milestone_kind},
+                [ItemDraft(component.kind, PaidItemKind.LEAD, d.item.lead, d.item.at,
+                           round_money(amount)), *_fixed_item(component, d)],
+                sources=[_milestone_source(d, amount)],
+            )
+            lines.append(line)
+            if line.amount:
+                earned.append((d.item, line.amount))
+        lines.extend(_clawback_lines(component, version, facts, earned))
         return lines
 
     return build
 
 
-def _decided_milestones(component, facts, milestone_kind):
-    """Split the month's milestones by decision (SPEC §5, §6.3): leads paid as usual, and the
-    lines of held leads and of approved exceptions."""
-    normal, held, lines = [], [], []
-    for m in facts["milestones"][milestone_kind]:
-        treatment, detail = lead_treatment(facts, component_kind=component.kind,
-                                           lead_id=m["lead"], duplicate=m.get("duplicate", ""))
-        if treatment == PAY:
-            normal.append(m)
-        elif treatment == HOLD:
-            held.append({**m, **detail})
-        elif treatment == EXCEPTION:
-            rate, amount = exception_amount(detail, base=ONE, percent=False)
-            lines.append(_line(
-                component.kind, f"exception:{detail['id']}", ONE, rate, amount,
-                {"rule": "SPEC §5 approved commission exception", "exception": detail["id"],
-                 "exception_kind": detail["kind"], "lead": m["lead"], "milestone": milestone_kind,
-                 "paid_lead": m},
-                [ItemDraft(component.kind, PaidItemKind.LEAD, m["lead"],
-                           datetime.datetime.fromisoformat(m["at"]), round_money(amount)),
-                 *_fixed_item(component, detail)],
-            ))
-    if held:
-        count = Decimal(len(held))
-        lines.append(_line(
-            component.kind, "held", count, component.rate, count * component.rate,
-            {"rule": "SPEC §5, §6.3 held until a pending decision is made", "leads": held},
-            held=True,
-        ))
-    return normal, lines
-
-
-def paid_by_exception(lines) -> list[dict]:
-    """Leads an exception line paid, with what they earned (for a same-month clawback)."""
-    return [
-        {**line.explanation["paid_lead"], "earned": line.amount}
-        for line in lines if "paid_lead" in line.explanation and line.amount
+def _clawback_lines(component, version, facts, earned) -> list[LineDraft]:
+    window = datetime.timedelta(days=version.clawback_days)
+    # (lead, fake milestone, rate): this month's leads marked fake by the month's end, and
+    # leads paid by an earlier run marked fake in this month.
+    clawbacks = [
+        (m.lead, m.fake_milestone, rate) for m, rate in earned
+        if m.fake_at and _within(m.at, m.fake_at, window)
+    ] + [
+        (c.lead, c.fake_milestone, c.rate) for c in facts.clawbacks
+        if c.component == component.kind and _within(c.paid_at, c.fake_at, window)
     ]
+    if not clawbacks:
+        return []
+    total = sum((rate for _, _, rate in clawbacks), ZERO)
+    rates = {rate for _, _, rate in clawbacks}
+    return [_line(
+        component.kind, "clawback", Decimal(-len(clawbacks)),
+        rates.pop() if len(rates) == 1 else None, -total,
+        {"rule": "SPEC §6.6 fake lead within the clawback window",
+         "window_days": version.clawback_days},
+        [ItemDraft(component.kind, PaidItemKind.LEAD_CLAWBACK, lead) for lead, _, _ in clawbacks],
+        sources=[SourceDraft(LineItemSource.MILESTONE, fake, -ONE, -rate)
+                 for _, fake, rate in clawbacks],
+    )]
 
 
-def _fixed_item(component, exception) -> list[ItemDraft]:
+def _fixed_item(component, decided: Decided) -> list[ItemDraft]:
     # A fixed amount is paid once in the lead's life (SPEC §6.2): the exception is ledgered.
-    if exception["kind"] == "fixed" and not exception["fixed_paid"]:
-        return [ItemDraft(component.kind, PaidItemKind.EXCEPTION, exception["id"])]
+    exception = decided.exception
+    if exception.kind == "fixed" and not exception.fixed_paid:
+        return [ItemDraft(component.kind, PaidItemKind.EXCEPTION, exception.id)]
     return []
 
 
-def _decided_payments(component, facts, rates):
-    """Split the month's payments by decision (SPEC §5, §6.3): those paid at the plan's rate,
-    and one line per lead held or paid under an approved exception. A refund follows the
-    decision of its lead, so it reverses exactly what its payment earned (SPEC §6.6)."""
-    normal, by_lead = [], {}
-    for p in facts["payments"]:
-        treatment, detail = lead_treatment(facts, component_kind=component.kind,
-                                           lead_id=p.get("lead"), duplicate=p.get("duplicate", ""))
-        if treatment == PAY:
-            normal.append(p)
-        elif treatment in (HOLD, EXCEPTION):
-            by_lead.setdefault((p["lead"], treatment), (detail, []))[1].append(p)
-    lines = []
-    for (lead_id, treatment), (detail, rows) in sorted(by_lead.items()):
-        revenue = sum((Decimal(p["amount"]) for p in rows), ZERO)
-        ids = [p["id"] for p in rows]
-        if treatment == HOLD:
-            rate = rates.get(rows[0]["source"], component.rate)
-            lines.append(_line(
-                component.kind, f"held:{lead_id}", revenue, rate, revenue * rate / HUNDRED,
-                {"rule": "SPEC §5, §6.3 held until a pending decision is made", "lead": lead_id,
-                 "payments": ids, **detail},
-                held=True,
-            ))
-            continue
-        rate, amount = exception_amount(detail, base=revenue, percent=True)
-        lines.append(_line(
-            component.kind, f"exception:{detail['id']}", revenue, rate, amount,
-            {"rule": "SPEC §5 approved commission exception", "exception": detail["id"],
-             "exception_kind": detail["kind"], "lead": lead_id, "payments": ids},
-            [*(ItemDraft(component.kind, PaidItemKind.PAYMENT, i, None, rate) for i in ids),
-             *_fixed_item(component, detail)],
-        ))
-    return normal, lines
+def _within(paid_at: datetime.datetime, fake_at: datetime.datetime,
+            window: datetime.timedelta) -> bool:
+    return paid_at <= fake_at <= paid_at + window
 
 
-def _within(paid_at: str, fake_at: str, window: datetime.timedelta) -> bool:
-    paid = datetime.datetime.fromisoformat(paid_at)
-    fake = datetime.datetime.fromisoformat(fake_at)
-    return paid <= fake <= paid + window
+def _payment_source(d: Decided, amount: Decimal, quantity: Decimal | None = None) -> SourceDraft:
+    return SourceDraft(LineItemSource.PAYMENT, d.item.id,
+                       d.item.amount if quantity is None else quantity, amount, d.decision,
+                       d.exception.id if d.exception else None)
 
 
-def revenue_percent(*, component, version, facts, team) -> list[LineDraft]:
-    payments = facts["payments"]
-    if not payments:
+def _by_lead(decided: list[Decided]) -> dict[int, list[Decided]]:
+    leads = {}
+    for d in decided:
+        leads.setdefault(d.item.lead, []).append(d)
+    return dict(sorted(leads.items()))
+
+
+def revenue_percent(*, component, version, facts, decided, team) -> list[LineDraft]:
+    """Percent of the month's payments on own leads (SPEC §4): by lead source, or in marginal
+    tiers; held and overridden payments get their own lines per lead, whichever way."""
+    if not decided.payments:
         return []
     tiers = list(component.tiers.all())
-    if tiers:
-        return _revenue_tiers(component, tiers, facts)
     rates = {r.lead_source: r.rate for r in component.rates.all() if r.lead_source}
-    payments, lines = _decided_payments(component, facts, rates)
+    payable = decided.payments_by(Decision.PAYABLE)
+    if tiers:
+        target = facts.plan.revenue
+        lines = _revenue_tiers(component, tiers, target, payable)
+        payable_revenue = sum((d.item.amount for d in payable), ZERO)
+        base = _tiered(tiers, target, payable_revenue)
+
+        def held_amount(rows):
+            # What the lead would add on top of the payable revenue, at the margin.
+            extra = sum((d.item.amount for d in rows), ZERO)
+            return None, _tiered(tiers, target, payable_revenue + extra) - base
+    else:
+        lines = _revenue_by_source(component, rates, payable)
+
+        def held_amount(rows):
+            rate = rates.get(rows[0].item.source, component.rate)
+            return rate, sum((d.item.amount for d in rows), ZERO) * rate / HUNDRED
+    for lead_id, rows in _by_lead(decided.payments_by(Decision.HELD)).items():
+        revenue = sum((d.item.amount for d in rows), ZERO)
+        rate, amount = held_amount(rows)
+        lines.append(_line(
+            component.kind, f"held:{lead_id}", revenue, rate, amount,
+            {"rule": "SPEC §5, §6.3 held until a pending decision is made", "lead": lead_id,
+             "held_by": rows[0].reason},
+            held=True, sources=_proportional(rows, amount),
+        ))
+    for lead_id, rows in _by_lead(decided.payments_by(Decision.OVERRIDDEN)).items():
+        exception = rows[0].exception
+        revenue = sum((d.item.amount for d in rows), ZERO)
+        rate, amount = overridden_amount(exception, base=revenue, percent=True)
+        lines.append(_line(
+            component.kind, f"exception:{exception.id}", revenue, rate, amount,
+            {"rule": "SPEC §5 approved commission exception", "exception_kind": exception.kind,
+             "lead": lead_id},
+            [*(ItemDraft(component.kind, PaidItemKind.PAYMENT, d.item.id, None, rate)
+               for d in rows), *_fixed_item(component, rows[0])],
+            sources=_proportional(rows, amount),
+        ))
+    return lines
+
+
+def _proportional(rows: list[Decided], amount: Decimal) -> list[SourceDraft]:
+    """Each payment's share of ``amount`` in proportion to its revenue (all of it to the last
+    when the revenue nets to zero)."""
+    revenue = sum((d.item.amount for d in rows), ZERO)
+    if not revenue:
+        return [_payment_source(d, amount if i == len(rows) - 1 else ZERO)
+                for i, d in enumerate(rows)]
+    return [_payment_source(d, amount * d.item.amount / revenue) for d in rows]
+
+
+def _revenue_by_source(component, rates, payable: list[Decided]) -> list[LineDraft]:
+    lines = []
     for source in LeadSource:
         for refund in (False, True):
-            rows = [p for p in payments if p["source"] == source.value and p["refund"] is refund]
+            rows = [d for d in payable if d.item.source == source.value and d.item.refund is refund]
             if not rows:
                 continue
             # Owner-routed and every other source earn the plan's rate unless it names one
             # (SPEC §5); a refund reverses at the rate its source earns (SPEC §6.6).
             rate = rates.get(source.value, component.rate)
-            revenue = sum((Decimal(p["amount"]) for p in rows), ZERO)
+            revenue = sum((d.item.amount for d in rows), ZERO)
             lines.append(_line(
                 component.kind, f"refund:{source.value}" if refund else source.value,
-                revenue, rate, revenue * rate / HUNDRED,
-                {"source": source.value, "refunds" if refund else "payments":
-                 [p["id"] for p in rows]},
-                [ItemDraft(component.kind, PaidItemKind.PAYMENT, p["id"], None, rate)
-                 for p in rows],
+                revenue, rate, revenue * rate / HUNDRED, {"source": source.value},
+                [ItemDraft(component.kind, PaidItemKind.PAYMENT, d.item.id, None, rate)
+                 for d in rows],
+                sources=[_payment_source(d, d.item.amount * rate / HUNDRED) for d in rows],
             ))
     return lines
 
 
-def _revenue_tiers(component, tiers, facts) -> list[LineDraft]:
-    """Marginal tiers on revenue-plan attainment (SPEC §8 example 5): each band of revenue is
-    paid at its own rate. Refunds reduce the month's revenue before the bands are applied."""
-    payments = facts["payments"]
-    revenue = sum((Decimal(p["amount"]) for p in payments), ZERO)
-    target = Decimal(facts["plan"]["revenue"])
-    items = [ItemDraft(component.kind, PaidItemKind.PAYMENT, p["id"]) for p in payments]
-    explanation = {"revenue": revenue, "target": target, "payments": [p["id"] for p in payments]}
+def _bands(tiers, target: Decimal, revenue: Decimal):
+    """(tier, revenue in its band) for each band the revenue reaches (SPEC §8 example 5)."""
     if target <= 0:
         # No target: attainment is unbounded, so the top band pays everything.
-        top = tiers[-1]
-        return [_line(component.kind, f"tier:{top.from_percent}", revenue, top.rate,
-                      revenue * top.rate / HUNDRED, explanation, items)]
-    lines = []
+        return [(tiers[-1], revenue)] if revenue else []
+    bands = []
     for tier in tiers:
         low = target * tier.from_percent / HUNDRED
         high = revenue
         if tier.to_percent is not None:
             high = min(revenue, target * tier.to_percent / HUNDRED)
-        band = high - low
-        if band <= 0:
-            continue
+        if high - low > 0:
+            bands.append((tier, high - low))
+    return bands
+
+
+def _tiered(tiers, target: Decimal, revenue: Decimal) -> Decimal:
+    return sum((band * tier.rate / HUNDRED for tier, band in _bands(tiers, target, revenue)),
+               ZERO)
+
+
+def _revenue_tiers(component, tiers, target, payable: list[Decided]) -> list[LineDraft]:
+    """Marginal tiers on revenue-plan attainment (SPEC §8 example 5): each band of the payable
+    revenue is paid at its own rate. Refunds reduce the month's revenue before the bands are
+    applied. Held, overridden and not-ours payments are outside the bands: a held lead shows
+    what it would add at the margin, an overridden one pays as its exception says."""
+    revenue = sum((d.item.amount for d in payable), ZERO)
+    explanation = {"revenue": revenue, "target": target}
+    lines = []
+    for tier, band in _bands(tiers, target, revenue):
+        amount = band * tier.rate / HUNDRED
         lines.append(_line(
-            component.kind, f"tier:{tier.from_percent}", band, tier.rate,
-            band * tier.rate / HUNDRED,
+            component.kind, f"tier:{tier.from_percent}", band, tier.rate, amount,
             {**explanation, "band_percent": [tier.from_percent, tier.to_percent]},
-            items if not lines else [],
+            # The ledger holds each payment once: on the first band's line.
+            [ItemDraft(component.kind, PaidItemKind.PAYMENT, d.item.id) for d in payable]
+            if not lines else [],
+            sources=[_payment_source(d, amount * d.item.amount / revenue,
+                                     band * d.item.amount / revenue) for d in payable],
         ))
     return lines
 
@@ -384,9 +459,9 @@ def attainment_scale(attainment: Decimal, *, mode: str, floor_percent: Decimal |
     return min(attainment, ONE)
 
 
-def plan_base(*, component, version, facts, team) -> list[LineDraft]:
-    target = facts["plan"]["conversations"]
-    actual = facts["calls"]["conversations"]
+def plan_base(*, component, version, facts, decided, team) -> list[LineDraft]:
+    target = facts.plan.conversations
+    actual = facts.calls.conversations
     attainment = Decimal(actual) / Decimal(target) if target else ZERO
     scale = attainment_scale(attainment, mode=component.base_mode,
                              floor_percent=component.floor_percent)
@@ -395,20 +470,20 @@ def plan_base(*, component, version, facts, team) -> list[LineDraft]:
         component.kind, "", scale, base, scale * base,
         {"conversations": actual, "target": target, "attainment": attainment.quantize(QUANTITY),
          "mode": component.base_mode, "floor_percent": component.floor_percent,
-         "threshold_s": facts["calls"]["threshold_s"],
-         "source": calls_source(facts, talk_s_gte=facts["calls"]["threshold_s"])},
+         "threshold_s": facts.calls.threshold_s,
+         "source": calls_source(facts, talk_s_gte=facts.calls.threshold_s)},
     )]
 
 
-def team_bonus(*, component, version, facts, team) -> list[LineDraft]:
+def team_bonus(*, component, version, facts, decided, team) -> list[LineDraft]:
     """A sales head's bonus on the team's attainment (SPEC §4): a fixed amount scaled like
     plan_base, or, with no amount, ``rate`` percent of the team's revenue once the floor is met."""
     if not team:
         return []
     if component.team_metric == TeamMetric.REVENUE:
-        actual, target = Decimal(team["revenue"]), Decimal(team["target_revenue"])
+        actual, target = team.revenue, team.target_revenue
     else:
-        actual, target = Decimal(team["conversations"]), Decimal(team["target_conversations"])
+        actual, target = Decimal(team.conversations), Decimal(team.target_conversations)
     attainment = actual / target if target else ZERO
     scale = attainment_scale(attainment, mode=component.base_mode,
                              floor_percent=component.floor_percent)
@@ -418,7 +493,7 @@ def team_bonus(*, component, version, facts, team) -> list[LineDraft]:
     if component.amount is not None:
         return [_line(component.kind, "", scale, component.amount, scale * component.amount,
                       explanation)]
-    revenue = Decimal(team["revenue"]) if scale > 0 else ZERO
+    revenue = team.revenue if scale > 0 else ZERO
     return [_line(component.kind, "", revenue, component.rate,
                   revenue * component.rate / HUNDRED, explanation)]
 

@@ -2,14 +2,17 @@
 
 Calls are aggregated on the database (``values().annotate()`` with conditional ``Sum``/``Count``)
 grouped by manager, never read row by row: a month is millions of calls (SPEC §2 figures).
-Leads, milestones and payments are few, so their ids are kept to explain each line.
+Leads, milestones and payments are few, so each is kept as an item: the decision step
+(``decisions``) decides each one, and the line items name them.
 
-The figures are plain JSON (ints, Decimal as strings, ISO datetimes): they are stored on the
-run member so that every retry of a member's task pays from the same snapshot.
+The figures are typed (the dataclasses below). They are stored on the run member as JSON
+(``MonthFacts.to_json`` / ``from_json``) so that every retry of a member's task pays from the
+same snapshot.
 """
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db.models import (
@@ -52,23 +55,256 @@ MILESTONE_COMPONENTS = {
     MilestoneKind.CONFIRMED: ComponentKind.PER_CONFIRMED_LEAD,
     MilestoneKind.ARRIVED: ComponentKind.PER_ARRIVED_CLIENT,
 }
+ZERO = Decimal("0")
 
 
-def empty_facts(*, threshold_s: int) -> dict:
-    return {
-        "calls": {
-            "threshold_s": threshold_s, "count": 0, "operator_s": 0, "operator_min_up": 0,
-            "conversations": 0, "effective": 0, "max_id": 0,
-            "by_outcome": {str(o.value): {"operator_s": 0, "operator_min_up": 0} for o in Outcome},
-        },
-        "shifts": {"count": 0, "seconds": 0, "max_id": 0},
-        "milestones": {kind.value: [] for kind in MILESTONE_COMPONENTS},
-        "clawbacks": [],
-        "payments": [],
-        # Per-lead decisions that change what a lead pays: "<component>:<lead>" → exception.
-        "exceptions": {},
-        "plan": {"conversations": 0, "confirmed_leads": 0, "revenue": "0"},
-    }
+def _dt(value: str | None) -> datetime.datetime | None:
+    return datetime.datetime.fromisoformat(value) if value else None
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _dec(value: str | None) -> Decimal | None:
+    return Decimal(value) if value is not None else None
+
+
+def _str(value) -> str | None:
+    return str(value) if value is not None else None
+
+
+@dataclass
+class OutcomeFigures:
+    operator_s: int = 0
+    operator_min_up: int = 0
+
+
+@dataclass
+class CallFigures:
+    """The month's calls of one person, aggregated: calls carry no lead, so no per-lead
+    decision reaches them and they are never read one by one (SPEC §2)."""
+
+    threshold_s: int
+    count: int = 0
+    operator_s: int = 0
+    operator_min_up: int = 0
+    conversations: int = 0
+    effective: int = 0
+    # The highest call id counted: with the month and the line's filter it finds the calls again.
+    max_id: int = 0
+    by_outcome: dict[int, OutcomeFigures] = field(
+        default_factory=lambda: {int(o): OutcomeFigures() for o in Outcome}
+    )
+
+    def to_json(self) -> dict:
+        return {
+            "threshold_s": self.threshold_s, "count": self.count, "operator_s": self.operator_s,
+            "operator_min_up": self.operator_min_up, "conversations": self.conversations,
+            "effective": self.effective, "max_id": self.max_id,
+            "by_outcome": {str(k): [v.operator_s, v.operator_min_up]
+                           for k, v in self.by_outcome.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "CallFigures":
+        return cls(
+            threshold_s=data["threshold_s"], count=data["count"], operator_s=data["operator_s"],
+            operator_min_up=data["operator_min_up"], conversations=data["conversations"],
+            effective=data["effective"], max_id=data["max_id"],
+            by_outcome={int(k): OutcomeFigures(*v) for k, v in data["by_outcome"].items()},
+        )
+
+
+@dataclass
+class ShiftFigures:
+    count: int = 0
+    seconds: int = 0
+    max_id: int = 0
+
+
+@dataclass(frozen=True)
+class MilestoneFact:
+    """A lead first reaching a milestone in the month, and its first fake mark by the month's
+    end (SPEC §6.6)."""
+
+    lead: int
+    milestone: int
+    at: datetime.datetime
+    duplicate: str = ""
+    fake_at: datetime.datetime | None = None
+    fake_milestone: int | None = None
+
+    def to_json(self) -> list:
+        return [self.lead, self.milestone, _iso(self.at), self.duplicate, _iso(self.fake_at),
+                self.fake_milestone]
+
+    @classmethod
+    def from_json(cls, data: list) -> "MilestoneFact":
+        lead, milestone, at, duplicate, fake_at, fake_milestone = data
+        return cls(lead, milestone, _dt(at), duplicate, _dt(fake_at), fake_milestone)
+
+
+@dataclass(frozen=True)
+class ClawbackFact:
+    """A milestone paid by an earlier run whose lead was marked fake in this month."""
+
+    component: str
+    lead: int
+    paid_at: datetime.datetime
+    rate: Decimal
+    paid_month: datetime.date
+    fake_at: datetime.datetime
+    fake_milestone: int
+
+    def to_json(self) -> list:
+        return [self.component, self.lead, _iso(self.paid_at), str(self.rate),
+                _iso(self.paid_month), _iso(self.fake_at), self.fake_milestone]
+
+    @classmethod
+    def from_json(cls, data: list) -> "ClawbackFact":
+        component, lead, paid_at, rate, paid_month, fake_at, fake_milestone = data
+        return cls(component, lead, _dt(paid_at), Decimal(rate),
+                   datetime.date.fromisoformat(paid_month), _dt(fake_at), fake_milestone)
+
+
+@dataclass(frozen=True)
+class PaymentFact:
+    """A payment (or a refund, negative) received in the month on one of the person's leads."""
+
+    id: int
+    lead: int
+    source: str
+    amount: Decimal
+    refund: bool = False
+    duplicate: str = ""
+
+    def to_json(self) -> list:
+        return [self.id, self.lead, self.source, str(self.amount), self.refund, self.duplicate]
+
+    @classmethod
+    def from_json(cls, data: list) -> "PaymentFact":
+        pk, lead, source, amount, refund, duplicate = data
+        return cls(pk, lead, source, Decimal(amount), refund, duplicate)
+
+
+@dataclass(frozen=True)
+class ExceptionFact:
+    """The standing commission exception of one lead and component (SPEC §5)."""
+
+    id: int
+    component: str
+    lead: int
+    kind: str
+    status: str
+    rate: Decimal | None = None
+    amount: Decimal | None = None
+    # A fixed amount is paid once in the lead's life: whether another run already paid it.
+    fixed_paid: bool = False
+
+    def to_json(self) -> list:
+        return [self.id, self.component, self.lead, self.kind, self.status, _str(self.rate),
+                _str(self.amount), self.fixed_paid]
+
+    @classmethod
+    def from_json(cls, data: list) -> "ExceptionFact":
+        pk, component, lead, kind, status, rate, amount, fixed_paid = data
+        return cls(pk, component, lead, kind, status, _dec(rate), _dec(amount), fixed_paid)
+
+
+@dataclass
+class PlanTargets:
+    conversations: int = 0
+    confirmed_leads: int = 0
+    revenue: Decimal = ZERO
+
+
+@dataclass
+class MonthFacts:
+    """Everything one person's month pays from (SPEC §2, §4, §5)."""
+
+    calls: CallFigures
+    shifts: ShiftFigures = field(default_factory=ShiftFigures)
+    milestones: dict[str, list[MilestoneFact]] = field(
+        default_factory=lambda: {kind.value: [] for kind in MILESTONE_COMPONENTS}
+    )
+    clawbacks: list[ClawbackFact] = field(default_factory=list)
+    payments: list[PaymentFact] = field(default_factory=list)
+    # (component kind, lead id) → the lead's standing exception for that component.
+    exceptions: dict[tuple[str, int], ExceptionFact] = field(default_factory=dict)
+    plan: PlanTargets = field(default_factory=PlanTargets)
+
+    def to_json(self) -> dict:
+        return {
+            "calls": self.calls.to_json(),
+            "shifts": [self.shifts.count, self.shifts.seconds, self.shifts.max_id],
+            "milestones": {k: [m.to_json() for m in v] for k, v in self.milestones.items()},
+            "clawbacks": [c.to_json() for c in self.clawbacks],
+            "payments": [p.to_json() for p in self.payments],
+            "exceptions": [e.to_json() for e in self.exceptions.values()],
+            "plan": [self.plan.conversations, self.plan.confirmed_leads, str(self.plan.revenue)],
+        }
+
+    @classmethod
+    def coerce(cls, value: "MonthFacts | dict") -> "MonthFacts":
+        """The figures as given, or read back from a run member's stored JSON."""
+        return value if isinstance(value, cls) else cls.from_json(value)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "MonthFacts":
+        exceptions = [ExceptionFact.from_json(e) for e in data["exceptions"]]
+        conversations, confirmed, revenue = data["plan"]
+        return cls(
+            calls=CallFigures.from_json(data["calls"]),
+            shifts=ShiftFigures(*data["shifts"]),
+            milestones={k: [MilestoneFact.from_json(m) for m in v]
+                        for k, v in data["milestones"].items()},
+            clawbacks=[ClawbackFact.from_json(c) for c in data["clawbacks"]],
+            payments=[PaymentFact.from_json(p) for p in data["payments"]],
+            exceptions={(e.component, e.lead): e for e in exceptions},
+            plan=PlanTargets(conversations, confirmed, Decimal(revenue)),
+        )
+
+
+def comparable_figures(facts: "MonthFacts | dict", needs: frozenset[str]) -> dict:
+    """A person's figures as stored (JSON), without the optional call aggregates that
+    ``needs`` does not ask for: two gathers made with different needs compare equal when what
+    the plan reads is equal (e.g. to tell whether a person's inputs changed)."""
+    facts = MonthFacts.coerce(facts)
+    calls = facts.calls
+    if "minutes_up" not in needs:
+        calls = replace(calls, operator_min_up=0, by_outcome={
+            k: OutcomeFigures(v.operator_s, 0) for k, v in calls.by_outcome.items()
+        })
+    if "by_outcome" not in needs:
+        calls = replace(calls, by_outcome={int(o): OutcomeFigures() for o in Outcome})
+    return replace(facts, calls=calls).to_json()
+
+
+@dataclass(frozen=True)
+class TeamFigures:
+    """The team's figures for a sales head's bonus (SPEC §4 team_bonus): its managers' sums."""
+
+    conversations: int = 0
+    target_conversations: int = 0
+    revenue: Decimal = ZERO
+    target_revenue: Decimal = ZERO
+
+    def to_json(self) -> dict:
+        return {"conversations": self.conversations,
+                "target_conversations": self.target_conversations,
+                "revenue": str(self.revenue), "target_revenue": str(self.target_revenue)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "TeamFigures | None":
+        if not data:
+            return None
+        return cls(data["conversations"], data["target_conversations"],
+                   Decimal(data["revenue"]), Decimal(data["target_revenue"]))
+
+
+def empty_facts(*, threshold_s: int) -> MonthFacts:
+    return MonthFacts(calls=CallFigures(threshold_s=threshold_s))
 
 
 def call_figures_needed(versions) -> frozenset[str]:
@@ -89,7 +325,7 @@ def call_figures_needed(versions) -> frozenset[str]:
 def gather_facts(
     *, month: datetime.date, thresholds: dict[int, int], own_run_ids: list[int],
     needs: frozenset[str] = frozenset({"minutes_up", "by_outcome"}),
-) -> dict[int, dict]:
+) -> dict[int, MonthFacts]:
     """Figures for each manager id in ``thresholds`` (id → conversation threshold, SPEC §2).
 
     ``own_run_ids`` are the runs whose ledger entries this computation may pay again (the run
@@ -111,14 +347,10 @@ def gather_facts(
     _gather_clawbacks(facts, ids=ids, start=start, end=end, own_run_ids=own_run_ids)
     _gather_payments(facts, ids=ids, month=month, own_run_ids=own_run_ids)
     _gather_exceptions(facts, ids=ids, own_run_ids=own_run_ids)
-    for row in MonthlyPlan.objects.filter(manager_id__in=ids, month=month).values(
+    for row in MonthlyPlan.objects.filter(manager_id__in=ids, month=month).values_list(
         "manager_id", "target_conversations", "target_confirmed_leads", "target_revenue"
     ):
-        facts[row["manager_id"]]["plan"] = {
-            "conversations": row["target_conversations"],
-            "confirmed_leads": row["target_confirmed_leads"],
-            "revenue": str(row["target_revenue"]),
-        }
+        facts[row[0]].plan = PlanTargets(row[1], row[2], row[3])
     return facts
 
 
@@ -145,15 +377,18 @@ def _gather_calls(facts, *, ids, threshold, start, end, needs) -> None:
         )
     )
     for row in rows:
-        calls = facts[row["manager_id"]]["calls"]
-        for field in ("count", "operator_s", "operator_min_up", "conversations", "effective"):
-            calls[field] = row.get(field) or 0
-        calls["max_id"] = row["max_id"] or 0
-        for outcome in Outcome:
-            calls["by_outcome"][str(outcome.value)] = {
-                "operator_s": row.get(f"s_{outcome.value}") or 0,
-                "operator_min_up": row.get(f"m_{outcome.value}") or 0,
-            }
+        calls = facts[row["manager_id"]].calls
+        calls.count = row["count"] or 0
+        calls.operator_s = row["operator_s"] or 0
+        calls.operator_min_up = row.get("operator_min_up") or 0
+        calls.conversations = row["conversations"] or 0
+        calls.effective = row["effective"] or 0
+        calls.max_id = row["max_id"] or 0
+        calls.by_outcome = {
+            int(outcome): OutcomeFigures(row.get(f"s_{outcome.value}") or 0,
+                                         row.get(f"m_{outcome.value}") or 0)
+            for outcome in Outcome
+        }
 
 
 def _gather_shifts(facts, *, ids, start, end) -> None:
@@ -165,11 +400,9 @@ def _gather_shifts(facts, *, ids, start, end) -> None:
         .annotate(count=Count("id"), length=Sum(length), max_id=Max("id"))
     )
     for row in rows:
-        facts[row["manager_id"]]["shifts"] = {
-            "count": row["count"],
-            "seconds": int(row["length"].total_seconds()),
-            "max_id": row["max_id"],
-        }
+        facts[row["manager_id"]].shifts = ShiftFigures(
+            row["count"], int(row["length"].total_seconds()), row["max_id"]
+        )
 
 
 def _paid_elsewhere(component_kind: str, item_kind: str, own_run_ids: list[int]):
@@ -189,10 +422,9 @@ def _gather_milestones(facts, *, ids, start, end, own_run_ids) -> None:
     # Only a fake mark made by the month's end is clawed back from the month itself; a later
     # one belongs to its own month (``_gather_clawbacks``). Otherwise re-reading a locked month
     # for adjustments would claw back a second time what the fake's month claws back (§6.5).
-    first_fake = Min(
-        "milestones__at",
-        filter=in_force & Q(milestones__kind=MilestoneKind.FAKE, milestones__at__lt=end),
-    )
+    first_fake = milestones_in_force().filter(
+        lead=OuterRef("pk"), kind=MilestoneKind.FAKE, at__lt=end
+    ).order_by("at", "pk")
     for kind, component_kind in MILESTONE_COMPONENTS.items():
         first = milestones_in_force().filter(lead=OuterRef("pk"), kind=kind).order_by("at", "pk")
         # SPEC §6.2: a lead that a locked month paid stays paid by that month while it still
@@ -209,16 +441,15 @@ def _gather_milestones(facts, *, ids, start, end, own_run_ids) -> None:
             .filter(Q(first_at__gte=start, first_at__lt=end)
                     | Q(pk__in=kept, first_at__isnull=False))
             .exclude(pk__in=_paid_elsewhere(component_kind, PaidItemKind.LEAD, own_run_ids))
-            .annotate(milestone_id=Subquery(first.values("pk")[:1]), fake_at=first_fake)
+            .annotate(milestone_id=Subquery(first.values("pk")[:1]),
+                      fake_at=Subquery(first_fake.values("at")[:1]),
+                      fake_id=Subquery(first_fake.values("pk")[:1]))
             .order_by("pk")
-            .values_list("owner_id", "pk", "milestone_id", "first_at", "fake_at",
-                         "duplicate_state")
+            .values_list("owner_id", "pk", "milestone_id", "first_at", "duplicate_state",
+                         "fake_at", "fake_id")
         )
-        for owner_id, lead_id, milestone_id, first_at, fake_at, duplicate in rows:
-            facts[owner_id]["milestones"][kind].append({
-                "lead": lead_id, "milestone": milestone_id, "at": first_at.isoformat(),
-                "fake_at": fake_at.isoformat() if fake_at else None, "duplicate": duplicate,
-            })
+        for owner_id, *fact in rows:
+            facts[owner_id].milestones[kind].append(MilestoneFact(*fact))
 
 
 def _gather_clawbacks(facts, *, ids, start, end, own_run_ids) -> None:
@@ -247,12 +478,8 @@ def _gather_clawbacks(facts, *, ids, start, end, own_run_ids) -> None:
             "manager_id", "component_kind", "item_id", "at", "rate", "month", "fake_at", "fake_id"
         )
     )
-    for manager_id, component_kind, lead_id, at, rate, month, fake_at, fake_id in rows:
-        facts[manager_id]["clawbacks"].append({
-            "component": component_kind, "lead": lead_id, "paid_at": at.isoformat(),
-            "rate": str(rate), "paid_month": month.isoformat(), "fake_at": fake_at.isoformat(),
-            "fake_milestone": fake_id,
-        })
+    for manager_id, *fact in rows:
+        facts[manager_id].clawbacks.append(ClawbackFact(*fact))
 
 
 def _gather_payments(facts, *, ids, month, own_run_ids) -> None:
@@ -265,19 +492,19 @@ def _gather_payments(facts, *, ids, month, own_run_ids) -> None:
             pk__in=_paid_elsewhere(ComponentKind.REVENUE_PERCENT, PaidItemKind.PAYMENT, own_run_ids)
         )
         .order_by("pk")
-        .values_list("lead__owner_id", "pk", "lead__source", "amount", "refund_of_id",
-                     "lead_id", "lead__duplicate_state")
+        .values_list("lead__owner_id", "pk", "lead_id", "lead__source", "amount", "refund_of_id",
+                     "lead__duplicate_state")
     )
-    for owner_id, payment_id, source, amount, refund_of_id, lead_id, duplicate in rows:
-        facts[owner_id]["payments"].append({
-            "id": payment_id, "source": source, "amount": str(amount),
-            "refund": refund_of_id is not None, "lead": lead_id, "duplicate": duplicate,
-        })
+    for owner_id, payment_id, lead_id, source, amount, refund_of_id, duplicate in rows:
+        facts[owner_id].payments.append(PaymentFact(
+            payment_id, lead_id, source, amount, refund_of_id is not None, duplicate
+        ))
 
 
 def _gather_exceptions(facts, *, ids, own_run_ids) -> None:
     """The standing exception of each lead and component (SPEC §5): the latest request that
-    was not rejected. Partner credit concerns partner statements, not the manager's pay."""
+    was not rejected. Partner credit concerns partner statements, not the manager's pay
+    (``decisions`` says so for every component)."""
     fixed_paid = PaidItem.objects.filter(
         item_kind=PaidItemKind.EXCEPTION, item_id=OuterRef("pk")
     ).exclude(run_id__in=own_run_ids)
@@ -287,26 +514,22 @@ def _gather_exceptions(facts, *, ids, own_run_ids) -> None:
         .exclude(kind=ExceptionKind.PARTNER_CREDIT)
         .annotate(fixed_paid=Exists(fixed_paid))
         .order_by("requested_at", "pk")
-        .values_list("lead__owner_id", "lead_id", "component_kind", "pk", "kind", "status",
+        .values_list("lead__owner_id", "pk", "component_kind", "lead_id", "kind", "status",
                      "rate", "amount", "fixed_paid")
     )
-    for owner_id, lead_id, component, pk, kind, status, rate, amount, fixed_paid in rows:
-        facts[owner_id]["exceptions"][f"{component}:{lead_id}"] = {
-            "id": pk, "kind": kind, "status": status,
-            "rate": str(rate) if rate is not None else None,
-            "amount": str(amount) if amount is not None else None, "fixed_paid": fixed_paid,
-        }
+    for owner_id, *fact in rows:
+        exception = ExceptionFact(*fact)
+        facts[owner_id].exceptions[(exception.component, exception.lead)] = exception
 
 
-def team_totals(facts: dict[int, dict], *, floor_ids: set[int]) -> dict:
-    """The team's figures for a sales head's bonus (SPEC §4 team_bonus): its managers' sums."""
-    totals = {"conversations": 0, "target_conversations": 0, "revenue": Decimal("0"),
-              "target_revenue": Decimal("0")}
-    for pk in floor_ids:
-        f = facts[pk]
-        totals["conversations"] += f["calls"]["conversations"]
-        totals["target_conversations"] += f["plan"]["conversations"]
-        totals["revenue"] += sum((Decimal(p["amount"]) for p in f["payments"]), Decimal("0"))
-        totals["target_revenue"] += Decimal(f["plan"]["revenue"])
-    return {**totals, "revenue": str(totals["revenue"]),
-            "target_revenue": str(totals["target_revenue"])}
+def team_totals(facts: dict[int, MonthFacts | dict], *, floor_ids: set[int]) -> dict:
+    """The team's figures for a sales head's bonus (SPEC §4 team_bonus): its managers' sums,
+    as stored on the run (``TeamFigures.from_json`` reads them back). A member's figures may be
+    given as stored (JSON)."""
+    members = [MonthFacts.coerce(facts[pk]) for pk in floor_ids]
+    return TeamFigures(
+        conversations=sum(f.calls.conversations for f in members),
+        target_conversations=sum(f.plan.conversations for f in members),
+        revenue=sum((p.amount for f in members for p in f.payments), ZERO),
+        target_revenue=sum((f.plan.revenue for f in members), ZERO),
+    ).to_json()
