@@ -830,3 +830,80 @@ class PayoutInputChange(models.Model):
 
     def __str__(self):
         return f"{self.manager_id} {self.month:%Y-%m} v{self.version}"
+
+
+class InquiryStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    ACCEPTED = "accepted", _("accepted")
+    REJECTED = "rejected", _("rejected")
+
+
+class PayoutInquiry(models.Model):
+    """A manager's question about a line of their pay (SPEC §7), decided by someone else.
+
+    The line is named by what survives a recomputation — run, manager, component and key —
+    because a recomputation writes the month's lines anew; ``line`` points at the line the
+    manager saw and is cleared when that row is replaced.
+    """
+
+    run = models.ForeignKey(
+        PayoutRun, on_delete=models.PROTECT, related_name="inquiries", verbose_name=_("run"),
+    )
+    manager = models.ForeignKey(
+        "salesops.Manager", on_delete=models.PROTECT, related_name="payout_inquiries",
+        verbose_name=_("manager"),
+    )
+    line_kind = models.CharField(_("component"), max_length=32, choices=LineKind.choices)
+    line_key = models.CharField(_("key"), max_length=80, blank=True)
+    line = models.ForeignKey(
+        PayoutLine, on_delete=models.SET_NULL, null=True, blank=True, related_name="inquiries",
+        verbose_name=_("line"),
+    )
+    amount_seen = models.DecimalField(_("amount seen"), **MONEY)
+    comment = models.TextField(_("question"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=InquiryStatus.choices, default=InquiryStatus.OPEN,
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("raised by"),
+    )
+    raised_at = models.DateTimeField(_("raised at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_comment = models.TextField(_("decision comment"), blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        verbose_name = _("payout inquiry")
+        verbose_name_plural = _("payout inquiries")
+        indexes = [models.Index(fields=["run", "status"], name="inquiry_run_status")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(comment=""), name="inquiry_question_required"),
+            # Maker-checker (SPEC §1): nobody answers their own question.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("raised_by")),
+                name="inquiry_checker_is_not_maker",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", decided_by__isnull=True, decided_at__isnull=True)
+                | (~Q(status="open") & Q(decided_by__isnull=False, decided_at__isnull=False)),
+                name="inquiry_decided_iff_not_open",
+            ),
+            # SPEC §7: decided "with a reason", like an exception; a refusal above all.
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(decision_comment=""),
+                name="inquiry_rejection_has_a_reason",
+            ),
+            # One open question per line at a time: a second click is not a second case.
+            models.UniqueConstraint(
+                fields=["run", "manager", "line_kind", "line_key"],
+                condition=Q(status="open"), name="inquiry_one_open_per_line",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.manager} · {self.get_line_kind_display()}"

@@ -48,8 +48,10 @@ REQUEST_EXCEPTION, DECIDE_EXCEPTION = "request_exception", "decide_exception"
 COMPUTE_RUN, APPROVE_RUN, MARK_PAID = "compute_run", "approve_run", "mark_paid"
 GRANT_ROLE, RESOLVE_DUPLICATE, REFUND = "grant_role", "resolve_duplicate", "refund"
 CORRECT = "correct"
+RAISE_INQUIRY, DECIDE_INQUIRY = "raise_inquiry", "decide_inquiry"
 ACTIONS = (VIEW, CREATE, CHANGE, DELETE, IMPORT, EXPORT, REQUEST_EXCEPTION, DECIDE_EXCEPTION,
-           COMPUTE_RUN, APPROVE_RUN, MARK_PAID, GRANT_ROLE, RESOLVE_DUPLICATE, REFUND, CORRECT)
+           COMPUTE_RUN, APPROVE_RUN, MARK_PAID, GRANT_ROLE, RESOLVE_DUPLICATE, REFUND, CORRECT,
+           RAISE_INQUIRY, DECIDE_INQUIRY)
 
 M, H, A, O, P = MANAGER, SALES_HEAD, ADMIN, OWNER, PARTNER  # noqa: E741 - the table reads better
 OWN, TEAM, ALL, BELOW = Scope.OWN, Scope.TEAM, Scope.ALL, Scope.BELOW
@@ -104,6 +106,8 @@ RESOURCES = [
     Resource("payout_lines", "payouts.payoutline", manager="manager", team="run__team"),
     Resource("commission_exceptions", "payouts.commissionexception", manager="lead__owner",
              team="lead__owner__team"),
+    Resource("payout_inquiries", "payouts.payoutinquiry", manager="manager",
+             team="run__team"),
     Resource("partner_statements", "payouts.partnerstatement", partner="partner"),
     Resource("partner_statement_lines", "payouts.partnerstatementline",
              partner="statement__partner"),
@@ -171,6 +175,9 @@ RULES: dict[str, dict[str, dict[str, Scope]]] = {
     # team; owner and admins for all. Maker-checker is the services' (nobody decides own ask).
     "commission_exceptions": {VIEW: FLOOR, REQUEST_EXCEPTION: FLOOR,
                               DECIDE_EXCEPTION: HEAD_AND_ABOVE},
+    # SPEC §7: a manager asks about a line of own pay; it is decided like an exception.
+    "payout_inquiries": {VIEW: FLOOR, RAISE_INQUIRY: {M: OWN},
+                         DECIDE_INQUIRY: HEAD_AND_ABOVE},
     # What a partner is paid: owner and admins; a partner with a login reads own statements.
     "partner_statements": {VIEW: {A: ALL, O: ALL, P: OWN}},
     "partner_statement_lines": {VIEW: {A: ALL, O: ALL, P: OWN}},
