@@ -49,9 +49,10 @@ COMPUTE_RUN, APPROVE_RUN, MARK_PAID = "compute_run", "approve_run", "mark_paid"
 GRANT_ROLE, RESOLVE_DUPLICATE, REFUND = "grant_role", "resolve_duplicate", "refund"
 CORRECT = "correct"
 RAISE_INQUIRY, DECIDE_INQUIRY = "raise_inquiry", "decide_inquiry"
+DECIDE_CONFLICT = "decide_conflict"
 ACTIONS = (VIEW, CREATE, CHANGE, DELETE, IMPORT, EXPORT, REQUEST_EXCEPTION, DECIDE_EXCEPTION,
            COMPUTE_RUN, APPROVE_RUN, MARK_PAID, GRANT_ROLE, RESOLVE_DUPLICATE, REFUND, CORRECT,
-           RAISE_INQUIRY, DECIDE_INQUIRY)
+           RAISE_INQUIRY, DECIDE_INQUIRY, DECIDE_CONFLICT)
 
 M, H, A, O, P = MANAGER, SALES_HEAD, ADMIN, OWNER, PARTNER  # noqa: E741 - the table reads better
 OWN, TEAM, ALL, BELOW = Scope.OWN, Scope.TEAM, Scope.ALL, Scope.BELOW
@@ -85,6 +86,8 @@ RESOURCES = [
              team="manager__team"),
     Resource("import_batches", "salesops.importbatch"),
     Resource("import_row_errors", "salesops.importrowerror"),
+    Resource("import_conflicts", "salesops.importconflict", manager="old_manager",
+             team="old_manager__team"),
     Resource("import_presets", "salesops.importpreset"),
     Resource("status_mappings", "salesops.statusmapping"),
     Resource("manager_aliases", "salesops.manageralias", manager="manager",
@@ -141,6 +144,9 @@ RULES: dict[str, dict[str, dict[str, Scope]]] = {
     "import_batches": {VIEW: SEE_ALL, CREATE: ADMIN_ONLY, DELETE: ADMIN_ONLY},
     # Error rows go with their batch when an admin deletes it.
     "import_row_errors": {VIEW: SEE_ALL, DELETE: ADMIN_ONLY},
+    # A re-import that would change a call of a locked month waits for an admin (issue 12):
+    # taking the file's version changes pay (as an adjustment), so only those who import.
+    "import_conflicts": {VIEW: SEE_ALL, DECIDE_CONFLICT: ADMIN_ONLY},
     "import_presets": CONFIG,
     "status_mappings": CONFIG,
     # An alias decides whose a call is: admins only.

@@ -34,7 +34,7 @@ def test_sales_head_home_lists_own_team_with_month_figures(client):
     CallFactory(manager=anna, started_at=start - datetime.timedelta(seconds=1))  # October
 
     client.force_login(head.user)
-    response = client.get("/?month=2026-11")
+    response = client.get("/?floor=1&month=2026-11")
 
     rows = list(response.context["page"])
     assert rows == [anna]

@@ -8,10 +8,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from salesops import policy
 from salesops.admin_scoping import PolicyModelAdmin
 from salesops.models import (
     DailyManagerStats,
     ImportBatch,
+    ImportConflict,
     ImportPreset,
     ImportRowError,
     ManagerAlias,
@@ -20,7 +22,14 @@ from salesops.models import (
 
 from . import tasks  # noqa: F401 - registers the import task with workers that load the admin
 from .presets import FIELDS
-from .services import ImportRefused, import_batch_rerun, import_batch_rollback, import_batch_start
+from .services import (
+    ImportRefused,
+    import_batch_rerun,
+    import_batch_rollback,
+    import_batch_start,
+    import_conflict_accept,
+    import_conflict_reject,
+)
 
 
 @admin.register(ImportBatch)
@@ -151,3 +160,58 @@ class DailyManagerStatsAdmin(PolicyModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ImportConflict)
+class ImportConflictAdmin(PolicyModelAdmin):
+    """Calls a re-import would change in a locked month (issue 12): nothing is rewritten until
+    an admin takes the file's version here (then the next open month pays the difference as an
+    adjustment) or keeps the stored one. Both through the services, audited."""
+
+    list_display = [
+        "call", "batch", "line", "status", "old_manager", "new_manager", "old_started_at",
+        "new_started_at", "old_duration_s", "new_duration_s", "old_talk_s", "new_talk_s",
+        "old_outcome", "new_outcome", "decided_by", "decided_at",
+    ]
+    list_filter = ["status", "batch"]
+    list_select_related = ["batch", "call", "old_manager__user", "new_manager__user",
+                           "decided_by"]
+    search_fields = ["call__external_id", "batch__file_name"]
+    raw_id_fields = ["batch", "call", "old_manager", "new_manager", "decided_by"]
+    actions = ["accept", "reject"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Read-only rows: a conflict is decided by the actions, never edited.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_decide_permission(self, request):
+        return self._may(request, policy.DECIDE_CONFLICT)
+
+    def _decide(self, request, queryset, service, done_message):
+        decided = 0
+        for conflict in queryset:
+            try:
+                service(conflict=conflict, by=request.user)
+                decided += 1
+            except ImportRefused as exc:
+                self.message_user(request, f"{conflict}: {exc.args[0]}", messages.ERROR)
+        if decided:
+            self.message_user(request, done_message % {"count": decided}, messages.SUCCESS)
+
+    @admin.action(description=_("Take the file's version (paid as an adjustment)"),
+                  permissions=["decide"])
+    def accept(self, request, queryset):
+        self._decide(request, queryset, import_conflict_accept,
+                     _("File's version taken for %(count)d call(s)."))
+
+    @admin.action(description=_("Keep the stored version"), permissions=["decide"])
+    def reject(self, request, queryset):
+        self._decide(request, queryset, import_conflict_reject,
+                     _("Stored version kept for %(count)d call(s)."))

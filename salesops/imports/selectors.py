@@ -82,7 +82,8 @@ def batch_progress(batch: ImportBatch) -> dict:
         "percent": round(fraction * 100, 1), "eta_seconds": eta,
         "bytes_read": batch.bytes_read, "bytes_total": batch.bytes_total,
         "created": batch.created_count, "present": batch.present_count,
-        "skipped": batch.skipped_count,
+        "skipped": batch.skipped_count, "updated": batch.updated_count,
+        "conflicts": batch.conflict_count,
         "finished": batch.status in (ImportBatch.Status.DONE, ImportBatch.Status.FAILED,
                                      ImportBatch.Status.ROLLED_BACK),
     }

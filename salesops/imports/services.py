@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from leads.audit import audit_record
 from payouts.changes import payout_inputs_changed_on_days
+from salesops import policy
 from salesops.models import CallLog, ImportBatch, ImportCallChange, ImportConflict, ImportRowError
 from salesops.periods import organisation_zone
 
@@ -452,6 +453,7 @@ def import_conflict_accept(*, conflict: ImportConflict, by) -> CallLog:
     Audited in the same transaction."""
     with transaction.atomic():
         conflict = ImportConflict.objects.select_for_update().get(pk=conflict.pk)
+        policy.require(by, policy.DECIDE_CONFLICT, conflict, conflict)
         if conflict.status != ImportConflict.Status.OPEN:
             raise ImportRefused(_("This conflict has already been decided."))
         call = CallLog.objects.select_for_update().get(pk=conflict.call_id)
@@ -480,6 +482,7 @@ def import_conflict_reject(*, conflict: ImportConflict, by) -> ImportConflict:
     """Keep the stored version; the file's version is set aside, audited."""
     with transaction.atomic():
         conflict = ImportConflict.objects.select_for_update().get(pk=conflict.pk)
+        policy.require(by, policy.DECIDE_CONFLICT, conflict, conflict)
         if conflict.status != ImportConflict.Status.OPEN:
             raise ImportRefused(_("This conflict has already been decided."))
         conflict.status = ImportConflict.Status.REJECTED

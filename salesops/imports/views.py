@@ -5,6 +5,7 @@ selector, and renders."""
 from django.contrib import messages
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -116,9 +117,14 @@ def batch_detail(request, pk: int):
         unknown = batch_unknown_values(batch)
         if unknown:
             values_form = ValuesForm(unknown=unknown, managers=managers_to_map())
+    conflicts_url = None
+    if progress["conflicts"] and policy.may(request.user, policy.VIEW, "import_conflicts"):
+        conflicts_url = (reverse("admin:salesops_importconflict_changelist")
+                         + f"?batch__id__exact={batch.pk}&status__exact=open")
     return render(request, "imports/batch.html", {
         "batch": batch, "progress": progress, "errors": batch_errors(batch)[:50],
         "values_form": values_form, "unmatched": batch_columns_left_out(batch),
+        "conflicts_url": conflicts_url,
     })
 
 

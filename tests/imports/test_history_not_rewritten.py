@@ -6,6 +6,7 @@ months are applied, counted, and undone by a rollback."""
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from leads.models import AuditEntry
 from payouts.lifecycle import payout_run_approve
@@ -14,11 +15,13 @@ from salesops.imports.services import (
     ImportRefused,
     import_batch_rollback,
     import_conflict_accept,
+    import_conflict_reject,
 )
-from salesops.models import CallLog, DailyManagerStats, ImportConflict, Outcome
+from salesops.models import CallLog, DailyManagerStats, ImportConflict, Outcome, Role
+from salesops.policy import AccessDenied
 from tests.factories import ManagerFactory
 from tests.fixtures import hostile
-from tests.payouts.factories import plan_for
+from tests.payouts.factories import person, plan_for
 from tests.payouts.helpers import DECEMBER, NOVEMBER, compute, moscow
 
 pytestmark = pytest.mark.django_db
@@ -131,3 +134,60 @@ def test_a_change_to_a_call_of_an_open_month_is_applied_counted_and_undone_by_ro
     assert CallLog.objects.count() == 2
     assert not DailyManagerStats.objects.filter(manager=boris).exists()
     assert DailyManagerStats.objects.get(manager=anna).talk_s == 30
+
+
+# --- the conflicts screen: seen and decided by an admin, never by anyone else ---
+
+CHANGELIST = "admin:salesops_importconflict_changelist"
+
+
+@pytest.fixture
+def conflict(approved_november, write, run_import):
+    batch = run_import(write("again.csv", call_row("c1", IN_NOVEMBER, duration=90, talk=70)))
+    assert batch.conflict_count == 1
+    return ImportConflict.objects.get()
+
+
+def test_the_batch_page_counts_the_conflicts_and_links_to_them(client, conflict):
+    admin = person(Role.ADMIN)
+    client.force_login(admin.user)
+    page = client.get(reverse("imports:batch", args=[conflict.batch_id]))
+    assert page.status_code == 200
+    assert page.context["progress"]["conflicts"] == 1
+    assert page.context["conflicts_url"] == (
+        reverse(CHANGELIST) + f"?batch__id__exact={conflict.batch_id}&status__exact=open")
+
+
+def test_an_admin_takes_the_files_version_from_the_conflicts_screen(client, conflict):
+    admin = person(Role.ADMIN)
+    client.force_login(admin.user)
+    response = client.post(reverse(CHANGELIST), {
+        "action": "accept", "_selected_action": [conflict.pk]}, follow=True)
+    assert response.status_code == 200
+    conflict.refresh_from_db()
+    assert conflict.status == ImportConflict.Status.ACCEPTED
+    assert CallLog.objects.get().talk_s == 70
+
+
+def test_a_sales_head_cannot_decide_a_conflict_at_any_door(client, conflict, team):
+    head = person(Role.SALES_HEAD, team)
+    with pytest.raises(AccessDenied):
+        import_conflict_accept(conflict=conflict, by=head.user)
+    with pytest.raises(AccessDenied):
+        import_conflict_reject(conflict=conflict, by=head.user)
+    client.force_login(head.user)
+    response = client.post(reverse(CHANGELIST), {
+        "action": "accept", "_selected_action": [conflict.pk]})
+    assert response.status_code in (302, 403)
+    conflict.refresh_from_db()
+    assert conflict.status == ImportConflict.Status.OPEN
+    assert CallLog.objects.get().talk_s == 10
+
+
+def test_a_conflict_is_never_edited_in_a_form(client, conflict):
+    admin = person(Role.ADMIN)
+    client.force_login(admin.user)
+    url = reverse("admin:salesops_importconflict_change", args=[conflict.pk])
+    client.post(url, {"new_talk_s": 5, "status": "accepted"})
+    conflict.refresh_from_db()
+    assert (conflict.status, conflict.new_talk_s) == (ImportConflict.Status.OPEN, 70)
