@@ -124,6 +124,8 @@ SALESOPS_CURRENCY = env.str("SALESOPS_CURRENCY", default="RUB")
 SALESOPS_ORGANISATION_NAME = env.str("SALESOPS_ORGANISATION_NAME", default="SalesOps")
 
 STATIC_URL = "static/"
+# Vendored front-end libraries with their licences (static/vendor/*) and site-wide scripts.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # `manage.py collectstatic` gathers here; whitenoise serves it, compressed and with hashed names.
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STORAGES = {

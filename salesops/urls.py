@@ -7,6 +7,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
 from payouts.review import api as review_api
+from payouts.earnings.urls import api_urlpatterns as earnings_api
 
 from . import api, views
 
@@ -32,6 +33,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("imports/", include("salesops.imports.urls")),
     path("review/", include("payouts.review.urls")),
+    path("earnings/", include("payouts.earnings.urls")),
+    path("api/me/", include((earnings_api, "earnings-api"))),
     path("api/", include(router.urls)),
     # The schema describes every endpoint: for signed-in users only (salesops.policy).
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),

@@ -1,7 +1,8 @@
 import datetime
 
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 
 from . import policy
 from .periods import current_month, next_month, parse_month
@@ -11,8 +12,31 @@ from .selectors import floor_month_summary, manager_for_user
 policy_required_floor = policy.policy_required(policy.VIEW, "managers")
 
 
+# Where each role starts (issue 10): a manager on their month, a sales head on the team's
+# month, owner and admin on the organisation overview — each where that page exists.
+LANDING = {
+    policy.MANAGER: "earnings:month",
+    policy.SALES_HEAD: "review:team-month",
+    policy.ADMIN: "review:overview",
+    policy.OWNER: "review:overview",
+}
+
+
+def _landing(request) -> str | None:
+    name = LANDING.get(policy.role_of(request.user))
+    try:
+        url = reverse(name) if name else None
+    except NoReverseMatch:
+        return None
+    query = request.GET.urlencode()
+    return f"{url}?{query}" if url and query else url
+
+
 @policy_required_floor
 def home(request):
+    # ?floor=1 keeps the sales floor list reachable for those who land elsewhere.
+    if "floor" not in request.GET and (landing := _landing(request)):
+        return redirect(landing)
     try:
         month = parse_month(request.GET["month"])
     except (KeyError, ValueError):

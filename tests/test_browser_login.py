@@ -1,4 +1,4 @@
-"""A person opens the site, logs in, and lands on the sales floor page."""
+"""A person opens the site, logs in, and lands on their page (a manager: own pay)."""
 
 import os
 
@@ -41,8 +41,11 @@ def test_manager_logs_in_and_sees_own_month(live_server, page):
     page.fill("#id_username", "anna")
     page.fill("#id_password", "correct-horse-9")
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    # A manager lands on their own pay (issue 10); the sales floor still lists own calls.
+    page.wait_for_url(f"{live_server.url}/earnings/")
+    assert page.locator("h1").inner_text().startswith("My pay, ")
 
+    page.goto(f"{live_server.url}/?floor=1")
     rows = page.locator("tbody tr")
     assert rows.count() == 1
     assert "Anna Petrova" in rows.first.inner_text()

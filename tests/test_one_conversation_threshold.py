@@ -42,7 +42,7 @@ def test_a_manager_on_a_25s_plan_sees_on_the_home_page_the_conversations_he_is_p
         run=compute(NOVEMBER, team), manager=paid_at_25s, kind=LineKind.PER_CONVERSATION
     ).quantity
     client.force_login(paid_at_25s.user)
-    rows = list(client.get("/?month=2026-11").context["page"])
+    rows = list(client.get("/?floor=1&month=2026-11").context["page"])
     assert [(row, row.month_conversations) for row in rows] == [(paid_at_25s, 2)]
     assert paid == Decimal("2")
 
@@ -53,7 +53,7 @@ def test_a_manager_without_a_plan_counts_conversations_from_the_default_threshol
     planless = ManagerFactory(team=team)
     _day_of_calls(planless)
     client.force_login(ManagerFactory(team=team, sales_head=True).user)
-    rows = client.get("/?month=2026-11").context["page"]
+    rows = client.get("/?floor=1&month=2026-11").context["page"]
     assert {row: row.month_conversations for row in rows} == {paid_at_25s: 2, planless: 5}
     assert CONVERSATION_THRESHOLD_S == 15
 

@@ -349,9 +349,14 @@ PAGES = {
     "review:decide-inquiry": (policy.DECIDE_INQUIRY, "payout_inquiries",
                               "payouts.payoutinquiry"),
     "review:request-exception": (policy.REQUEST_EXCEPTION, "commission_exceptions", None),
+    "earnings:month": (policy.VIEW, "payout_lines", None),
+    "earnings:line": (policy.VIEW, "payout_lines", "payouts.payoutline"),
+    "earnings:ask": (policy.RAISE_INQUIRY, "payout_inquiries", "payouts.payoutline"),
+    "earnings:statement": (policy.VIEW, "payout_lines", None),
 }
 POST_ONLY = {"imports:rerun", "imports:values", "review:recompute", "review:mark-paid",
-             "review:decide-exception", "review:decide-inquiry", "review:request-exception"}
+             "review:decide-exception", "review:decide-inquiry", "review:request-exception",
+             "earnings:ask"}
 # Pages every visitor may open, and doors covered above (admin, API).
 OPEN_PAGES = {"login", "logout", "set_language", "api-schema", "api-docs"}
 

@@ -1,0 +1,102 @@
+"""A manager's monthly statement as PDF (fpdf2, DejaVu Sans for Cyrillic) or XLSX (the safe
+writer of ``salesops.exports``).
+
+The totals are the manager's row of the payroll export (``payouts.selectors.payout_export_rows``),
+so a statement and payroll never disagree; the lines under them are the month's payout lines.
+"""
+
+import io
+from decimal import Decimal
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+from fpdf import FPDF
+from openpyxl import Workbook
+
+from salesops.exports import xlsx_append
+from salesops.formatting import format_money, format_month
+
+from .selectors import APPROVED, PAID, EarningsMonth
+
+FONTS = Path(__file__).resolve().parent / "fonts"
+
+
+def _standing(figures: EarningsMonth) -> str:
+    return {APPROVED: _("Approved"), PAID: _("Paid")}.get(
+        figures.standing, _("Provisional: the month is not approved yet"))
+
+
+def _title(figures: EarningsMonth) -> str:
+    return _("Pay statement, %(month)s") % {"month": format_month(figures.month)}
+
+
+def statement_lines(figures: EarningsMonth):
+    """(label, line figure) for each line: paid components, corrections, then held ones."""
+    for f in [*figures.components, *figures.adjustments, *figures.held_lines]:
+        label = f.kind_label + (f" ({f.detail})" if f.detail else "")
+        if f.held:
+            label += " — " + _("held")
+        if f.note and not f.held:
+            label += f" — {f.note}"
+        yield label, f
+
+
+def totals(row: dict) -> list[tuple[str, Decimal]]:
+    return [(_("Adjustments of earlier months"), row["adjustments"]),
+            (_("Held"), row["held"]), (_("Total payable"), row["total"])]
+
+
+def statement_pdf(*, figures: EarningsMonth, row: dict) -> bytes:
+    pdf = FPDF(format="A4")
+    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.set_title(_title(figures))
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 15)
+    pdf.cell(0, 9, _title(figures), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    person = figures.manager.user.get_full_name() or figures.manager.user.username
+    team = str(figures.manager.team) if figures.manager.team else ""
+    pdf.cell(0, 6, " · ".join(x for x in (person, team) if x), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, _standing(figures), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    widths = (78, 80, 32)
+    pdf.set_font("DejaVu", "B", 9)
+    for width, head, align in zip(widths, (_("Line"), _("How it adds up"), _("Amount")),
+                                  "LLR", strict=True):
+        pdf.cell(width, 7, head, border="B", align=align)
+    pdf.ln()
+    pdf.set_font("DejaVu", "", 8.5)
+    for label, f in statement_lines(figures):
+        top = pdf.get_y()
+        pdf.multi_cell(widths[0], 5, label, new_x="RIGHT", new_y="TOP")
+        pdf.multi_cell(widths[1], 5, f.arithmetic, new_x="RIGHT", new_y="TOP")
+        pdf.cell(widths[2], 5, format_money(f.amount), align="R")
+        pdf.set_y(max(pdf.get_y(), top) + 5 * max(
+            len(pdf.multi_cell(widths[0], 5, label, dry_run=True, output="LINES")),
+            len(pdf.multi_cell(widths[1], 5, f.arithmetic, dry_run=True, output="LINES"))))
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "B", 10)
+    for label, amount in totals(row):
+        pdf.cell(sum(widths[:2]), 7, label, border="T")
+        pdf.cell(widths[2], 7, format_money(amount), border="T", align="R",
+                 new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def statement_xlsx(*, figures: EarningsMonth, row: dict) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(f"{figures.month:%Y-%m}")
+    xlsx_append(sheet, [_title(figures)])
+    xlsx_append(sheet, [figures.manager.user.get_full_name() or figures.manager.user.username,
+                        _standing(figures)])
+    xlsx_append(sheet, [])
+    xlsx_append(sheet, [_("Line"), _("Quantity"), _("Rate"), _("Amount"), _("Held")])
+    for label, f in statement_lines(figures):
+        xlsx_append(sheet, [label, f.quantity, f.rate, f.amount, _("yes") if f.held else ""])
+    xlsx_append(sheet, [])
+    for label, amount in totals(row):
+        xlsx_append(sheet, [label, None, None, amount])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
