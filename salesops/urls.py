@@ -6,8 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
-from payouts.review import api as review_api
 from payouts.earnings.urls import api_urlpatterns as earnings_api
+from payouts.review import api as review_api
 
 from . import api, views
 
