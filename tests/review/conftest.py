@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
-from payouts.inquiries import inquiry_raise
 
 from leads.models import LeadSource
 from payouts.exceptions import commission_exception_request
+from payouts.inquiries import inquiry_raise
 from payouts.models import ComponentKind, ExceptionKind, PayoutLine, PayoutRun
 from salesops.imports.stats import daily_stats_refresh
 from salesops.models import Role
