@@ -17,22 +17,22 @@ baseline. Prints p50 / p95 and requests/s for each. Target: team month p95 < 300
 import argparse
 import http.client
 import importlib.util
-import os
-import re
-import secrets
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("bench_payouts", REPO / "benchmarks/payouts.py")
-pay = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(pay)
+# The server, the form login and the figures are the earnings dashboard benchmark's own, so the
+# two pages are measured the same way; its ``pay`` (the payouts loader) gets this script's
+# database, which its functions then use.
+_spec = importlib.util.spec_from_file_location("bench_dashboard", REPO / "benchmarks/dashboard.py")
+dash = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(dash)
+pay = dash.pay
 pay.BENCH_DB = "salesops_bench_review"  # its own database: never another benchmark's
+_server_env, _serve, _get, _login, _percentile = (
+    dash._server_env, dash._serve, dash._get, dash._login, dash._percentile)
 PASSWORD = "bench"  # the loader's password for every login
 P95_LIMIT_MS = 300
 
@@ -82,91 +82,6 @@ def _prepare(options) -> None:
                                for day in days})
     call_command("compute_payouts", f"{pay.MONTH:%Y-%m}", stdout=StringIO())
     print(f"daily figures and the month's pay computed in {time.perf_counter() - started:.1f} s")
-
-
-def _server_env(static_root: str) -> dict:
-    base = pay.SERVER.rsplit("/", 1)[0]
-    return {
-        **os.environ,
-        "DATABASE_URL": f"{base}/{pay.BENCH_DB}",
-        "CELERY_BROKER_URL": "",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(64),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_STATIC_ROOT": static_root,
-        # Plain HTTP on the loopback: no proxy in front to end TLS.
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DJANGO_SESSION_COOKIE_SECURE": "false",
-        "DJANGO_CSRF_COOKIE_SECURE": "false",
-        "DJANGO_SECURE_HSTS_SECONDS": "0",
-    }
-
-
-def _serve(options, env) -> subprocess.Popen:
-    python = str(Path(sys.executable))
-    subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=REPO,
-                   env=env, check=True)
-    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    server = subprocess.Popen(
-        [gunicorn, "salesops.wsgi:application", "--bind", f"127.0.0.1:{options.port}",
-         "--workers", str(options.workers), "--timeout", "120", "--log-level", "warning"],
-        cwd=REPO, env=env,
-    )
-    for _ in range(100):
-        try:
-            _get(options.port, "/login/", "")
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("gunicorn did not answer")
-
-
-def _get(port: int, url: str, cookies: str, conn=None) -> int:
-    own = conn is None
-    conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", url, headers={"Cookie": cookies} if cookies else {})
-    response = conn.getresponse()
-    response.read()
-    if own:
-        conn.close()
-    return response.status
-
-
-def _cookies(response, jar: dict) -> None:
-    for header, value in response.getheaders():
-        if header.lower() == "set-cookie":
-            name, _, rest = value.partition("=")
-            jar[name] = rest.split(";", 1)[0]
-
-
-def _login(port: int, username: str) -> str:
-    """Log in through the login form, as a browser does; returns the Cookie header."""
-    jar: dict[str, str] = {}
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    conn.request("GET", "/login/")
-    response = conn.getresponse()
-    page = response.read().decode()
-    _cookies(response, jar)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    body = urlencode({"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token})
-    conn.request("POST", "/login/", body=body, headers={
-        "Content-Type": "application/x-www-form-urlencoded",
-        "Cookie": "; ".join(f"{k}={v}" for k, v in jar.items()),
-        "Referer": f"http://127.0.0.1:{port}/login/",
-    })
-    response = conn.getresponse()
-    response.read()
-    _cookies(response, jar)
-    conn.close()
-    if response.status != 302 or "sessionid" not in jar:
-        raise RuntimeError(f"{username} could not log in ({response.status})")
-    return "; ".join(f"{k}={v}" for k, v in jar.items())
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def measure(options, name: str, requests: list[tuple[str, str]]) -> dict:
