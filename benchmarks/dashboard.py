@@ -250,28 +250,34 @@ def measure(options, target: Target, logins: list[Login]) -> dict:
             "rps": len(latencies) / elapsed, "limit": target.p95_limit_ms}
 
 
-def main():
-    options = _options()
+def load_month(options, prepare) -> None:
+    """The benchmark's own database with the payouts benchmark's month in it (reused when
+    ``--reuse-db`` finds a load of the same size), then ``prepare(options)`` on a new load."""
     reuse = options.reuse_db and pay._existing_load(options)
     if not reuse:
         pay._admin_sql(f"DROP DATABASE IF EXISTS {pay.BENCH_DB} WITH (FORCE)",
                        f"CREATE DATABASE {pay.BENCH_DB}")
+    pay._setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    if not reuse:
+        started = time.perf_counter()
+        calls = pay._build(options)
+        print(f"built {options.managers} managers, {calls:,} calls in "
+              f"{time.perf_counter() - started:.1f} s")
+        prepare(options)
+        if options.keep:
+            pay._admin_sql(f"COMMENT ON DATABASE {pay.BENCH_DB} IS '{pay._size_tag(options)}'")
+
+
+def main():
+    options = _options()
     server = None
     try:
-        pay._setup_django()
-        from django.core.management import call_command
+        load_month(options, _prepare)
         from django.db import connections
 
-        call_command("migrate", verbosity=0)
-        if not reuse:
-            started = time.perf_counter()
-            calls = pay._build(options)
-            print(f"built {options.managers} managers, {calls:,} calls in "
-                  f"{time.perf_counter() - started:.1f} s")
-            _prepare(options)
-            if options.keep:
-                pay._admin_sql(
-                    f"COMMENT ON DATABASE {pay.BENCH_DB} IS '{pay._size_tag(options)}'")
         connections.close_all()
         with tempfile.TemporaryDirectory() as static_root:
             server = _serve(options, _server_env(static_root))

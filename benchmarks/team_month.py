@@ -123,28 +123,13 @@ def measure(options, name: str, requests: list[tuple[str, str]]) -> dict:
 
 def main():
     options = _options()
-    reuse = options.reuse_db and pay._existing_load(options)
-    if not reuse:
-        pay._admin_sql(f"DROP DATABASE IF EXISTS {pay.BENCH_DB} WITH (FORCE)",
-                       f"CREATE DATABASE {pay.BENCH_DB}")
     server = None
     try:
-        pay._setup_django()
-        from django.core.management import call_command
+        dash.load_month(options, _prepare)
         from django.db import connections
 
         from salesops.models import Manager, Role
 
-        call_command("migrate", verbosity=0)
-        if not reuse:
-            started = time.perf_counter()
-            calls = pay._build(options)
-            print(f"built {options.managers} managers, {calls:,} calls in "
-                  f"{time.perf_counter() - started:.1f} s")
-            _prepare(options)
-            if options.keep:
-                pay._admin_sql(
-                    f"COMMENT ON DATABASE {pay.BENCH_DB} IS '{pay._size_tag(options)}'")
         heads = list(Manager.objects.filter(role=Role.SALES_HEAD).order_by("team__code")
                      .values_list("user__username", flat=True))
         connections.close_all()
