@@ -106,11 +106,30 @@ def _prepare(options) -> None:
     print(f"daily figures and the month's pay computed in {time.perf_counter() - started:.1f} s")
 
 
+# The README's production settings share one Redis cache between the gunicorn workers; the
+# benchmark uses a database number of its own and empties it first (nothing kept from an
+# earlier run). Without Redis each worker keeps its own cache in memory.
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/13")
+
+
+def _cache_url() -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(CACHE_URL, socket_connect_timeout=2).flushdb()
+    except redis.RedisError:
+        print(f"no Redis at {CACHE_URL}: each gunicorn worker caches in its own memory")
+        return "locmemcache://"
+    return CACHE_URL
+
+
 def _server_env(static_root: str) -> dict:
     base = pay.SERVER.rsplit("/", 1)[0]
     return {
         **os.environ,
         "DATABASE_URL": f"{base}/{pay.BENCH_DB}",
+        "DJANGO_CACHE_URL": _cache_url(),
+        "LOG_LEVEL": "WARNING",  # not a line per login
         "CELERY_BROKER_URL": "",
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(64),
@@ -209,11 +228,13 @@ def measure(options, target: Target, logins: list[Login]) -> dict:
     """``options.clients`` threads request the target for ``options.seconds``, each cycling
     over the target's users on its own keep-alive connection."""
     users = target.users(logins)
-    # Warm up first (each worker's first request loads templates, catalogues and locale
-    # data): the figures are of the site in use, not of its first minute.
-    for login in users[:options.workers * 2]:
-        _get(options.port, target.url(login), "" if target.url(login) == "/login/"
-             else login.cookies)
+    # Warm up first: each worker's first request loads templates, catalogues and locale
+    # data, and each person's page is opened once, as after a computation the first look
+    # builds it (``cold_build`` measures that). The figures are of the site in use.
+    warm = {target.url(login): login for login in users}
+    for _ in range(options.workers):
+        for url, login in warm.items():
+            _get(options.port, url, "" if url == "/login/" else login.cookies)
     latencies: list[float] = []
     failures = []
     lock = threading.Lock()
@@ -248,6 +269,38 @@ def measure(options, target: Target, logins: list[Login]) -> dict:
     return {"name": target.name, "requests": len(latencies),
             "p50": _percentile(latencies, 0.50) * 1000, "p95": _percentile(latencies, 0.95) * 1000,
             "rps": len(latencies) / elapsed, "limit": target.p95_limit_ms}
+
+
+def cold_build(logins: list[Login], month, repeats: int = 3) -> float:
+    """Median milliseconds, in this process, to build one person's month page from the
+    database (what a page costs the first time after its pay changed)."""
+    import statistics
+
+    from django.conf import settings
+    from django.template.loader import render_to_string
+    from django.test.utils import override_settings
+    from django.utils import translation
+
+    from payouts.earnings import selectors
+    from salesops.models import Manager
+
+    managers = Manager.objects.select_related("user", "team").in_bulk(
+        [login.manager_id for login in logins])
+    spent = []
+    # This process has no collected static files: plain static URLs are enough here.
+    plain = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    with translation.override("ru"), override_settings(STORAGES=plain):
+        for _ in range(repeats):
+            for login in logins:
+                started = time.perf_counter()
+                figures = selectors.earnings_month(manager=managers[login.manager_id],
+                                                   month=month)
+                render_to_string("earnings/_month_body.html", {
+                    "e": figures, "own": True, "statements":
+                    selectors.statements(manager=managers[login.manager_id])})
+                spent.append(time.perf_counter() - started)
+    return statistics.median(spent) * 1000
 
 
 def load_month(options, prepare) -> None:
@@ -286,6 +339,8 @@ def main():
             logins = _logins(options)
             connections.close_all()
             results = [measure(options, target, logins) for target in targets(pay.MONTH)]
+        cold_ms = cold_build(logins, pay.MONTH)
+        connections.close_all()
         baseline = results[0]
         for result in results:
             ratio = result["p95"] / baseline["p95"]
@@ -297,6 +352,8 @@ def main():
             print(f"{result['name']}: p50 {result['p50']:.1f} ms, p95 {result['p95']:.1f} ms, "
                   f"{result['rps']:.1f} requests/s ({result['requests']} requests; "
                   f"p95 {ratio:.2f}× the login page's){verdict}")
+        print(f"building one person's month page from the database (the first look after "
+              f"their pay changed), in process: median {cold_ms:.1f} ms")
         if options.small:
             print("(targets are judged at full size)")
     finally:

@@ -1,8 +1,20 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+from salesops import policy
 
 
 def organisation(request):
     return {
         "organisation_name": settings.SALESOPS_ORGANISATION_NAME,
         "currency": settings.SALESOPS_CURRENCY,
+    }
+
+
+def doors(request):
+    """What the header links to, asked of the access policy (the pages ask it too); lazy, so
+    a page that shows no header link asks nothing."""
+    return {
+        "may_import_calls": SimpleLazyObject(
+            lambda: policy.may(request.user, policy.IMPORT, "calls")),
     }

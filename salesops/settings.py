@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "salesops.context_processors.organisation",
+                "salesops.context_processors.doors",
                 "csp.context_processors.nonce",
             ],
         },
@@ -93,7 +94,10 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
+# A worker keeps its connection for the next request (a new PostgreSQL connection per page
+# costs more than most pages' queries); a connection found broken is replaced before use.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Shared by every process when it names Redis (API throttling counts), e.g. redis://…/1.
 CACHES = {"default": env.cache_url("DJANGO_CACHE_URL", default="locmemcache://")}

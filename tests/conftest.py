@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.utils import translation
 
@@ -24,6 +25,15 @@ def imports_run_in_the_caller(settings):
     """Embedded imports run on a thread of their own (salesops/imports/background.py); tests
     run them in the caller, as eager Celery does, unless a test asks for the thread."""
     settings.IMPORT_RUN_IN_THREAD = False
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with nothing cached: a page kept by an earlier test (whose rows may
+    have had the same ids) is never served to the next."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

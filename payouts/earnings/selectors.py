@@ -260,14 +260,15 @@ def working_days(month: datetime.date) -> list[datetime.date]:
     return days
 
 
-def _today() -> datetime.date:
+def organisation_today() -> datetime.date:
+    """Today in the organisation's zone (working days left, the forecast)."""
     return datetime.datetime.now(organisation_zone()).date()
 
 
 def earnings_month(*, manager: Manager, month: datetime.date,
                    today: datetime.date | None = None) -> EarningsMonth:
     """``manager``'s ``month``: lines, plan progress, forecast and days, from stored figures."""
-    today = today or _today()
+    today = today or organisation_today()
     lines = list(PayoutLine.objects.filter(manager=manager, month=month)
                  .select_related("run").order_by("kind", "key"))
     run = lines[0].run if lines else PayoutRun.objects.filter(

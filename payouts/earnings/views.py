@@ -10,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,7 +24,7 @@ from salesops.selectors import manager_for_user
 from ..inquiries import InquiryError, inquiry_raise
 from ..models import PayoutLine
 from ..selectors import payout_line_items, payout_line_source_rows
-from . import selectors, statements
+from . import page_cache, selectors, statements
 
 view_lines = policy.policy_required(policy.VIEW, "payout_lines")
 ITEMS_PER_PAGE = 50
@@ -63,22 +65,29 @@ def month(request):
         return redirect(reverse("home") + "?floor=1")
     manager = _manager(request)
     chosen = _month(request)
-    figures = selectors.earnings_month(manager=manager, month=chosen)
     own = manager == manager_for_user(request.user)
-    return render(request, "earnings/month.html", {
-        "e": figures,
-        "own": own,
-        "manager_query": "" if own else f"&manager={manager.pk}",
-        "previous_month": (chosen.replace(day=1) - _one_day()).replace(day=1),
-        "next_month": next_month(chosen),
-        "statements": selectors.statements(manager=manager),
-        "chart": {
-            "labels": [f"{d.day.day}" for d in figures.days],
-            "conversations": [d.conversations for d in figures.days],
-            "earned": [float(d.earned) for d in figures.days],
-            "names": {"conversations": _("Conversations"), "earned": _("Earned on the day")},
-        },
-    })
+    today = selectors.organisation_today()
+
+    def render_body() -> str:
+        figures = selectors.earnings_month(manager=manager, month=chosen, today=today)
+        return render_to_string("earnings/_month_body.html", {
+            "e": figures,
+            "own": own,
+            "manager_query": "" if own else f"&manager={manager.pk}",
+            "previous_month": (chosen.replace(day=1) - _one_day()).replace(day=1),
+            "next_month": next_month(chosen),
+            "statements": selectors.statements(manager=manager),
+            "chart": {
+                "labels": [f"{d.day.day}" for d in figures.days],
+                "conversations": [d.conversations for d in figures.days],
+                "earned": [float(d.earned) for d in figures.days],
+                "names": {"conversations": _("Conversations"), "earned": _("Earned on the day")},
+            },
+        })
+
+    body = page_cache.month_body(manager=manager, month=chosen, today=today,
+                                 language=get_language(), own=own, render=render_body)
+    return render(request, "earnings/month.html", {"body": body, "month": chosen})
 
 
 def _one_day():
