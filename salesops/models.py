@@ -482,6 +482,10 @@ class DailyManagerStats(models.Model):
     conversations = models.PositiveIntegerField(_("conversations"), default=0)
     talk_s = models.PositiveBigIntegerField(_("talk, s"), default=0)
     operator_s = models.PositiveBigIntegerField(_("operator time, s"), default=0)
+    # The conversation threshold the row was counted with (the plan's, as pay counts): a
+    # computation of the month recounts rows counted with another (the plan changed since).
+    threshold_s = models.PositiveIntegerField(
+        _("conversation threshold, s"), default=CONVERSATION_THRESHOLD_S)
 
     class Meta:
         ordering = ["-day"]

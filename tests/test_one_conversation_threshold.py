@@ -106,3 +106,19 @@ def test_thresholds_are_one_query_per_month_whatever_the_number_of_managers(
         thresholds = conversation_thresholds(manager_ids=[m.pk for m in people],
                                              months=[NOVEMBER, DECEMBER])
     assert sorted(thresholds.values()) == [15] * 6 + [25] * 6
+
+
+def test_a_plan_threshold_changed_after_the_import_is_counted_by_the_next_computation(
+    client, team, paid_at_25s
+):
+    day = datetime.date(2026, 11, 5)
+    daily_stats_refresh(pairs={(paid_at_25s.pk, day)})
+    assert DailyManagerStats.objects.get(manager=paid_at_25s).conversations == 2
+    version = plan_versions_for(managers=[paid_at_25s], month=NOVEMBER)[paid_at_25s.pk]
+    version.conversation_threshold_s = 15  # before the month is approved
+    version.save()
+    paid = PayoutLine.objects.get(
+        run=compute(NOVEMBER, team), manager=paid_at_25s, kind=LineKind.PER_CONVERSATION
+    ).quantity
+    shown = DailyManagerStats.objects.get(manager=paid_at_25s)
+    assert (shown.conversations, shown.threshold_s, paid) == (5, 15, Decimal("5"))

@@ -8,7 +8,7 @@ from django.db.models.functions import TruncDate
 
 from payouts.thresholds import conversation_q, conversation_thresholds
 from salesops.models import CallLog, DailyManagerStats, ImportCallChange
-from salesops.periods import organisation_zone
+from salesops.periods import next_month, organisation_zone
 
 
 def daily_stats_refresh(*, pairs: set[tuple[int, datetime.date]]) -> int:
@@ -45,6 +45,7 @@ def daily_stats_refresh(*, pairs: set[tuple[int, datetime.date]]) -> int:
         DailyManagerStats(
             manager_id=row["manager_id"], day=row["day"], calls=row["calls"],
             conversations=row["conversations"], talk_s=row["talk"], operator_s=row["operator"],
+            threshold_s=thresholds[(row["manager_id"], row["day"].replace(day=1))],
         )
         for row in figures if (row["manager_id"], row["day"]) in pairs
     ]
@@ -55,9 +56,29 @@ def daily_stats_refresh(*, pairs: set[tuple[int, datetime.date]]) -> int:
             DailyManagerStats.objects.filter(manager_id=manager_id, day=day).delete()
         DailyManagerStats.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["manager", "day"],
-            update_fields=["calls", "conversations", "talk_s", "operator_s"], batch_size=1000,
+            update_fields=["calls", "conversations", "talk_s", "operator_s", "threshold_s"],
+            batch_size=1000,
         )
     return len(rows)
+
+
+def daily_stats_follow_thresholds(*, manager_ids, month: datetime.date) -> int:
+    """Recount the month's rows of these managers that were counted with another threshold
+    than their plan's now (the plan changed after the import), so that the dashboard and the
+    floor count the conversations pay counts. One query per threshold finds them (usually
+    none); returns rows rewritten."""
+    thresholds = conversation_thresholds(manager_ids=manager_ids, months={month})
+    by_threshold: dict[int, list[int]] = {}
+    for (manager_id, _month), threshold in thresholds.items():
+        by_threshold.setdefault(threshold, []).append(manager_id)
+    stale = set()
+    for threshold, ids in by_threshold.items():
+        stale |= set(
+            DailyManagerStats.objects.filter(
+                manager_id__in=ids, day__gte=month, day__lt=next_month(month))
+            .exclude(threshold_s=threshold).values_list("manager_id", "day")
+        )
+    return daily_stats_refresh(pairs=stale)
 
 
 def changed_days(*, batch) -> set[tuple[int, datetime.date]]:
