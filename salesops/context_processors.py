@@ -17,4 +17,8 @@ def doors(request):
     return {
         "may_import_calls": SimpleLazyObject(
             lambda: policy.may(request.user, policy.IMPORT, "calls")),
+        "may_review_pay": SimpleLazyObject(
+            lambda: policy.may(request.user, policy.VIEW, "payout_runs")),
+        "may_see_overview": SimpleLazyObject(
+            lambda: policy.may(request.user, policy.OVERVIEW, "payout_runs")),
     }

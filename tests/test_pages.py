@@ -69,3 +69,26 @@ def test_a_russian_browser_gets_the_import_page_in_russian(client):
     content = response.content.decode()
     assert "Импорт звонков" in content
     assert "Import calls" not in content
+
+
+def _header(client, user) -> str:
+    client.force_login(user)
+    html = client.get("/?floor=1", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    return html[html.index("<header>"):html.index("</header>")]
+
+
+def test_the_header_links_only_to_the_doors_the_policy_opens_for_each_role(client):
+    manager = ManagerFactory()
+    head = ManagerFactory(sales_head=True, team=manager.team)
+    admin = manager_set_role(manager=ManagerFactory(admin=True), role=Role.ADMIN)
+    links = ("My pay", "Team pay", "All teams", "Import calls")
+    seen = {
+        "manager": _header(client, manager.user),
+        "head": _header(client, head.user),
+        "admin": _header(client, admin.user),
+    }
+    assert {role: [link for link in links if link in html] for role, html in seen.items()} == {
+        "manager": ["My pay"],
+        "head": ["My pay", "Team pay"],
+        "admin": ["My pay", "Team pay", "All teams", "Import calls"],
+    }
