@@ -14,9 +14,12 @@ from .models import AuditEntry, DuplicateState, Lead, LeadMilestone, Partner, Pa
 from .resources import LeadResource, PartnerResource, PaymentResource
 from .selectors import lead_status
 from .services import (
+    LEAD_CHANGEABLE,
     TRANSITIONS,
     LeadError,
     duplicate_resolve,
+    lead_change,
+    lead_create,
     lead_milestone_correct,
     lead_milestone_set,
     payment_create,
@@ -80,6 +83,18 @@ class LeadAdmin(PolicyImportExportAdmin):
 
     def has_resolve_permission(self, request):
         return policy.may(request.user, policy.RESOLVE_DUPLICATE, self.model)
+
+    def save_model(self, request, obj, form, change):
+        """Through the services: normalised, checked for a duplicate, pay marked changed."""
+        if change:
+            saved = lead_change(lead=obj, by=request.user, changes={
+                name: form.cleaned_data[name] for name in form.changed_data
+                if name in LEAD_CHANGEABLE})
+        else:
+            policy.require(request.user, policy.CREATE, "leads", obj)
+            saved = lead_create(**{name: getattr(obj, name) for name in LEAD_CHANGEABLE})
+        obj.pk, obj.phone, obj.tax_id = saved.pk, saved.phone, saved.tax_id
+        obj.duplicate_of, obj.duplicate_state = saved.duplicate_of, saved.duplicate_state
 
 
 class MilestoneForm(forms.ModelForm):

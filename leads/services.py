@@ -67,6 +67,34 @@ def lead_create(
     return lead_duplicate_flag(lead=lead)
 
 
+# What a person may change on a lead by hand; the duplicate fields move only by a decision.
+LEAD_CHANGEABLE = ("owner", "source", "partner", "name", "company", "phone", "tax_id",
+                   "created_at")
+
+
+@transaction.atomic
+def lead_change(*, lead: Lead, changes: dict, by) -> Lead:
+    """Change a lead's own fields (normalised as on creation). The pay of its owner before and
+    after is marked changed for each month the lead reached a milestone or was paid in (SPEC
+    §7); a lead not yet flagged is checked again for a duplicate (a corrected phone may make
+    it one, SPEC §6.3)."""
+    unknown = set(changes) - set(LEAD_CHANGEABLE)
+    if unknown:
+        raise LeadError(_("These fields of a lead are not changed by hand: %(fields)s")
+                        % {"fields": ", ".join(sorted(unknown))})
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    policy.require(by, policy.CHANGE, "leads", lead)
+    payout_inputs_changed_for_leads(lead_ids=[lead.pk])  # the owner's months before
+    for name, value in changes.items():
+        setattr(lead, name, value)
+    lead.phone, lead.tax_id = phone_normalise(lead.phone), tax_id_normalise(lead.tax_id)
+    policy.require(by, policy.CHANGE, "leads", lead)  # nobody moves a lead out of reach
+    lead.full_clean(exclude=["duplicate_of", "duplicate_state"])
+    lead.save()
+    payout_inputs_changed_for_leads(lead_ids=[lead.pk])  # and after
+    return lead_duplicate_flag(lead=lead)
+
+
 def lead_duplicate_flag(*, lead: Lead) -> Lead:
     """Flag a new lead as a pending duplicate of the first open lead it matches (SPEC §6.3).
     Also called for leads imported from a file."""
