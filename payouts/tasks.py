@@ -2,10 +2,12 @@
 
 ``compute_payout_run`` snapshots the month of every team at once and fans out a group of
 ``compute_payout_members`` tasks, each for a small batch of a run's people (``MEMBER_BATCH``),
-on the queue it came from: one message per person cost more than the person's pay. Each person
-is still computed in their own transaction, so a crash mid-batch keeps whoever is done. The
-last batch to finish marks the run computed. A member that is computed twice, or after a newer
-computation started, is left alone (the claim in ``payout_run_compute_members``).
+on the queue it came from: one message per person cost more than the person's pay. Each batch
+is computed in one transaction (one claim, one write of its people's lines, one commit: per
+person, these cost more than the pay itself), so a crash keeps whoever's batch committed and a
+retry skips whoever is done. The last batch to finish marks the run computed. A member that is
+computed twice, or after a newer computation started, is left alone (the claim in
+``payout_run_compute_members``).
 ``resume_payout_run`` re-queues whoever is not done, e.g. after a worker was killed: acks_late
 would give the message back only after the broker's visibility timeout. ``payout_runs_watchdog``
 (beat, every two minutes) does that by itself for runs with no sign of life.
@@ -58,10 +60,10 @@ def _queue_of(task) -> str | None:
 
 # People per queued task: enough to amortise a message, few enough that a crash or a retry
 # redoes little and that two workers share a team. In process there is no message to amortise,
-# only the batch's one read of its members' figures.
+# but a batch is one transaction: its claim, its write and its commit are shared by its people.
 MEMBER_BATCH = 10
 SYNCHRONOUS_BATCH = 50
-# In process, batches run on this many threads, each with its own connection: a person's
+# In process, batches run on this many threads, each with its own connection: a batch's
 # transaction mostly waits on the database, and another thread's Python fills the wait.
 SYNCHRONOUS_THREADS = 2
 
@@ -170,7 +172,7 @@ def compute_payout_member(
 def compute_payout_members(
     run_id: int, manager_ids: list[int], generation: int, finalise: bool = True
 ) -> dict[str, str]:
-    """A batch of one run's people, each in its own transaction; a retry skips whoever is done."""
+    """A batch of one run's people, in one transaction; a retry skips whoever is done."""
     outcomes = payout_run_compute_members(
         run_id=run_id, manager_ids=manager_ids, generation=generation
     )
