@@ -109,10 +109,7 @@ def payout_runs_start(
     members = team_members_by_team(teams=list(open_runs), month=month)
     everyone = [m for team_id in open_runs for m in members[team_id]]
     versions = plan_versions_for(managers=everyone, month=month)
-    # A few versions pay hundreds of people: each is read (digest, needs) once.
-    distinct = {v.pk: v for v in versions.values() if v}
-    by_version = {pk: plan_fingerprint(v) for pk, v in distinct.items()}
-    digests = {pk: by_version[v.pk] if v else "" for pk, v in versions.items()}
+    distinct, digests = _digests(versions)
     # Read before the figures are gathered: a change committed after this read raises the
     # version, so the run shows stale even if the gather below already saw the change. Runs
     # that read the same months are read together.
@@ -134,9 +131,9 @@ def payout_runs_start(
         own_run_ids=[run.pk for run in open_runs.values()],
         needs=call_figures_needed(distinct.values()),
     )
-    # A new computation rereads plans in this process (ids repeat only after a database reset,
-    # as in tests; a worker started before such a reset must be restarted).
-    _version_for.cache_clear()
+    # A new computation pays by the plans just read (its members compute in this process or
+    # read them again by their digests); whether a month before is locked is read again.
+    _version_for.renew(distinct.values())
     _has_locked_months.cache_clear()
     for team_id, run in open_runs.items():
         team_members = members[team_id]
@@ -241,7 +238,7 @@ def payout_run_recompute_changed(
     run = PayoutRun.objects.select_for_update(no_key=True).get(pk=run.pk)
     if run.is_locked:
         return None
-    team_members = team_members_for_month(team=run.team, month=run.month)
+    team_members = team_members_by_team(teams=[run.team_id], month=run.month)[run.team_id]
     stored = {member.manager_id: member for member in run.members.all()}
     if {m.pk for m in team_members} != set(stored):
         run = payout_runs_start(month=run.month, teams=[run.team],
@@ -249,7 +246,7 @@ def payout_run_recompute_changed(
         return Recompute(run=run, generation=run.generation,
                          manager_ids=sorted(m.pk for m in team_members), full=True)
     versions = plan_versions_for(managers=team_members, month=run.month)
-    digests = {pk: plan_fingerprint(version) for pk, version in versions.items()}
+    distinct, digests = _digests(versions)
     # Read before the figures are gathered, as in ``payout_runs_start``.
     seen = inputs_versions(manager_ids=list(stored), months=run_input_months(run))
     touched = (set(manager_ids or ()) & set(stored)) | {
@@ -277,7 +274,7 @@ def payout_run_recompute_changed(
         touched |= {pk for pk, version in versions.items()
                     if version and any(c.kind == ComponentKind.TEAM_BONUS
                                        for c in version.components.all())}
-    _version_for.cache_clear()
+    _version_for.renew(distinct.values())
     _has_locked_months.cache_clear()
     if run.status == Status.COMPUTED:
         payout_run_transition(run=run, to=Status.DRAFT, by=requested_by,
@@ -303,6 +300,14 @@ def payout_run_recompute_changed(
         redo, ["facts", "plan_version", "inputs_version", "plan_fingerprint"]
     )
     return Recompute(run=run, generation=run.generation, manager_ids=sorted(touched))
+
+
+def _digests(versions: dict[int, PlanVersion | None]) -> tuple[dict, dict[int, str]]:
+    """The distinct versions among manager id → version (a few versions pay hundreds of
+    people: each is read once), and manager id → the version's digest ("" for none)."""
+    distinct = {v.pk: v for v in versions.values() if v}
+    by_version = {pk: plan_fingerprint(v) for pk, v in distinct.items()}
+    return distinct, {pk: by_version[v.pk] if v else "" for pk, v in versions.items()}
 
 
 def _threshold(version: PlanVersion | None) -> int:
@@ -419,6 +424,11 @@ class _PlanVersions:
             # Filed under what it says now, which may not be what the member was told.
             self._by_digest[(version_id, plan_fingerprint(version))] = version
         return version
+
+    def renew(self, versions) -> None:
+        """Forget what was kept and keep ``versions`` (read with their components, rates and
+        tiers by a new computation), each under its digest."""
+        self._by_digest = {(v.pk, plan_fingerprint(v)): v for v in versions}
 
     def cache_clear(self) -> None:
         self._by_digest.clear()

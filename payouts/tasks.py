@@ -19,6 +19,9 @@ to the open month queues ``refresh_open_month_pay`` once it commits, debounced, 
 
 import datetime
 import logging
+import queue
+import threading
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 from celery import current_app, group, shared_task
@@ -86,34 +89,53 @@ def _queue_members(run: PayoutRun, *, queue: str | None) -> int:
 
 def _compute_here(runs: list[PayoutRun]) -> dict[int, int]:
     """In process (the command line): every run's members in batches through the same task
-    code, then each run finalised once, not after every batch. Returns run id → members."""
+    code, each run finalised once, after its last batch, not after every batch. Returns run
+    id → members."""
     work = []
     for run in runs:
         members = payout_run_unfinished_members(run=run)
         work += [(run, batch) for batch in _batches(members, SYNCHRONOUS_BATCH)]
+    queued = {run.pk: sum(len(batch) for r, batch in work if r is run) for run in runs}
+    left = Counter(run.pk for run, _batch in work)
+    pending = queue.SimpleQueue()
+    for item in work:
+        pending.put(item)
+    lock = threading.Lock()
 
-    def compute(share: list[tuple[PayoutRun, list[int]]]) -> None:
-        for run, batch in share:
+    def compute() -> None:
+        # Batches are taken one at a time, so a slower thread takes fewer.
+        while True:
+            try:
+                run, batch = pending.get_nowait()
+            except queue.Empty:
+                return
             compute_payout_members.si(run.pk, batch, run.generation, finalise=False).apply()
+            with lock:
+                left[run.pk] -= 1
+                last = not left[run.pk]
+            if last:
+                payout_run_finalise(run_id=run.pk, generation=run.generation)
 
     # Other connections see only committed rows: inside a caller's transaction (or on SQLite,
     # one writer at a time) the batches run here, one after another.
     db = connections[router.db_for_write(PayoutRun)]
     threads = min(SYNCHRONOUS_THREADS, len(work))
     if threads > 1 and db.vendor == "postgresql" and not db.in_atomic_block:
-        def compute_on_thread(share) -> None:
+        def compute_on_thread() -> None:
             try:
-                compute(share)
+                compute()
             finally:
                 connections.close_all()  # this thread's own connection, opened for its share
 
         with ThreadPoolExecutor(max_workers=threads) as pool:
-            list(pool.map(compute_on_thread, [work[i::threads] for i in range(threads)]))
+            for done in [pool.submit(compute_on_thread) for _ in range(threads)]:
+                done.result()
     else:
-        compute(work)
+        compute()
     for run in runs:
-        payout_run_finalise(run_id=run.pk, generation=run.generation)
-    return {run.pk: sum(len(batch) for r, batch in work if r is run) for run in runs}
+        if run.pk not in left:  # nobody to compute: finalised here
+            payout_run_finalise(run_id=run.pk, generation=run.generation)
+    return queued
 
 
 @shared_task(name="payouts.compute_payout_run", bind=True)
