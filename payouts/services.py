@@ -26,7 +26,12 @@ from salesops.models import CONVERSATION_THRESHOLD_S, Manager, Role, Team
 from salesops.periods import next_month
 
 from .changes import inputs_versions
-from .engine.adjustments import adjustment_drafts, locked_chain_before, previous_month
+from .engine.adjustments import (
+    adjustment_drafts,
+    locked_chain_before,
+    locked_chains_before,
+    previous_month,
+)
 from .engine.components import build_lines
 from .engine.facts import call_figures_needed, gather_facts, team_totals
 from .engine.plans import plan_versions_for, version_with_components
@@ -59,14 +64,20 @@ def team_members_for_month(*, team: Team, month: datetime.date) -> list[Manager]
 def team_members_by_team(*, teams, month: datetime.date) -> dict[int, list[Manager]]:
     """``team_members_for_month`` for many teams in one query: team id → members."""
     members = defaultdict(list)
-    for manager in (
-        Manager.objects.filter(team__in=teams, role__in=PAID_ROLES,
-                               active_from__lt=next_month(month))
-        .filter(Q(active_to__isnull=True) | Q(active_to__gte=month))
-        .order_by("pk")
-    ):
+    for manager in _paid_in_month(teams=teams, month=month).order_by("pk"):
         members[manager.team_id].append(manager)
     return members
+
+
+def teams_with_members(*, teams, month: datetime.date) -> set[int]:
+    """The ids of those of ``teams`` that pay someone for ``month``."""
+    return set(_paid_in_month(teams=teams, month=month).values_list("team_id", flat=True))
+
+
+def _paid_in_month(*, teams, month: datetime.date):
+    return Manager.objects.filter(
+        team__in=teams, role__in=PAID_ROLES, active_from__lt=next_month(month)
+    ).filter(Q(active_to__isnull=True) | Q(active_to__gte=month))
 
 
 def payout_run_start(*, month: datetime.date, team: Team, requested_by=None) -> PayoutRun:
@@ -84,24 +95,30 @@ def payout_runs_start(
     """Open (or reopen) each team's run for ``month`` and snapshot every member's figures with
     one set of aggregate queries for the month, not one per team (a month is millions of
     calls). Returns team id → run; a locked run (SPEC §7) is returned untouched."""
-    runs = {}
-    # Locks are taken in team order, so that two computations of many teams cannot deadlock.
-    for team in sorted(teams, key=lambda t: t.pk):
-        # The unique (month, team) key makes concurrent starters meet on one run; the row lock
-        # then makes them take turns, so each generation's snapshot is whole. NO KEY: member
-        # transactions inserting lines take KEY SHARE on the run (the foreign key check) while
-        # this transaction waits on their member rows; a plain FOR UPDATE would deadlock.
-        run, created = PayoutRun.objects.get_or_create(month=month, team=team)
-        run = PayoutRun.objects.select_for_update(no_key=True).get(pk=run.pk)
-        runs[team.pk] = run
-        if run.is_locked:
-            continue
-        if created:
-            PayoutRunTransition.objects.create(
-                run=run, from_status="", to_status=Status.DRAFT, by=requested_by,
-                at=timezone.now(),
-            )
-        elif run.status == Status.COMPUTED:
+    team_ids = sorted({team.pk for team in teams})
+    # The unique (month, team) key makes concurrent starters meet on one run: the missing runs
+    # are inserted in team order, a run another starter is inserting waits for it and is left
+    # to it. The row locks, taken in team order too (two computations of many teams cannot
+    # deadlock), then make them take turns, so each generation's snapshot is whole. NO KEY:
+    # member transactions inserting lines take KEY SHARE on the run (the foreign key check)
+    # while this transaction waits on their member rows; a plain FOR UPDATE would deadlock.
+    PayoutRun.objects.bulk_create(
+        [PayoutRun(month=month, team_id=team_id) for team_id in team_ids], ignore_conflicts=True
+    )
+    runs = {
+        run.team_id: run
+        for run in PayoutRun.objects.select_for_update(no_key=True)
+        .filter(month=month, team_id__in=team_ids).order_by("team_id")
+    }
+    # A run's first start creates it and raises its generation in one transaction: a run
+    # still at generation 0 was created just now.
+    PayoutRunTransition.objects.bulk_create(
+        PayoutRunTransition(run=run, from_status="", to_status=Status.DRAFT, by=requested_by,
+                            at=timezone.now())
+        for run in runs.values() if run.generation == 0
+    )
+    for run in runs.values():
+        if run.status == Status.COMPUTED:
             payout_run_transition(run=run, to=Status.DRAFT, by=requested_by, note="recompute")
     open_runs = {team_id: run for team_id, run in runs.items() if not run.is_locked}
     if not open_runs:
@@ -113,9 +130,11 @@ def payout_runs_start(
     # Read before the figures are gathered: a change committed after this read raises the
     # version, so the run shows stale even if the gather below already saw the change. Runs
     # that read the same months are read together.
+    chains = locked_chains_before(list(open_runs.values()))
     by_months = defaultdict(list)
     for team_id, run in open_runs.items():
-        by_months[tuple(run_input_months(run))] += [m.pk for m in members[team_id]]
+        months = (run.month, *(locked.month for locked in chains[run.pk]))
+        by_months[months] += [m.pk for m in members[team_id]]
     seen = {}
     for months, ids in by_months.items():
         seen.update(inputs_versions(manager_ids=ids, months=list(months)))
@@ -135,6 +154,7 @@ def payout_runs_start(
     # read them again by their digests); whether a month before is locked is read again.
     _version_for.renew(distinct.values())
     _has_locked_months.cache_clear()
+    started_at = timezone.now()
     for team_id, run in open_runs.items():
         team_members = members[team_id]
         run.generation += 1
@@ -144,16 +164,24 @@ def payout_runs_start(
         )
         run.requested_by = requested_by
         run.computed_at = None
-        run.started_at = timezone.now()
-        run.save(update_fields=["generation", "managers_total", "team_facts", "requested_by",
-                                "computed_at", "started_at"])
-        # Someone who left the team since the last computation is no longer paid by this run.
-        gone = PayoutRunManager.objects.filter(run=run).exclude(manager__in=team_members)
-        gone_ids = list(gone.values_list("manager_id", flat=True))
-        if gone_ids:
-            PayoutLine.objects.filter(run=run, manager_id__in=gone_ids).delete()
-            PaidItem.objects.filter(run=run, manager_id__in=gone_ids).delete()
-            gone.delete()
+        run.started_at = started_at
+    PayoutRun.objects.bulk_update(
+        list(open_runs.values()),
+        ["generation", "managers_total", "team_facts", "requested_by", "computed_at",
+         "started_at"],
+    )
+    # Someone who left the team since the last computation is no longer paid by this run.
+    paid_now = {(run.pk, m.pk) for team_id, run in open_runs.items() for m in members[team_id]}
+    gone = defaultdict(list)
+    for run_id, manager_id in PayoutRunManager.objects.filter(
+        run__in=list(open_runs.values())
+    ).values_list("run_id", "manager_id"):
+        if (run_id, manager_id) not in paid_now:
+            gone[run_id].append(manager_id)
+    for run_id, gone_ids in gone.items():
+        PayoutLine.objects.filter(run_id=run_id, manager_id__in=gone_ids).delete()
+        PaidItem.objects.filter(run_id=run_id, manager_id__in=gone_ids).delete()
+        PayoutRunManager.objects.filter(run_id=run_id, manager_id__in=gone_ids).delete()
     _members_snapshot_save([
         {"run_id": run.pk, "manager_id": m.pk,
          "plan_version_id": versions[m.pk].pk if versions[m.pk] else None,

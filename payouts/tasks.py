@@ -49,7 +49,7 @@ from .services import (
     payout_run_unfinished_members,
     payout_runs_stalled,
     payout_runs_start,
-    team_members_by_team,
+    teams_with_members,
 )
 
 log = logging.getLogger(__name__)
@@ -151,8 +151,8 @@ def compute_payout_run(
     user = get_user_model().objects.filter(pk=requested_by_id).first() if requested_by_id else None
     teams = list(Team.objects.filter(pk=team_id) if team_id else Team.objects.order_by("code"))
     if not team_id:
-        members = team_members_by_team(teams=teams, month=first)
-        teams = [team for team in teams if members[team.pk]]
+        paying = teams_with_members(teams=teams, month=first)
+        teams = [team for team in teams if team.pk in paying]
     # One snapshot of the month for every team: the calls are aggregated once, not per team.
     runs = payout_runs_start(month=first, teams=teams, requested_by=user)
     open_runs = [runs[team.pk] for team in teams if not runs[team.pk].is_locked]

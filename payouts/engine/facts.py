@@ -32,6 +32,7 @@ from django.db.models import (
 
 from leads.models import Lead, MilestoneKind, Payment
 from leads.selectors import milestone_in_force, milestones_in_force
+from salesops.lookups import AnyOf
 from salesops.models import CallLog, MonthlyPlan, Outcome, WorkShift
 from salesops.periods import month_bounds, next_month
 
@@ -347,7 +348,7 @@ def gather_facts(
     _gather_clawbacks(facts, ids=ids, start=start, end=end, own_run_ids=own_run_ids)
     _gather_payments(facts, ids=ids, month=month, own_run_ids=own_run_ids)
     _gather_exceptions(facts, ids=ids, own_run_ids=own_run_ids)
-    for row in MonthlyPlan.objects.filter(manager_id__in=ids, month=month).values_list(
+    for row in MonthlyPlan.objects.filter(AnyOf(F("manager_id"), ids), month=month).values_list(
         "manager_id", "target_conversations", "target_confirmed_leads", "target_revenue"
     ):
         facts[row[0]].plan = PlanTargets(row[1], row[2], row[3])
@@ -364,7 +365,8 @@ def _gather_calls(facts, *, ids, threshold, start, end, needs) -> None:
         if "minutes_up" in needs:
             optional[f"m_{outcome.value}"] = Sum(OPERATOR_MIN_UP, filter=Q(outcome=outcome))
     rows = (
-        CallLog.objects.filter(manager_id__in=ids, started_at__gte=start, started_at__lt=end)
+        CallLog.objects.filter(AnyOf(F("manager_id"), ids), started_at__gte=start,
+                               started_at__lt=end)
         .order_by()
         .values("manager_id")
         .annotate(
@@ -394,7 +396,8 @@ def _gather_calls(facts, *, ids, threshold, start, end, needs) -> None:
 def _gather_shifts(facts, *, ids, start, end) -> None:
     length = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
     rows = (
-        WorkShift.objects.filter(manager_id__in=ids, started_at__gte=start, started_at__lt=end)
+        WorkShift.objects.filter(AnyOf(F("manager_id"), ids), started_at__gte=start,
+                                 started_at__lt=end)
         .order_by()
         .values("manager_id")
         .annotate(count=Count("id"), length=Sum(length), max_id=Max("id"))
@@ -436,7 +439,7 @@ def _gather_milestones(facts, *, ids, start, end, own_run_ids) -> None:
             run__status__in=LOCKED_STATUSES, at__gte=start, at__lt=end,
         ).values("item_id")
         rows = (
-            Lead.objects.filter(owner_id__in=ids)
+            Lead.objects.filter(AnyOf(F("owner_id"), ids))
             .annotate(first_at=Min("milestones__at", filter=in_force & Q(milestones__kind=kind)))
             .filter(Q(first_at__gte=start, first_at__lt=end)
                     | Q(pk__in=kept, first_at__isnull=False))
@@ -465,7 +468,7 @@ def _gather_clawbacks(facts, *, ids, start, end, own_run_ids) -> None:
         item_id=OuterRef("item_id"),
     ).exclude(run_id__in=own_run_ids)
     rows = (
-        PaidItem.objects.filter(manager_id__in=ids, item_kind=PaidItemKind.LEAD)
+        PaidItem.objects.filter(AnyOf(F("manager_id"), ids), item_kind=PaidItemKind.LEAD)
         .exclude(run_id__in=own_run_ids)
         .annotate(
             fake_at=Subquery(fake.values("at")[:1]),
@@ -486,7 +489,8 @@ def _gather_payments(facts, *, ids, month, own_run_ids) -> None:
     """Payments and refunds received in the month on the manager's own leads (SPEC §4, §6.6)."""
     rows = (
         Payment.objects.filter(
-            lead__owner_id__in=ids, received_on__gte=month, received_on__lt=next_month(month)
+            AnyOf(F("lead__owner_id"), ids), received_on__gte=month,
+            received_on__lt=next_month(month),
         )
         .exclude(
             pk__in=_paid_elsewhere(ComponentKind.REVENUE_PERCENT, PaidItemKind.PAYMENT, own_run_ids)
@@ -509,7 +513,7 @@ def _gather_exceptions(facts, *, ids, own_run_ids) -> None:
         item_kind=PaidItemKind.EXCEPTION, item_id=OuterRef("pk")
     ).exclude(run_id__in=own_run_ids)
     rows = (
-        CommissionException.objects.filter(lead__owner_id__in=ids)
+        CommissionException.objects.filter(AnyOf(F("lead__owner_id"), ids))
         .exclude(status=ExceptionStatus.REJECTED)
         .exclude(kind=ExceptionKind.PARTNER_CREDIT)
         .annotate(fixed_paid=Exists(fixed_paid))
