@@ -33,7 +33,7 @@ from .engine.adjustments import (
     previous_month,
 )
 from .engine.components import build_lines
-from .engine.facts import call_figures_needed, gather_facts, team_totals
+from .engine.facts import aside_is_safe, call_figures_needed, gather_facts, team_totals
 from .engine.plans import plan_versions_for, version_with_components
 from .engine.writes import MemberLines, members_lines_save
 from .lifecycle import PayoutRunLocked, payout_run_transition
@@ -149,6 +149,7 @@ def payout_runs_start(
         },
         own_run_ids=[run.pk for run in open_runs.values()],
         needs=call_figures_needed(distinct.values()),
+        calls_aside=aside_is_safe(PayoutRun),
     )
     # A new computation pays by the plans just read (its members compute in this process or
     # read them again by their digests); whether a month before is locked is read again.
@@ -292,6 +293,7 @@ def payout_run_recompute_changed(
         thresholds={pk: _threshold(versions[pk]) for pk in touched},
         own_run_ids=[run.pk],
         needs=call_figures_needed(versions[pk] for pk in touched),
+        calls_aside=aside_is_safe(PayoutRun),
     )
     everyone = {pk: facts.get(pk, member.facts) for pk, member in stored.items()}
     team_facts = team_totals(

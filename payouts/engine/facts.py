@@ -12,9 +12,11 @@ same snapshot.
 
 import datetime
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from django.db import connections, router
 from django.db.models import (
     Count,
     DurationField,
@@ -326,12 +328,18 @@ def call_figures_needed(versions) -> frozenset[str]:
 def gather_facts(
     *, month: datetime.date, thresholds: dict[int, int], own_run_ids: list[int],
     needs: frozenset[str] = frozenset({"minutes_up", "by_outcome"}),
+    calls_aside: bool = False,
 ) -> dict[int, MonthFacts]:
     """Figures for each manager id in ``thresholds`` (id → conversation threshold, SPEC §2).
 
     ``own_run_ids`` are the runs whose ledger entries this computation may pay again (the run
     being computed and, for an adjustment, the locked run of the month); a lead or payment
     already paid by any other run is left out (SPEC §6.2).
+
+    ``calls_aside``: aggregate the calls on a connection of their own while this one gathers
+    the rest (the calls are the one long query; the rest is mostly Python). Only for a caller
+    whose transaction cannot hold calls another connection would not see: its own outermost
+    transaction, which writes no calls (``aside_is_safe``).
     """
     facts = {pk: empty_facts(threshold_s=t) for pk, t in thresholds.items()}
     if not facts:
@@ -340,8 +348,40 @@ def gather_facts(
     by_threshold = defaultdict(list)
     for pk, threshold in thresholds.items():
         by_threshold[threshold].append(pk)
-    for threshold, ids in by_threshold.items():
-        _gather_calls(facts, ids=ids, threshold=threshold, start=start, end=end, needs=needs)
+
+    def call_rows() -> list[dict]:
+        return [row for threshold, ids in by_threshold.items()
+                for row in _call_rows(ids=ids, threshold=threshold, start=start, end=end,
+                                      needs=needs)]
+
+    if calls_aside:
+        with ThreadPoolExecutor(max_workers=1) as aside:
+            calls = aside.submit(_on_own_connection, call_rows)
+            _gather_the_rest(facts, month=month, start=start, end=end, own_run_ids=own_run_ids)
+            rows = calls.result()
+    else:
+        rows = call_rows()
+        _gather_the_rest(facts, month=month, start=start, end=end, own_run_ids=own_run_ids)
+    _apply_call_rows(facts, rows)
+    return facts
+
+
+def aside_is_safe(model) -> bool:
+    """Whether the caller (inside its own ``transaction.atomic``) may have another connection
+    read calls for it: on PostgreSQL, when its transaction is the outermost one (a caller's
+    transaction around it might hold calls of its own, unseen by other connections)."""
+    db = connections[router.db_for_write(model)]
+    return db.vendor == "postgresql" and len(db.atomic_blocks) == 1
+
+
+def _on_own_connection(job):
+    try:
+        return job()
+    finally:
+        connections.close_all()  # this thread's own connection
+
+
+def _gather_the_rest(facts, *, month, start, end, own_run_ids) -> None:
     ids = list(facts)
     _gather_shifts(facts, ids=ids, start=start, end=end)
     _gather_milestones(facts, ids=ids, start=start, end=end, own_run_ids=own_run_ids)
@@ -352,10 +392,9 @@ def gather_facts(
         "manager_id", "target_conversations", "target_confirmed_leads", "target_revenue"
     ):
         facts[row[0]].plan = PlanTargets(row[1], row[2], row[3])
-    return facts
 
 
-def _gather_calls(facts, *, ids, threshold, start, end, needs) -> None:
+def _call_rows(*, ids, threshold, start, end, needs) -> list[dict]:
     conversation = Q(talk_s__gte=threshold)
     optional = {}
     if "minutes_up" in needs:
@@ -364,7 +403,7 @@ def _gather_calls(facts, *, ids, threshold, start, end, needs) -> None:
         optional[f"s_{outcome.value}"] = Sum(OPERATOR_S, filter=Q(outcome=outcome))
         if "minutes_up" in needs:
             optional[f"m_{outcome.value}"] = Sum(OPERATOR_MIN_UP, filter=Q(outcome=outcome))
-    rows = (
+    return list(
         CallLog.objects.filter(AnyOf(F("manager_id"), ids), started_at__gte=start,
                                started_at__lt=end)
         .order_by()
@@ -378,6 +417,9 @@ def _gather_calls(facts, *, ids, threshold, start, end, needs) -> None:
             **optional,
         )
     )
+
+
+def _apply_call_rows(facts, rows) -> None:
     for row in rows:
         calls = facts[row["manager_id"]].calls
         calls.count = row["count"] or 0

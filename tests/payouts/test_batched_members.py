@@ -211,3 +211,33 @@ def test_a_batch_that_fails_leaves_none_of_its_people_done_and_a_retry_does_only
                                           generation=run.generation)
     assert outcomes == {**dict.fromkeys(ids[:3], "already done"), **dict.fromkeys(ids[3:], "done")}
     assert snapshot(run) == _expected(team)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_calls_aggregated_on_a_connection_of_their_own_give_the_same_figures(monkeypatch):
+    """Outside a caller's transaction (PostgreSQL) the month's calls are aggregated on another
+    connection while this one gathers the rest; inside one, they stay on the caller's, which
+    may hold calls no other connection sees. Either way the same figures."""
+    if connection.vendor != "postgresql":
+        pytest.skip("another connection needs PostgreSQL")
+    team = _team(people=5)
+    slow = ManagerFactory(team=team)  # another threshold: a second group of calls
+    plan_for(slow, {"kind": ComponentKind.PER_CONVERSATION, "rate": Decimal("10")},
+             conversation_threshold_s=35)
+    calls(slow, 4, started_at=moscow(2026, 11, 5, 10, 0), talk_s=40, duration_s=50)
+    calls(slow, 2, started_at=moscow(2026, 11, 5, 11, 0), talk_s=30, duration_s=50)
+
+    def start() -> tuple[list, list]:
+        with CaptureQueriesContext(connection) as queries:
+            run = payout_runs_start(month=NOVEMBER, teams=[team])[team.pk]
+        figures = sorted(PayoutRunManager.objects.filter(run=run).values_list("manager_id",
+                                                                              "facts"))
+        return figures, [q for q in queries.captured_queries if "salesops_calllog" in q["sql"]]
+
+    aside, on_this_connection = start()
+    assert on_this_connection == []
+    monkeypatch.setattr(services, "aside_is_safe", lambda model: False)
+    serial, on_this_connection = start()
+    assert len(on_this_connection) == 2
+    assert aside == serial
+    assert dict(aside)[slow.pk]["calls"]["conversations"] == 4
