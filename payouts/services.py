@@ -171,12 +171,15 @@ def payout_runs_start(
         ["generation", "managers_total", "team_facts", "requested_by", "computed_at",
          "started_at"],
     )
+    # The members already in the runs are locked in id order, as a batch's claim locks them
+    # (``_claim_batch_sql``): a batch of an earlier computation still writing holds some of
+    # them and waits for none, so this waits for it, never the two for each other.
     # Someone who left the team since the last computation is no longer paid by this run.
     paid_now = {(run.pk, m.pk) for team_id, run in open_runs.items() for m in members[team_id]}
     gone = defaultdict(list)
     for run_id, manager_id in PayoutRunManager.objects.filter(
         run__in=list(open_runs.values())
-    ).values_list("run_id", "manager_id"):
+    ).select_for_update(no_key=True).order_by("pk").values_list("run_id", "manager_id"):
         if (run_id, manager_id) not in paid_now:
             gone[run_id].append(manager_id)
     for run_id, gone_ids in gone.items():
@@ -268,7 +271,9 @@ def payout_run_recompute_changed(
     if run.is_locked:
         return None
     team_members = team_members_by_team(teams=[run.team_id], month=run.month)[run.team_id]
-    stored = {member.manager_id: member for member in run.members.all()}
+    # Locked in id order, as a batch's claim locks them (see ``payout_runs_start``).
+    stored = {member.manager_id: member for member in
+              run.members.select_for_update(no_key=True).order_by("pk")}
     if {m.pk for m in team_members} != set(stored):
         run = payout_runs_start(month=run.month, teams=[run.team],
                                 requested_by=requested_by)[run.team_id]
@@ -487,9 +492,10 @@ def _claim(*, members: list[PayoutRunManager], run: PayoutRun, generation: int) 
     at that generation and open; returns the row ids claimed. Their row locks are then held
     until their lines commit.
 
-    On PostgreSQL one statement claims the batch, locking its rows in id order (two batches
-    that share people cannot deadlock); elsewhere (SQLite, one writer at a time) one
-    statement per member."""
+    On PostgreSQL one statement claims the batch, locking its rows in id order: two batches
+    that share people, or a batch and a new computation of its run (which locks the run's
+    members in that order too), wait for each other, never deadlock. Elsewhere (SQLite, one
+    writer at a time) one statement per member."""
     db = connections[router.db_for_write(PayoutRunManager)]
     finished_at = PayoutRunManager._meta.get_field("finished_at").get_db_prep_save(
         timezone.now(), db
