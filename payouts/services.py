@@ -410,12 +410,14 @@ def _members_compute(
     if run.is_locked:
         raise PayoutRunLocked(f"{run} is {run.status}")
     # Pure: built before the transaction from the figures read with the batch.
-    drafts = {}
+    drafts, versions = {}, {}
     for member in todo:
         drafts[member.pk] = []
         if member.plan_version_id:
-            version = _version_for(member.plan_version_id, member.plan_fingerprint)
-            drafts[member.pk] = build_lines(version=version, facts=member.facts,
+            key = (member.plan_version_id, member.plan_fingerprint)
+            if key not in versions:
+                versions[key] = _version_for(*key)
+            drafts[member.pk] = build_lines(version=versions[key], facts=member.facts,
                                             team_facts=run.team_facts)
     with transaction.atomic():
         # The claim: the member row locks serialise two computations of the same person, and
