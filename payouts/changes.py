@@ -94,11 +94,14 @@ class MarksPayInputs:
 def inputs_versions(*, manager_ids: Iterable[int], months: Iterable[datetime.date]) -> dict:
     """manager id → the sum of its change versions over ``months`` (0 when never changed).
     Versions only grow, so a larger sum than a member read means a change since."""
-    from django.db.models import Sum
+    from django.db.models import F, Sum
+
+    from salesops.lookups import AnyOf
 
     versions = dict.fromkeys(manager_ids, 0)
     rows = (
-        PayoutInputChange.objects.filter(manager_id__in=list(versions), month__in=list(months))
+        PayoutInputChange.objects.filter(AnyOf(F("manager_id"), list(versions)),
+                                         month__in=list(months))
         .order_by().values("manager_id").annotate(total=Sum("version"))
     )
     for row in rows:

@@ -5,7 +5,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum
 
 from leads.models import Lead, Payment
 from salesops.models import CallLog, Manager, WorkShift
@@ -22,6 +22,7 @@ from .models import (
     PayoutLine,
     PayoutLineItem,
     PayoutRun,
+    PayoutRunManager,
 )
 
 ZERO = Decimal("0.00")
@@ -41,6 +42,15 @@ def payout_run_progress(*, run: PayoutRun) -> tuple[int, int]:
     """(members done, members) for the run's current computation."""
     done = run.members.filter(done_generation__gte=run.generation).count()
     return done, run.managers_total
+
+
+def payout_runs_progress(*, runs: list[PayoutRun]) -> dict[int, tuple[int, int]]:
+    """``payout_run_progress`` of many runs with one query: run id → (done, members)."""
+    done = dict(
+        PayoutRunManager.objects.filter(run__in=runs, done_generation__gte=F("run__generation"))
+        .order_by().values("run").annotate(done=Count("pk")).values_list("run", "done")
+    )
+    return {run.pk: (done.get(run.pk, 0), run.managers_total) for run in runs}
 
 
 def payout_line_items(*, line: PayoutLine) -> QuerySet[PayoutLineItem]:

@@ -2,10 +2,12 @@
 
 ``compute_payout_run`` snapshots the month of every team at once and fans out a group of
 ``compute_payout_members`` tasks, each for a small batch of a run's people (``MEMBER_BATCH``),
-on the queue it came from: one message per person cost more than the person's pay. Each person
-is still computed in their own transaction, so a crash mid-batch keeps whoever is done. The
-last batch to finish marks the run computed. A member that is computed twice, or after a newer
-computation started, is left alone (the claim in ``payout_run_compute_members``).
+on the queue it came from: one message per person cost more than the person's pay. Each batch
+is computed in one transaction (one claim, one write of its people's lines, one commit: per
+person, these cost more than the pay itself), so a crash keeps whoever's batch committed and a
+retry skips whoever is done. The last batch to finish marks the run computed. A member that is
+computed twice, or after a newer computation started, is left alone (the claim in
+``payout_run_compute_members``).
 ``resume_payout_run`` re-queues whoever is not done, e.g. after a worker was killed: acks_late
 would give the message back only after the broker's visibility timeout. ``payout_runs_watchdog``
 (beat, every two minutes) does that by itself for runs with no sign of life.
@@ -17,6 +19,9 @@ to the open month queues ``refresh_open_month_pay`` once it commits, debounced, 
 
 import datetime
 import logging
+import queue
+import threading
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 from celery import current_app, group, shared_task
@@ -45,7 +50,7 @@ from .services import (
     payout_run_unfinished_members,
     payout_runs_stalled,
     payout_runs_start,
-    team_members_by_team,
+    teams_with_members,
 )
 
 log = logging.getLogger(__name__)
@@ -59,10 +64,10 @@ def _queue_of(task) -> str | None:
 
 # People per queued task: enough to amortise a message, few enough that a crash or a retry
 # redoes little and that two workers share a team. In process there is no message to amortise,
-# only the batch's one read of its members' figures.
+# but a batch is one transaction: its claim, its write and its commit are shared by its people.
 MEMBER_BATCH = 10
 SYNCHRONOUS_BATCH = 50
-# In process, batches run on this many threads, each with its own connection: a person's
+# In process, batches run on this many threads, each with its own connection: a batch's
 # transaction mostly waits on the database, and another thread's Python fills the wait.
 SYNCHRONOUS_THREADS = 2
 
@@ -85,34 +90,53 @@ def _queue_members(run: PayoutRun, *, queue: str | None) -> int:
 
 def _compute_here(runs: list[PayoutRun]) -> dict[int, int]:
     """In process (the command line): every run's members in batches through the same task
-    code, then each run finalised once, not after every batch. Returns run id → members."""
+    code, each run finalised once, after its last batch, not after every batch. Returns run
+    id → members."""
     work = []
     for run in runs:
         members = payout_run_unfinished_members(run=run)
         work += [(run, batch) for batch in _batches(members, SYNCHRONOUS_BATCH)]
+    queued = {run.pk: sum(len(batch) for r, batch in work if r is run) for run in runs}
+    left = Counter(run.pk for run, _batch in work)
+    pending = queue.SimpleQueue()
+    for item in work:
+        pending.put(item)
+    lock = threading.Lock()
 
-    def compute(share: list[tuple[PayoutRun, list[int]]]) -> None:
-        for run, batch in share:
+    def compute() -> None:
+        # Batches are taken one at a time, so a slower thread takes fewer.
+        while True:
+            try:
+                run, batch = pending.get_nowait()
+            except queue.Empty:
+                return
             compute_payout_members.si(run.pk, batch, run.generation, finalise=False).apply()
+            with lock:
+                left[run.pk] -= 1
+                last = not left[run.pk]
+            if last:
+                payout_run_finalise(run_id=run.pk, generation=run.generation)
 
     # Other connections see only committed rows: inside a caller's transaction (or on SQLite,
     # one writer at a time) the batches run here, one after another.
     db = connections[router.db_for_write(PayoutRun)]
     threads = min(SYNCHRONOUS_THREADS, len(work))
     if threads > 1 and db.vendor == "postgresql" and not db.in_atomic_block:
-        def compute_on_thread(share) -> None:
+        def compute_on_thread() -> None:
             try:
-                compute(share)
+                compute()
             finally:
                 connections.close_all()  # this thread's own connection, opened for its share
 
         with ThreadPoolExecutor(max_workers=threads) as pool:
-            list(pool.map(compute_on_thread, [work[i::threads] for i in range(threads)]))
+            for done in [pool.submit(compute_on_thread) for _ in range(threads)]:
+                done.result()
     else:
-        compute(work)
+        compute()
     for run in runs:
-        payout_run_finalise(run_id=run.pk, generation=run.generation)
-    return {run.pk: sum(len(batch) for r, batch in work if r is run) for run in runs}
+        if run.pk not in left:  # nobody to compute: finalised here
+            payout_run_finalise(run_id=run.pk, generation=run.generation)
+    return queued
 
 
 @shared_task(name="payouts.compute_payout_run", bind=True)
@@ -128,8 +152,8 @@ def compute_payout_run(
     user = get_user_model().objects.filter(pk=requested_by_id).first() if requested_by_id else None
     teams = list(Team.objects.filter(pk=team_id) if team_id else Team.objects.order_by("code"))
     if not team_id:
-        members = team_members_by_team(teams=teams, month=first)
-        teams = [team for team in teams if members[team.pk]]
+        paying = teams_with_members(teams=teams, month=first)
+        teams = [team for team in teams if team.pk in paying]
     # One snapshot of the month for every team: the calls are aggregated once, not per team.
     runs = payout_runs_start(month=first, teams=teams, requested_by=user)
     open_runs = [runs[team.pk] for team in teams if not runs[team.pk].is_locked]
@@ -175,7 +199,7 @@ def compute_payout_member(
 def compute_payout_members(
     run_id: int, manager_ids: list[int], generation: int, finalise: bool = True
 ) -> dict[str, str]:
-    """A batch of one run's people, each in its own transaction; a retry skips whoever is done."""
+    """A batch of one run's people, in one transaction; a retry skips whoever is done."""
     outcomes = payout_run_compute_members(
         run_id=run_id, manager_ids=manager_ids, generation=generation
     )

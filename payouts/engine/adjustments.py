@@ -34,21 +34,37 @@ def adjustment_key(month: datetime.date, key: str) -> str:
 
 def locked_chain_before(run: PayoutRun) -> list[PayoutRun]:
     """The team's locked runs immediately before ``run``'s month, newest first."""
-    earliest = run.month
+    return locked_chains_before([run])[run.pk]
+
+
+def locked_chains_before(runs: list[PayoutRun]) -> dict[int, list[PayoutRun]]:
+    """``locked_chain_before`` of each of ``runs`` (of one month), read with one query: run id
+    → the team's locked runs immediately before its month, newest first."""
+    if not runs:
+        return {}
+    by_team = defaultdict(dict)
+    for r in PayoutRun.objects.filter(
+        team_id__in={run.team_id for run in runs},
+        month__gte=_lookback(min(run.month for run in runs)),
+        month__lt=max(run.month for run in runs),
+    ):
+        by_team[r.team_id][r.month] = r
+    chains = {}
+    for run in runs:
+        by_month, earliest, chain = by_team[run.team_id], _lookback(run.month), []
+        month = previous_month(run.month)
+        while month >= earliest and month in by_month and by_month[month].is_locked:
+            chain.append(by_month[month])
+            month = previous_month(month)
+        chains[run.pk] = chain
+    return chains
+
+
+def _lookback(month: datetime.date) -> datetime.date:
+    """The earliest month whose late data ``month`` still adjusts."""
     for _ in range(LOOKBACK_MONTHS):
-        earliest = previous_month(earliest)
-    by_month = {
-        r.month: r
-        for r in PayoutRun.objects.filter(
-            team_id=run.team_id, month__gte=earliest, month__lt=run.month
-        )
-    }
-    chain = []
-    month = previous_month(run.month)
-    while month in by_month and by_month[month].is_locked:
-        chain.append(by_month[month])
         month = previous_month(month)
-    return chain
+    return month
 
 
 def adjustment_drafts(*, run: PayoutRun, manager_id: int) -> list[LineDraft]:

@@ -12,9 +12,11 @@ same snapshot.
 
 import datetime
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from django.db import connections, router
 from django.db.models import (
     Count,
     DurationField,
@@ -32,6 +34,7 @@ from django.db.models import (
 
 from leads.models import Lead, MilestoneKind, Payment
 from leads.selectors import milestone_in_force, milestones_in_force
+from salesops.lookups import AnyOf
 from salesops.models import CallLog, MonthlyPlan, Outcome, WorkShift
 from salesops.periods import month_bounds, next_month
 
@@ -325,12 +328,18 @@ def call_figures_needed(versions) -> frozenset[str]:
 def gather_facts(
     *, month: datetime.date, thresholds: dict[int, int], own_run_ids: list[int],
     needs: frozenset[str] = frozenset({"minutes_up", "by_outcome"}),
+    calls_aside: bool = False,
 ) -> dict[int, MonthFacts]:
     """Figures for each manager id in ``thresholds`` (id → conversation threshold, SPEC §2).
 
     ``own_run_ids`` are the runs whose ledger entries this computation may pay again (the run
     being computed and, for an adjustment, the locked run of the month); a lead or payment
     already paid by any other run is left out (SPEC §6.2).
+
+    ``calls_aside``: aggregate the calls on a connection of their own while this one gathers
+    the rest (the calls are the one long query; the rest is mostly Python). Only for a caller
+    whose transaction cannot hold calls another connection would not see: its own outermost
+    transaction, which writes no calls (``aside_is_safe``).
     """
     facts = {pk: empty_facts(threshold_s=t) for pk, t in thresholds.items()}
     if not facts:
@@ -339,22 +348,53 @@ def gather_facts(
     by_threshold = defaultdict(list)
     for pk, threshold in thresholds.items():
         by_threshold[threshold].append(pk)
-    for threshold, ids in by_threshold.items():
-        _gather_calls(facts, ids=ids, threshold=threshold, start=start, end=end, needs=needs)
+
+    def call_rows() -> list[dict]:
+        return [row for threshold, ids in by_threshold.items()
+                for row in _call_rows(ids=ids, threshold=threshold, start=start, end=end,
+                                      needs=needs)]
+
+    if calls_aside:
+        with ThreadPoolExecutor(max_workers=1) as aside:
+            calls = aside.submit(_on_own_connection, call_rows)
+            _gather_the_rest(facts, month=month, start=start, end=end, own_run_ids=own_run_ids)
+            rows = calls.result()
+    else:
+        rows = call_rows()
+        _gather_the_rest(facts, month=month, start=start, end=end, own_run_ids=own_run_ids)
+    _apply_call_rows(facts, rows)
+    return facts
+
+
+def aside_is_safe(model) -> bool:
+    """Whether the caller (inside its own ``transaction.atomic``) may have another connection
+    read calls for it: on PostgreSQL, when its transaction is the outermost one (a caller's
+    transaction around it might hold calls of its own, unseen by other connections)."""
+    db = connections[router.db_for_write(model)]
+    return db.vendor == "postgresql" and len(db.atomic_blocks) == 1
+
+
+def _on_own_connection(job):
+    try:
+        return job()
+    finally:
+        connections.close_all()  # this thread's own connection
+
+
+def _gather_the_rest(facts, *, month, start, end, own_run_ids) -> None:
     ids = list(facts)
     _gather_shifts(facts, ids=ids, start=start, end=end)
     _gather_milestones(facts, ids=ids, start=start, end=end, own_run_ids=own_run_ids)
     _gather_clawbacks(facts, ids=ids, start=start, end=end, own_run_ids=own_run_ids)
     _gather_payments(facts, ids=ids, month=month, own_run_ids=own_run_ids)
     _gather_exceptions(facts, ids=ids, own_run_ids=own_run_ids)
-    for row in MonthlyPlan.objects.filter(manager_id__in=ids, month=month).values_list(
+    for row in MonthlyPlan.objects.filter(AnyOf(F("manager_id"), ids), month=month).values_list(
         "manager_id", "target_conversations", "target_confirmed_leads", "target_revenue"
     ):
         facts[row[0]].plan = PlanTargets(row[1], row[2], row[3])
-    return facts
 
 
-def _gather_calls(facts, *, ids, threshold, start, end, needs) -> None:
+def _call_rows(*, ids, threshold, start, end, needs) -> list[dict]:
     conversation = Q(talk_s__gte=threshold)
     optional = {}
     if "minutes_up" in needs:
@@ -363,8 +403,9 @@ def _gather_calls(facts, *, ids, threshold, start, end, needs) -> None:
         optional[f"s_{outcome.value}"] = Sum(OPERATOR_S, filter=Q(outcome=outcome))
         if "minutes_up" in needs:
             optional[f"m_{outcome.value}"] = Sum(OPERATOR_MIN_UP, filter=Q(outcome=outcome))
-    rows = (
-        CallLog.objects.filter(manager_id__in=ids, started_at__gte=start, started_at__lt=end)
+    return list(
+        CallLog.objects.filter(AnyOf(F("manager_id"), ids), started_at__gte=start,
+                               started_at__lt=end)
         .order_by()
         .values("manager_id")
         .annotate(
@@ -376,6 +417,9 @@ def _gather_calls(facts, *, ids, threshold, start, end, needs) -> None:
             **optional,
         )
     )
+
+
+def _apply_call_rows(facts, rows) -> None:
     for row in rows:
         calls = facts[row["manager_id"]].calls
         calls.count = row["count"] or 0
@@ -394,7 +438,8 @@ def _gather_calls(facts, *, ids, threshold, start, end, needs) -> None:
 def _gather_shifts(facts, *, ids, start, end) -> None:
     length = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
     rows = (
-        WorkShift.objects.filter(manager_id__in=ids, started_at__gte=start, started_at__lt=end)
+        WorkShift.objects.filter(AnyOf(F("manager_id"), ids), started_at__gte=start,
+                                 started_at__lt=end)
         .order_by()
         .values("manager_id")
         .annotate(count=Count("id"), length=Sum(length), max_id=Max("id"))
@@ -436,7 +481,7 @@ def _gather_milestones(facts, *, ids, start, end, own_run_ids) -> None:
             run__status__in=LOCKED_STATUSES, at__gte=start, at__lt=end,
         ).values("item_id")
         rows = (
-            Lead.objects.filter(owner_id__in=ids)
+            Lead.objects.filter(AnyOf(F("owner_id"), ids))
             .annotate(first_at=Min("milestones__at", filter=in_force & Q(milestones__kind=kind)))
             .filter(Q(first_at__gte=start, first_at__lt=end)
                     | Q(pk__in=kept, first_at__isnull=False))
@@ -465,7 +510,7 @@ def _gather_clawbacks(facts, *, ids, start, end, own_run_ids) -> None:
         item_id=OuterRef("item_id"),
     ).exclude(run_id__in=own_run_ids)
     rows = (
-        PaidItem.objects.filter(manager_id__in=ids, item_kind=PaidItemKind.LEAD)
+        PaidItem.objects.filter(AnyOf(F("manager_id"), ids), item_kind=PaidItemKind.LEAD)
         .exclude(run_id__in=own_run_ids)
         .annotate(
             fake_at=Subquery(fake.values("at")[:1]),
@@ -486,7 +531,8 @@ def _gather_payments(facts, *, ids, month, own_run_ids) -> None:
     """Payments and refunds received in the month on the manager's own leads (SPEC §4, §6.6)."""
     rows = (
         Payment.objects.filter(
-            lead__owner_id__in=ids, received_on__gte=month, received_on__lt=next_month(month)
+            AnyOf(F("lead__owner_id"), ids), received_on__gte=month,
+            received_on__lt=next_month(month),
         )
         .exclude(
             pk__in=_paid_elsewhere(ComponentKind.REVENUE_PERCENT, PaidItemKind.PAYMENT, own_run_ids)
@@ -509,7 +555,7 @@ def _gather_exceptions(facts, *, ids, own_run_ids) -> None:
         item_kind=PaidItemKind.EXCEPTION, item_id=OuterRef("pk")
     ).exclude(run_id__in=own_run_ids)
     rows = (
-        CommissionException.objects.filter(lead__owner_id__in=ids)
+        CommissionException.objects.filter(AnyOf(F("lead__owner_id"), ids))
         .exclude(status=ExceptionStatus.REJECTED)
         .exclude(kind=ExceptionKind.PARTNER_CREDIT)
         .annotate(fixed_paid=Exists(fixed_paid))

@@ -2,8 +2,9 @@
 
 import datetime
 
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 
+from salesops.lookups import AnyOf
 from salesops.models import Manager
 
 from ..models import PlanAssignment, PlanComponent, PlanVersion
@@ -21,7 +22,8 @@ def plan_versions_for(
     team_ids = {m.team_id for m in managers if m.team_id}
     assignments = list(
         PlanAssignment.objects.filter(
-            Q(manager__in=managers) | Q(team_id__in=team_ids), effective_from__lte=month
+            AnyOf(F("manager_id"), [m.pk for m in managers]) | Q(team_id__in=team_ids),
+            effective_from__lte=month,
         )
         .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=month))
         .order_by("-effective_from", "-pk")

@@ -1,20 +1,22 @@
-"""The one write of a member's computation: its payout lines, the ledger of paid items and the
-line items (SPEC §4, §6.2), hundreds of times a run.
+"""The one write of a batch of members' computation: their payout lines, the ledger of paid
+items and the line items (SPEC §4, §6.2), for a few dozen people at a time.
 
 Compiled by the ORM (``bulk_create`` from model instances, returning ids) these statements cost
 about a millisecond of Python each, more than the database spends on them; and each is a round
 trip. So on PostgreSQL the three go to the server as one batch of constant statements, each
-reading its rows from one JSON document (``jsonb_to_recordset``): a line item finds its line by
-the line's key (one line per run, person, kind and key), not by an id read back first, and the
-driver parses the statement's text once, not once per person. Measured with the payout
-benchmark (3.3 M calls, 500 people): writing line items this way costs nothing measurable
-next to the code without them, where three plain multi-row INSERTs with per-person texts cost
-about 0.8 ms more per person. Other databases (SQLite) take plain multi-row INSERTs.
+reading its rows from one JSON document (``jsonb_to_recordset``) that holds every member of the
+batch: a line item finds its line by the line's key (one line per run, person, kind and key),
+not by an id read back first, and the driver parses the statement's text once, not once per
+batch. A member writes only a few lines, so the cost is per statement, not per row: one batch
+of statements for a batch of people (``services.payout_run_compute_members``), not one per
+person. Other databases (SQLite) take plain multi-row INSERTs.
 """
 
 import datetime
 import functools
 import json
+from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, router
@@ -27,29 +29,39 @@ from .components import LineDraft
 _AS_IS = {"BigIntegerField", "BooleanField", "CharField", "ForeignKey", "PositiveIntegerField"}
 
 
-def member_lines_save(*, run, manager_id: int, version_id: int | None,
-                      drafts: list[LineDraft]) -> None:
-    """Insert one person's lines, the paid items of the lines that are not held, and every
-    line's source items. The caller holds the transaction (and the member's claim)."""
+class MemberLines(NamedTuple):
+    """One person's lines to write: who, the plan version that paid them, the drafts."""
+
+    manager_id: int
+    version_id: int | None
+    drafts: list[LineDraft]
+
+
+def members_lines_save(*, run, members: list[MemberLines]) -> None:
+    """Insert the members' lines, the paid items of the lines that are not held, and every
+    line's source items. The caller holds the transaction (and the members' claims)."""
+    if not members:
+        return
     db = connections[router.db_for_write(PayoutLine)]
     if db.vendor == "postgresql":
-        _save_as_json(db, run=run, manager_id=manager_id, version_id=version_id, drafts=drafts)
+        _save_as_json(db, run=run, members=members)
         return
     statements = _insert_statements(db, PayoutLine, [
-        {"run": run.pk, "month": run.month, "manager": manager_id, "plan_version": version_id,
-         "kind": d.kind, "key": d.key, "adjusts_month": d.adjusts_month, "quantity": d.quantity,
-         "rate": d.rate, "amount": d.amount, "held": d.held, "explanation": d.explanation}
-        for d in drafts
+        {"run": run.pk, "month": run.month, "manager": m.manager_id,
+         "plan_version": m.version_id, "kind": d.kind, "key": d.key,
+         "adjusts_month": d.adjusts_month, "quantity": d.quantity, "rate": d.rate,
+         "amount": d.amount, "held": d.held, "explanation": d.explanation}
+        for m in members for d in m.drafts
     ])
     statements += _insert_statements(db, PaidItem, [
-        {"run": run.pk, "manager": manager_id, "component_kind": i.component_kind,
+        {"run": run.pk, "manager": m.manager_id, "component_kind": i.component_kind,
          "item_kind": i.item_kind, "item_id": i.item_id, "month": run.month, "at": i.at,
          "rate": i.rate}
-        for d in drafts
+        for m in members for d in m.drafts
         if not d.held  # a held amount is not paid, so its items stay payable (SPEC §5)
         for i in d.items
     ])
-    statements += _line_item_statements(db, run_id=run.pk, manager_id=manager_id, drafts=drafts)
+    statements += _line_item_statements(db, run_id=run.pk, members=members)
     with db.cursor() as cursor:
         for sql, params in statements:
             cursor.execute(sql, params)
@@ -84,19 +96,19 @@ def _insert_parts(model, alias: str):
     return fields, prepare, into, "(" + ", ".join(["%s"] * len(fields)) + ")"
 
 
-_ITEM_VALUES = ["kind", "key", "source", "call_id", "milestone_id", "payment_id", "quantity",
-                "amount", "decision", "exception_id"]
+_ITEM_VALUES = ["manager_id", "kind", "key", "source", "call_id", "milestone_id", "payment_id",
+                "quantity", "amount", "decision", "exception_id"]
 
 
-def _line_item_statements(db, *, run_id, manager_id, drafts) -> list[tuple[str, list]]:
+def _line_item_statements(db, *, run_id, members) -> list[tuple[str, list]]:
     rows = [
-        [d.kind, d.key, s.source,
+        [m.manager_id, d.kind, d.key, s.source,
          s.source_id if s.source == LineItemSource.CALL else None,
          s.source_id if s.source == LineItemSource.MILESTONE else None,
          s.source_id if s.source == LineItemSource.PAYMENT else None,
          _prep_decimal("quantity", s.quantity, db), _prep_decimal("amount", s.amount, db),
          s.decision, s.exception_id]
-        for d in drafts for s in d.sources
+        for m in members for d in m.drafts for s in d.sources
     ]
     if not rows:
         return []
@@ -105,7 +117,7 @@ def _line_item_statements(db, *, run_id, manager_id, drafts) -> list[tuple[str, 
     placeholders = "(" + ", ".join(["%s"] * len(_ITEM_VALUES)) + ")"
     return [
         (head + ", ".join([placeholders] * len(batch)) + tail,
-         [value for row in batch for value in row] + [run_id, manager_id])
+         [value for row in batch for value in row] + [run_id])
         for batch in (rows[start:start + size] for start in range(0, len(rows), size))
     ]
 
@@ -129,52 +141,60 @@ def _line_item_sql(alias: str) -> tuple[str, str]:
     tail = (
         f") INSERT INTO {qn(items)} ({', '.join(qn(c) for c in columns)})"
         f" SELECT {', '.join(values)} FROM v JOIN {qn(lines)} l"
-        f" ON l.{qn('kind')} = v.kind AND l.{qn('key')} = v.key"
-        f" WHERE l.{qn('run_id')} = %s AND l.{qn('manager_id')} = %s"
+        f" ON l.{qn('manager_id')} = v.manager_id AND l.{qn('kind')} = v.kind"
+        f" AND l.{qn('key')} = v.key"
+        f" WHERE l.{qn('run_id')} = %s"
     )
     return head, tail
 
 
 class _ExactEncoder(DjangoJSONEncoder):
-    """Decimals as text, times to the microsecond (DjangoJSONEncoder keeps milliseconds)."""
+    """Decimals as text, times to the microsecond (DjangoJSONEncoder keeps milliseconds).
+
+    Called for every Decimal of a batch's lines and items (thousands): the common types are
+    tested first, by exact type."""
 
     def default(self, o):
+        kind = type(o)
+        if kind is Decimal:
+            return str(o)
+        if kind is datetime.datetime or kind is datetime.date:
+            return o.isoformat()
         if isinstance(o, datetime.datetime | datetime.date):
             return o.isoformat()
         return super().default(o)
 
 
-def _save_as_json(db, *, run, manager_id, version_id, drafts) -> None:
+def _save_as_json(db, *, run, members) -> None:
     """PostgreSQL: the three inserts in one batch with one JSON document each, so that the
-    statement's text never changes (the driver parses a text once, not once per person)."""
+    statement's text never changes (the driver parses a text once, not once per batch)."""
     lines = [
-        {"run_id": run.pk, "month": run.month, "manager_id": manager_id,
-         "plan_version_id": version_id, "kind": d.kind, "key": d.key,
+        {"run_id": run.pk, "month": run.month, "manager_id": m.manager_id,
+         "plan_version_id": m.version_id, "kind": d.kind, "key": d.key,
          "adjusts_month": d.adjusts_month, "quantity": d.quantity, "rate": d.rate,
          "amount": d.amount, "held": d.held, "explanation": d.explanation}
-        for d in drafts
+        for m in members for d in m.drafts
     ]
     paid = [
-        {"run_id": run.pk, "manager_id": manager_id, "component_kind": i.component_kind,
+        {"run_id": run.pk, "manager_id": m.manager_id, "component_kind": i.component_kind,
          "item_kind": i.item_kind, "item_id": i.item_id, "month": run.month, "at": i.at,
          "rate": i.rate}
-        for d in drafts
+        for m in members for d in m.drafts
         if not d.held  # a held amount is not paid, so its items stay payable (SPEC §5)
         for i in d.items
     ]
     items = [
-        {"kind": d.kind, "key": d.key, "source": s.source,
+        {"manager_id": m.manager_id, "kind": d.kind, "key": d.key, "source": s.source,
          "call_id": s.source_id if s.source == LineItemSource.CALL else None,
          "milestone_id": s.source_id if s.source == LineItemSource.MILESTONE else None,
          "payment_id": s.source_id if s.source == LineItemSource.PAYMENT else None,
          "quantity": s.quantity, "amount": s.amount, "decision": s.decision,
          "exception_id": s.exception_id}
-        for d in drafts for s in d.sources
+        for m in members for d in m.drafts for s in d.sources
     ]
     dump = functools.partial(json.dumps, cls=_ExactEncoder)
     with db.cursor() as cursor:
-        cursor.execute(_json_sql(db.alias),
-                       [dump(lines), dump(paid), dump(items), run.pk, manager_id])
+        cursor.execute(_json_sql(db.alias), [dump(lines), dump(paid), dump(items), run.pk])
 
 
 @functools.cache
@@ -193,15 +213,16 @@ def _json_sql(alias: str) -> str:
     item_fields = [f for f in PayoutLineItem._meta.concrete_fields
                    if not f.primary_key and f.name != "line"]
     item_record = ", ".join(
-        ["kind text", "key text", *(f"{qn(f.column)} {f.db_type(db)}" for f in item_fields)]
+        ["manager_id bigint", "kind text", "key text",
+         *(f"{qn(f.column)} {f.db_type(db)}" for f in item_fields)]
     )
     items = (
         f"INSERT INTO {qn(PayoutLineItem._meta.db_table)}"
         f" ({qn('line_id')}, {', '.join(qn(f.column) for f in item_fields)})"
         f" SELECT l.{qn('id')}, {', '.join('r.' + qn(f.column) for f in item_fields)}"
         f" FROM jsonb_to_recordset(%s::jsonb) AS r({item_record})"
-        f" JOIN {qn(PayoutLine._meta.db_table)} l ON l.{qn('kind')} = r.kind"
-        f" AND l.{qn('key')} = r.key"
-        f" WHERE l.{qn('run_id')} = %s AND l.{qn('manager_id')} = %s"
+        f" JOIN {qn(PayoutLine._meta.db_table)} l ON l.{qn('manager_id')} = r.manager_id"
+        f" AND l.{qn('kind')} = r.kind AND l.{qn('key')} = r.key"
+        f" WHERE l.{qn('run_id')} = %s"
     )
     return "; ".join([insert(PayoutLine), insert(PaidItem), items])

@@ -41,6 +41,26 @@ def test_compute_payouts_computes_and_prints_a_summary(floor):
     assert output == "north: 2026-11 computed, 2/2 managers, 3 lines, total 60.00\n"
 
 
+def test_compute_payouts_summarises_every_team_and_says_which_months_are_locked(floor):
+    from payouts.selectors import payout_runs_progress
+    from payouts.services import payout_runs_start
+
+    south = TeamFactory(code="south")
+    boris = ManagerFactory(team=south)
+    plan_for(boris, {"kind": ComponentKind.PER_CONVERSATION, "rate": Decimal("10")})
+    calls(boris, 2, started_at=moscow(2026, 11, 5, 10, 0), talk_s=30, duration_s=60)
+    _approved_november()
+    calls(boris, 1, started_at=moscow(2026, 11, 6, 10, 0), talk_s=30, duration_s=60)
+    assert _run("compute_payouts", "2026-11") == (
+        "north: 2026-11 is locked, not recomputed\n"
+        "south: 2026-11 computed, 1/1 managers, 1 lines, total 30.00\n"
+    )
+    started = payout_runs_start(month=NOVEMBER, teams=[south])[south.pk]
+    north = PayoutRun.objects.get(team__code="north")
+    assert payout_runs_progress(runs=[started, north]) == {started.pk: (0, 1),
+                                                            north.pk: (2, 2)}
+
+
 def test_compute_payouts_refuses_a_bad_month():
     with pytest.raises(CommandError, match="YYYY-MM"):
         _run("compute_payouts", "November")

@@ -226,6 +226,30 @@ def test_a_plan_edited_in_place_makes_its_people_stale_and_only_they_are_recompu
     assert snapshot(compute(NOVEMBER, team)) == incremental
 
 
+def test_a_worker_that_keeps_an_older_copy_of_an_edited_plan_pays_by_the_plan_as_read_now(
+    team, floor
+):
+    """Workers keep the plan versions they paid by; a version edited in place is kept under
+    what it said, so a member of a newer computation is paid by the plan as that computation
+    read it, never by the copy an earlier one left behind."""
+    from payouts import services
+    from payouts.models import PlanComponent
+    from payouts.services import payout_run_compute_members, payout_run_recompute_changed
+
+    (anna, boris, vera), head = floor
+    run = compute(NOVEMBER, team)
+    kept_by_an_earlier_computation = dict(services._version_for._by_digest)
+    PlanComponent.objects.filter(version__plan__assignments__manager=boris,
+                                 kind=ComponentKind.PER_MINUTE).update(rate=Decimal("7"))
+    started = payout_run_recompute_changed(run=run)
+    assert started.manager_ids == [boris.pk]
+    services._version_for._by_digest = kept_by_an_earlier_computation
+    assert payout_run_compute_members(run_id=run.pk, manager_ids=started.manager_ids,
+                                      generation=started.generation) == {boris.pk: "done"}
+    line = PayoutLine.objects.get(run=run, manager=boris, kind=ComponentKind.PER_MINUTE)
+    assert (line.rate, line.amount) == (Decimal("7.0000"), Decimal("77.00"))
+
+
 def test_every_writer_of_an_input_of_pay_marks_the_month_it_feeds(team):
     from leads.models import DuplicateState, LeadSource, MilestoneKind
     from leads.services import (

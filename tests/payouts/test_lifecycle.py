@@ -11,10 +11,16 @@ from payouts.lifecycle import (
     payout_run_approve,
     payout_run_mark_paid,
 )
-from payouts.models import ComponentKind, PayoutLine, PayoutRun, PayoutRunTransition
+from payouts.models import (
+    ComponentKind,
+    PaidItem,
+    PayoutLine,
+    PayoutRun,
+    PayoutRunTransition,
+)
 from payouts.services import payout_run_start
 from salesops.models import Role
-from tests.factories import ManagerFactory, UserFactory
+from tests.factories import ManagerFactory, TeamFactory, UserFactory
 from tests.payouts.factories import calls, plan_for
 from tests.payouts.helpers import NOVEMBER, compute, moscow, total
 
@@ -98,6 +104,50 @@ def test_an_approved_month_is_not_recomputed(team, anna, head):
         payout_run_start(month=NOVEMBER, team=team)
     assert compute(NOVEMBER, team).status == PayoutRun.Status.APPROVED
     assert total(run, anna) == Decimal("50.00")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="triggers are PostgreSQL's")
+def test_the_database_refuses_any_statement_that_touches_a_row_of_an_approved_run(
+    team, anna, head
+):
+    """The triggers check once per statement (migration 0010): one row of a locked run among
+    rows of an open run is enough to refuse the whole statement, on either side of an
+    update."""
+    south = TeamFactory(code="south")
+    bob = ManagerFactory(team=south)
+    plan_for(bob, {"kind": ComponentKind.PER_CONVERSATION, "rate": Decimal("10")})
+    calls(bob, 2, started_at=moscow(2026, 11, 5, 10, 0), talk_s=30, duration_s=40)
+    locked = payout_run_approve(run=compute(NOVEMBER, team), approved_by=head.user)
+    open_run = compute(NOVEMBER, south)
+    both = PayoutLine.objects.filter(run__in=[locked, open_run])
+    open_line = PayoutLine.objects.get(run=open_run)
+    before = sorted(both.values_list("pk", "run_id", "amount"))
+    assert len(before) == 2
+
+    def line(run, manager):
+        return PayoutLine(run=run, month=NOVEMBER, manager=manager, kind="per_minute",
+                          quantity=Decimal("1"), amount=Decimal("1.00"))
+
+    def paid(run, manager, item_id):
+        return PaidItem(run=run, manager=manager, component_kind="per_confirmed_lead",
+                        item_kind="lead", item_id=item_id, month=NOVEMBER)
+
+    for change in (
+        lambda: both.update(amount=Decimal("1.00")),
+        lambda: PayoutLine.objects.filter(pk__in=[pk for pk, _run, _amount in before]).delete(),
+        lambda: PayoutLine.objects.bulk_create([line(open_run, bob), line(locked, anna)]),
+        lambda: PayoutLine.objects.filter(pk=open_line.pk).update(run=locked),
+        lambda: PaidItem.objects.bulk_create([paid(open_run, bob, 1), paid(locked, anna, 2)]),
+    ):
+        with pytest.raises(IntegrityError, match="SPEC 7"), transaction.atomic():
+            change()
+    assert sorted(both.values_list("pk", "run_id", "amount")) == before
+    assert not PaidItem.objects.exists()
+    # The open run's rows alone still change, many at once.
+    PayoutLine.objects.bulk_create([line(open_run, bob)])
+    assert PayoutLine.objects.filter(run=open_run).update(amount=Decimal("2.00")) == 2
+    PaidItem.objects.bulk_create([paid(open_run, bob, 1), paid(open_run, bob, 2)])
+    assert PaidItem.objects.filter(run=open_run).delete()[0] == 2
 
 
 def test_a_paid_run_cannot_go_back(team, anna, head):

@@ -27,6 +27,7 @@ from tests.factories import (
     LeadMilestoneFactory,
     ManagerFactory,
     PaymentFactory,
+    TeamFactory,
 )
 from tests.payouts.factories import person, plan_for
 from tests.payouts.helpers import DECEMBER, NOVEMBER, compute, moscow
@@ -127,6 +128,43 @@ def test_the_database_refuses_to_change_the_items_of_an_approved_run(team, anna)
         with pytest.raises(IntegrityError, match="SPEC 7"), transaction.atomic():
             change()
     assert PayoutLineItem.objects.get(pk=item.pk).amount == Decimal("500.00")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="triggers are PostgreSQL's")
+def test_the_database_refuses_a_statement_on_items_of_an_approved_run_among_open_ones(
+    team, anna
+):
+    head = ManagerFactory(team=team, sales_head=True)
+    confirmed(anna, 3)
+    south = TeamFactory(code="south")
+    bob = ManagerFactory(team=south)
+    plan_for(bob, {"kind": ComponentKind.PER_CONFIRMED_LEAD, "rate": Decimal("500")})
+    confirmed(bob, 4)
+    locked = payout_run_approve(run=compute(NOVEMBER, team), approved_by=head.user)
+    open_run = compute(NOVEMBER, south)
+    both = PayoutLineItem.objects.filter(line__run__in=[locked, open_run])
+    open_item = PayoutLineItem.objects.get(line__run=open_run)
+    locked_line = PayoutLine.objects.get(run=locked)
+    before = sorted(both.values_list("pk", "line_id", "amount"))
+    assert len(before) == 2
+
+    def item(line, milestone):
+        return PayoutLineItem(line=line, source=LineItemSource.MILESTONE, milestone=milestone,
+                              quantity=Decimal("1"), amount=Decimal("1.00"),
+                              decision=Decision.PAYABLE)
+
+    for change in (
+        lambda: both.update(amount=Decimal("1.00")),
+        lambda: PayoutLineItem.objects.filter(pk__in=[pk for pk, *_ in before]).delete(),
+        lambda: PayoutLineItem.objects.bulk_create([
+            item(open_item.line, open_item.milestone), item(locked_line, open_item.milestone),
+        ]),
+        lambda: PayoutLineItem.objects.filter(pk=open_item.pk).update(line=locked_line),
+    ):
+        with pytest.raises(IntegrityError, match="SPEC 7"), transaction.atomic():
+            change()
+    assert sorted(both.values_list("pk", "line_id", "amount")) == before
+    assert PayoutLineItem.objects.filter(line__run=open_run).update(amount=Decimal("2.00")) == 1
 
 
 def test_a_run_knows_what_each_pending_exception_holds_in_it(team, anna):

@@ -1,15 +1,23 @@
-"""SPEC §6.4: computing a month again, or twice at once from two processes, never doubles."""
+"""SPEC §6.4: computing a month again, or twice at once from two processes, never doubles;
+a new computation and a batch of an earlier one wait for each other, never deadlock."""
 
 import os
 import subprocess
 import sys
+import threading
+import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 
 from leads.models import MilestoneKind
-from payouts.models import ComponentKind, PaidItem, PayoutLine, PayoutRun
+from payouts.models import ComponentKind, PaidItem, PayoutLine, PayoutRun, PayoutRunManager
+from payouts.services import (
+    payout_run_compute_members,
+    payout_run_recompute_changed,
+    payout_runs_start,
+)
 from tests.factories import LeadMilestoneFactory, ManagerFactory, TeamFactory
 from tests.payouts.factories import calls, plan_for
 from tests.payouts.helpers import NOVEMBER, compute, moscow, snapshot
@@ -67,3 +75,76 @@ def test_two_processes_computing_the_same_month_at_once_leave_one_set_of_lines()
     assert PaidItem.objects.count() == PEOPLE
     concurrent = snapshot(run)
     assert snapshot(compute(NOVEMBER, team)) == concurrent
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("computation", ["full", "incremental"])
+def test_a_new_computation_waits_for_a_batch_still_claiming_its_people_without_deadlock(
+    computation,
+):
+    """A batch claims its people's rows in one statement, in id order; a new computation of
+    the run, full or incremental, takes them in the same order, so one waits for the other,
+    never both for each other. Here the people's rows are not in the order of their managers
+    (one joined later), the order a new computation writes them in."""
+    if connection.vendor != "postgresql":
+        skip_or_fail("row locks need PostgreSQL")
+    team, elsewhere = TeamFactory(code="north"), TeamFactory(code="south")
+    joined_later = ManagerFactory(team=elsewhere)  # the lower manager id
+    first = ManagerFactory(team=team)
+    for person in (joined_later, first):
+        plan_for(person, {"kind": ComponentKind.PER_CONVERSATION, "rate": Decimal("10")})
+        calls(person, 3, started_at=moscow(2026, 11, 5, 10, 0), talk_s=30, duration_s=40)
+    payout_runs_start(month=NOVEMBER, teams=[team])
+    joined_later.team = team
+    joined_later.save(update_fields=["team"])
+    run = payout_runs_start(month=NOVEMBER, teams=[team])[team.pk]
+    rows = dict(PayoutRunManager.objects.filter(run=run).values_list("manager_id", "pk"))
+    assert rows[first.pk] < rows[joined_later.pk]  # ids not in manager order
+
+    failures = []
+
+    def on_own_connection(job):
+        try:
+            job()
+        except Exception as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    def waiting_on_locks() -> int:
+        with connection.cursor() as cursor:
+            # Activity is read once per transaction unless asked again (this one holds a lock).
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname ="
+                           " current_database() AND wait_event_type = 'Lock'")
+            return cursor.fetchone()[0]
+
+    def until(count):
+        deadline = time.monotonic() + 30
+        while waiting_on_locks() < count:
+            assert time.monotonic() < deadline, f"{count} waiting expected; {failures}"
+            time.sleep(0.02)
+
+    batch = threading.Thread(target=on_own_connection, args=(lambda: payout_run_compute_members(
+        run_id=run.pk, manager_ids=[joined_later.pk, first.pk], generation=run.generation),))
+    if computation == "full":
+        def start_again():
+            payout_runs_start(month=NOVEMBER, teams=[team])
+    else:
+        def start_again():
+            # It reads the people once the batch is done with them: nothing left to redo.
+            assert payout_run_recompute_changed(run=run).manager_ids == []
+    again = threading.Thread(target=on_own_connection, args=(start_again,))
+    with transaction.atomic():  # someone holds the first row: the batch waits on it
+        PayoutRunManager.objects.select_for_update().get(pk=rows[first.pk])
+        batch.start()
+        until(1)
+        again.start()
+        until(2)
+    batch.join(timeout=60)
+    again.join(timeout=60)
+    assert failures == []
+    run.refresh_from_db()
+    assert run.generation == (3 if computation == "full" else 2)
+    assert set(PayoutRunManager.objects.filter(run=run).values_list("done_generation",
+                                                                      flat=True)) == {2}

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Sum
 
 from payouts.models import PayoutRun
-from payouts.selectors import payout_run_progress
+from payouts.selectors import payout_runs_progress
 from payouts.tasks import compute_payout_run, recompute_payout_run_changes
 from salesops.models import Team
 from salesops.periods import parse_month
@@ -35,14 +35,17 @@ class Command(BaseCommand):
         results = compute_payout_run.apply(
             kwargs={"month": month, "team_id": team_id, "synchronous": True}
         ).get()
+        # Every run's summary read at once, not a few queries per team.
+        runs = PayoutRun.objects.annotate(
+            line_count=Count("lines"), amount=Sum("lines__amount")
+        ).in_bulk([result["run"] for result in results if not result["locked"]])
+        progress = payout_runs_progress(runs=list(runs.values()))
         for result in results:
             if result["locked"]:
                 self.stdout.write(f"{result['team']}: {first:%Y-%m} is locked, not recomputed")
                 continue
-            run = PayoutRun.objects.annotate(
-                line_count=Count("lines"), amount=Sum("lines__amount")
-            ).get(pk=result["run"])
-            done, total = payout_run_progress(run=run)
+            run = runs[result["run"]]
+            done, total = progress[run.pk]
             self.stdout.write(
                 f"{result['team']}: {run.month:%Y-%m} {run.status}, {done}/{total} managers, "
                 f"{run.line_count} lines, total {run.amount or 0:.2f}"
