@@ -326,6 +326,8 @@ def load_month(options, prepare) -> None:
 
 def main():
     options = _options()
+    if options.small:
+        pay.BENCH_DB += "_small"  # never drops a kept full-size load
     server = None
     try:
         load_month(options, _prepare)

@@ -355,7 +355,10 @@ def _incremental(runs: int = 3, late_calls: int = 1000, people: int = 3) -> None
 
 
 def main():
+    global BENCH_DB
     options = _options()
+    if options.small:
+        BENCH_DB += "_small"  # never drops a kept full-size load
     reuse = options.reuse_db and _existing_load(options)
     if not reuse:
         _admin_sql(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)",

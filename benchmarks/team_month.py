@@ -123,6 +123,8 @@ def measure(options, name: str, requests: list[tuple[str, str]]) -> dict:
 
 def main():
     options = _options()
+    if options.small:
+        pay.BENCH_DB += "_small"  # never drops a kept full-size load
     server = None
     try:
         dash.load_month(options, _prepare)
