@@ -22,6 +22,7 @@ from django.db import connections, router, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from salesops.imports.stats import daily_stats_follow_thresholds
 from salesops.models import CONVERSATION_THRESHOLD_S, Manager, Role, Team
 from salesops.periods import next_month
 
@@ -138,15 +139,14 @@ def payout_runs_start(
     seen = {}
     for months, ids in by_months.items():
         seen.update(inputs_versions(manager_ids=ids, months=list(months)))
+    thresholds = {m.pk: _threshold(versions[m.pk]) for m in everyone}
+    # The dashboard's daily figures count conversations as this computation pays them.
+    daily_stats_follow_thresholds(thresholds=thresholds, month=month)
     # Every run started here is recomputed in this transaction, so what they paid may be paid
     # again (a member who moved between two of these teams loses the old run's items below).
     facts = gather_facts(
         month=month,
-        thresholds={
-            m.pk: versions[m.pk].conversation_threshold_s if versions[m.pk]
-            else CONVERSATION_THRESHOLD_S
-            for m in everyone
-        },
+        thresholds=thresholds,
         own_run_ids=[run.pk for run in open_runs.values()],
         needs=call_figures_needed(distinct.values()),
         calls_aside=aside_is_safe(PayoutRun),
@@ -293,9 +293,11 @@ def payout_run_recompute_changed(
     }
     if not touched:
         return Recompute(run=run, generation=run.generation, manager_ids=[])
+    thresholds = {pk: _threshold(versions[pk]) for pk in touched}
+    daily_stats_follow_thresholds(thresholds=thresholds, month=run.month)  # as in the start
     facts = gather_facts(
         month=run.month,
-        thresholds={pk: _threshold(versions[pk]) for pk in touched},
+        thresholds=thresholds,
         own_run_ids=[run.pk],
         needs=call_figures_needed(versions[pk] for pk in touched),
         calls_aside=aside_is_safe(PayoutRun),

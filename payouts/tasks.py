@@ -31,11 +31,10 @@ from django.core.cache import cache
 from django.db import OperationalError, connections, router
 
 from leads.models import Partner
-from salesops.imports.stats import daily_stats_follow_thresholds
 from salesops.models import Team
 from salesops.periods import current_month, month_start, parse_month
 
-from .models import PayoutRun, PayoutRunManager
+from .models import PayoutRun
 from .partners import (
     partner_statement_compute,
     partner_statements_close,
@@ -157,10 +156,6 @@ def compute_payout_run(
     # One snapshot of the month for every team: the calls are aggregated once, not per team.
     runs = payout_runs_start(month=first, teams=teams, requested_by=user)
     open_runs = [runs[team.pk] for team in teams if not runs[team.pk].is_locked]
-    # The dashboard's daily figures count conversations as this computation pays them.
-    daily_stats_follow_thresholds(
-        manager_ids=PayoutRunManager.objects.filter(run__in=open_runs).values_list(
-            "manager_id", flat=True), month=first)
     if synchronous:
         queued = _compute_here(open_runs)
     else:
@@ -268,7 +263,6 @@ def recompute_payout_run_changes(
     if started is None:
         return {"run": run_id, "locked": True, "members": []}
     if started.manager_ids:
-        daily_stats_follow_thresholds(manager_ids=started.manager_ids, month=started.run.month)
         if synchronous:
             _compute_here([started.run])
         else:
@@ -287,7 +281,6 @@ def refresh_open_month_pay(self) -> list[dict]:
     ).order_by("pk"):
         started = payout_run_recompute_changed(run=run)
         if started and started.manager_ids:
-            daily_stats_follow_thresholds(manager_ids=started.manager_ids, month=run.month)
             _queue_members(started.run, queue=_queue_of(self))
             results.append({"run": run.pk, "members": started.manager_ids})
     return results

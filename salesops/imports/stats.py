@@ -62,14 +62,13 @@ def daily_stats_refresh(*, pairs: set[tuple[int, datetime.date]]) -> int:
     return len(rows)
 
 
-def daily_stats_follow_thresholds(*, manager_ids, month: datetime.date) -> int:
-    """Recount the month's rows of these managers that were counted with another threshold
-    than their plan's now (the plan changed after the import), so that the dashboard and the
-    floor count the conversations pay counts. One query per threshold finds them (usually
-    none); returns rows rewritten."""
-    thresholds = conversation_thresholds(manager_ids=manager_ids, months={month})
+def daily_stats_follow_thresholds(*, thresholds: dict[int, int], month: datetime.date) -> int:
+    """Recount the month's rows of these managers (id → their plan's threshold, as the
+    computation that calls this pays them) that were counted with another threshold (the plan
+    changed after the import), so that the dashboard and the floor count the conversations pay
+    counts. One query per threshold finds them (usually none); returns rows rewritten."""
     by_threshold: dict[int, list[int]] = {}
-    for (manager_id, _month), threshold in thresholds.items():
+    for manager_id, threshold in thresholds.items():
         by_threshold.setdefault(threshold, []).append(manager_id)
     stale = set()
     for threshold, ids in by_threshold.items():
