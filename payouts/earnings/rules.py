@@ -19,8 +19,10 @@ def _percent(value: Decimal) -> str:
     return format_decimal(value, locale=translation.get_language() or "en")
 
 
-def component_rule(component: PlanComponent) -> str:
-    kind, rate = component.kind, component.rate
+def component_rule(component: PlanComponent, *, source: str = "") -> str:
+    """The component's rule in plain words; for a line of one lead source (its key), at the
+    rate the plan sets for that source, as the engine pays it."""
+    kind, rate = component.kind, _rate_for(component, source)
     money = format_money(Decimal(rate).quantize(Decimal("0.01")))
     if kind == ComponentKind.PER_MINUTE:
         return _("%(money)s per operator minute") % {"money": money}
@@ -37,7 +39,7 @@ def component_rule(component: PlanComponent) -> str:
     if kind == ComponentKind.PER_ARRIVED_CLIENT:
         return _("%(money)s per arrived client") % {"money": money}
     if kind == ComponentKind.REVENUE_PERCENT:
-        return _revenue_rule(component)
+        return _revenue_rule(component, rate)
     if kind == ComponentKind.PLAN_BASE:
         return _base_rule(component)
     if kind == ComponentKind.TEAM_BONUS:
@@ -47,10 +49,17 @@ def component_rule(component: PlanComponent) -> str:
     return ""
 
 
-def _revenue_rule(component: PlanComponent) -> str:
+def _rate_for(component: PlanComponent, source: str) -> Decimal:
+    for rate in component.rates.all():  # prefetched with the component
+        if source and rate.lead_source == source:
+            return rate.rate
+    return component.rate
+
+
+def _revenue_rule(component: PlanComponent, rate: Decimal) -> str:
     tiers = list(component.tiers.all())
     if not tiers:
-        return _("%(rate)s %% of payments on your leads") % {"rate": _percent(component.rate)}
+        return _("%(rate)s %% of payments on your leads") % {"rate": _percent(rate)}
     parts = []
     for tier in tiers:
         if tier.from_percent == 0:

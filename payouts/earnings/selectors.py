@@ -235,7 +235,8 @@ def line_figures(lines: list[PayoutLine], *, inquiries=None) -> list[LineFigure]
             id=line.pk, kind=line.kind, kind_label=str(LineKind(line.kind).label),
             detail=_detail(line.kind, line.key.rsplit(":", 1)[-1] if line.adjusts_month
                            else line.key),
-            rule=component_rule(component) if component is not None else "",
+            rule=component_rule(component, source=line.key if line.key in LeadSource.values
+                                else "") if component is not None else "",
             quantity=line.quantity, rate=line.rate, amount=line.amount, held=line.held,
             percent=percent, adjusts_month=line.adjusts_month, note=note,
             inquiry=inquiries.get((line.kind, line.key)),

@@ -253,3 +253,25 @@ def test_a_sales_head_lands_on_the_team_month_where_it_exists(client, month):
         assert {month.anna, month.boris} <= set(response.context["page"])
     else:
         assert (response.status_code, response["Location"]) == (302, expected)
+
+
+def test_a_line_of_a_lead_source_with_its_own_rate_says_that_rate(month):
+    from leads.models import LeadSource
+    from tests.factories import LeadFactory, PaymentFactory
+    from tests.payouts.factories import ComponentRateFactory
+    from tests.payouts.helpers import compute
+
+    revenue = PayoutLine.objects.filter(manager=month.anna, month=NOVEMBER).first() \
+        .plan_version.components.get(kind=ComponentKind.REVENUE_PERCENT)
+    ComponentRateFactory(component=revenue, lead_source=LeadSource.INBOUND, rate=Decimal("3"))
+    lead = LeadFactory(owner=month.anna, source=LeadSource.INBOUND, phone="+79160000099")
+    PaymentFactory(lead=lead, amount=Decimal("10000.00"),
+                   received_on=datetime.date(2026, 11, 10))
+    compute(NOVEMBER, month.team)
+    with translation.override("en"):
+        figures = selectors.earnings_month(manager=month.anna, month=NOVEMBER)
+    rules = {f.detail: (f.rule, f.arithmetic) for f in figures.components
+             if f.kind == ComponentKind.REVENUE_PERCENT}
+    assert rules[str(LeadSource.INBOUND.label)] == (
+        "3 % of payments on your leads", "₽10,000.00 × 3 % = ₽300.00")
+    assert rules[str(LeadSource.COLD_CALL.label)][0] == "10 % of payments on your leads"
