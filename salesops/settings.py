@@ -339,6 +339,10 @@ CELERY_BEAT_SCHEDULE["imports-delete-expired-files"] = {
     "task": "salesops.imports.delete_expired_files",
     "schedule": crontab(hour=3, minute=10),
 }
+# The admin's import screens keep a file between preview and confirm here, under random names
+# that only the uploader's session may use (salesops/imports/admin_files.py); empty: a folder
+# "import-export" in MEDIA_ROOT (never served).
+IMPORT_EXPORT_TMP_DIR = env.str("SALESOPS_IMPORT_EXPORT_TMP_DIR", default="")
 # --- end of uploads -----------------------------------------------------------------------
 
 

@@ -10,10 +10,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseBadRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
+
+from .admin_files import ImportFileNotYours, SessionFileStorage, request_bound
 
 TEXT_EXTENSIONS = frozenset({".csv", ".txt", ".tsv"})
 XLSX_EXTENSIONS = frozenset({".xlsx"})
@@ -90,6 +93,24 @@ class CheckedImportForm(ImportForm):
 
 
 class CheckedImportExportMixin(ImportExportMixin):
-    """django-import-export's admin mixin whose import screen checks uploads like the page."""
+    """django-import-export's admin mixin whose import screen checks uploads like the page,
+    and keeps the file between preview and confirm where only its uploader's session can name
+    it (``admin_files``)."""
 
     import_form_class = CheckedImportForm
+    tmp_storage_class = SessionFileStorage
+
+    def import_action(self, request, **kwargs):
+        with request_bound(request):
+            return super().import_action(request, **kwargs)
+
+    def process_import(self, request, **kwargs):
+        with request_bound(request):
+            try:
+                return super().process_import(request, **kwargs)
+            except ImportFileNotYours:
+                # Nothing was read and nothing deleted: the name is not one this session got.
+                return HttpResponseBadRequest(
+                    _("This import's file is not one you uploaded in this session (or it is "
+                      "gone). Upload the file again.")
+                )
