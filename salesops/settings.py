@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A NUL byte anywhere in a request is 400 before any view (salesops/middleware.py).
+    "salesops.middleware.RejectNulBytes",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -170,9 +172,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # One name per choice set that several endpoints share (payouts.review's API).
+    # Every operation documents its error answers (salesops/api_schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "salesops.api_schema.document_error_answers",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "LineKindEnum": "payouts.models.LineKind",
         "ExceptionKindEnum": "payouts.models.ExceptionKind",
+        "ExceptionStatusEnum": "payouts.models.ExceptionStatus",
+        "InquiryStatusEnum": "payouts.models.InquiryStatus",
     },
 }
 

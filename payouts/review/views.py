@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salesops import policy
-from salesops.periods import current_month, next_month, parse_month
+from salesops.params import id_param, month_param
+from salesops.periods import current_month, next_month
 from salesops.selectors import manager_for_user
 
 from ..exceptions import (
@@ -43,10 +44,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _month(request) -> datetime.date:
     """The month asked for; by default the last month, the one that waits for approval."""
-    try:
-        return parse_month(request.GET["month"])
-    except (KeyError, ValueError):
-        return selectors.previous_month(current_month())
+    return month_param(request, lambda: selectors.previous_month(current_month()))
 
 
 def _run_for(request, run_id: int, action: str = policy.VIEW) -> PayoutRun:
@@ -130,9 +128,9 @@ def overview(request):
 def run_people_lines(request, run_id):
     """A figure's drill-down: one person's lines in the run, each as its arithmetic."""
     run = _run_for(request, run_id)
-    manager_id = request.GET.get("manager", "")
+    manager_id = id_param(request, "manager")
     lines = policy.scoped(request.user, policy.VIEW, "payout_lines", run.lines.all())
-    if manager_id.isdigit():
+    if manager_id is not None:
         lines = lines.filter(manager_id=manager_id)
     lines = lines.select_related("manager__user").order_by("manager__user__username", "kind",
                                                              "key")
