@@ -9,7 +9,7 @@ seen; rows sharing an id (legs of one call) count once, credited to the leg that
 a later leg of the same file with a longer talk replaces the one stored.
 
 History is not rewritten: a call already stored by another batch whose new version differs
-(manager, duration, talk, outcome) is changed only when neither its old nor its new month is
+(manager, start, duration, talk, outcome) is changed only when neither its old nor its new month is
 approved or paid for the manager's team (``payouts.PayoutRun``); its previous values are kept
 (``ImportCallChange``) so that a rollback restores them. Otherwise it is left as it is and the
 new version is reported as an ``ImportConflict`` for an admin to accept or not.
@@ -175,8 +175,9 @@ _JUDGED = """, existing AS (
     )) AS locked
     FROM existing e
     WHERE CASE WHEN e.own THEN e.talk_s > e.old_talk
-               ELSE (e.manager_id, e.duration_s, e.talk_s, e.outcome)
-                    IS DISTINCT FROM (e.old_manager, e.old_duration, e.old_talk, e.old_outcome)
+               ELSE (e.manager_id, e.started_at, e.duration_s, e.talk_s, e.outcome)
+                    IS DISTINCT FROM (e.old_manager, e.old_started, e.old_duration, e.old_talk,
+                                      e.old_outcome)
           END
 )"""
 
@@ -336,8 +337,9 @@ class SqliteLoader:
 
 
 def _version(call: CallLog) -> tuple:
-    """What a re-import may not change silently (SPEC §6.5): who, how long, what came of it."""
-    return (call.manager_id, call.duration_s, call.talk_s, call.outcome)
+    """What a re-import may not change silently (SPEC §6.5): who, when, how long, what came of
+    it. A new start can move a call into another month, approved or not."""
+    return (call.manager_id, call.started_at, call.duration_s, call.talk_s, call.outcome)
 
 
 def _pair(call: CallLog) -> tuple[int, object]:

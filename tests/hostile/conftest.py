@@ -32,3 +32,16 @@ def admin_user():
 @pytest.fixture(autouse=True)
 def media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def run_import():
+    """Import a file through the real engine (the task's service), in this process."""
+    from pathlib import Path
+
+    from salesops.imports.services import import_file
+
+    def run(path, **options):
+        return import_file(path=Path(path), **options)
+
+    return run
