@@ -2,8 +2,9 @@
 text file or an XLSX workbook by both its name and its first bytes.
 
 The name alone proves nothing (anyone can rename a program to calls.csv), so the content is
-sniffed too: an XLSX is a zip archive, a text file has no NUL bytes and decodes as UTF-8 (with or
-without a BOM) or Windows-1251, the encodings the importer reads.
+sniffed too: an XLSX is a zip archive, a text file decodes as UTF-8 (with or without a BOM),
+UTF-16 (told by its BOM or its every-other-byte NULs) or Windows-1251, the encodings the importer
+reads, with no control characters a spreadsheet export never writes.
 """
 
 from pathlib import Path
@@ -25,6 +26,22 @@ ZIP_MAGIC = b"PK\x03\x04"
 # are allowed); binaries are full of them.
 _BINARY_BYTES = bytes(set(range(32)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1A})
 SNIFF_BYTES = 64 * 1024
+_BINARY_CHARS = frozenset(chr(byte) for byte in _BINARY_BYTES)
+
+
+def _as_utf16(head: bytes) -> str | None:
+    """The sample decoded as UTF-16 when it is UTF-16 (the importer's own test), else None."""
+    from .reader import UnreadableFile, decide_encoding
+
+    try:
+        encoding = decide_encoding(head)
+    except UnreadableFile:
+        return None
+    if not encoding.startswith("utf-16"):
+        return None
+    codec = "utf-16" if encoding.endswith("-bom") else encoding
+    sample = head[:len(head) - len(head) % 2]
+    return sample.decode(codec, errors="replace")
 
 
 def upload_max_bytes() -> int:
@@ -72,7 +89,12 @@ def _head(file) -> bytes:
 
 
 def _looks_like_text(head: bytes) -> bool:
-    if head.startswith(ZIP_MAGIC) or len(head.translate(None, _BINARY_BYTES)) != len(head):
+    if head.startswith(ZIP_MAGIC):
+        return False
+    utf16 = _as_utf16(head)
+    if utf16 is not None:
+        return not any(char in _BINARY_CHARS for char in utf16)
+    if len(head.translate(None, _BINARY_BYTES)) != len(head):
         return False
     # The sample may end inside a multi-byte character: judge it without its last few bytes.
     for encoding in ("utf-8-sig", "cp1251"):
