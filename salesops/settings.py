@@ -321,6 +321,16 @@ IMPORT_XLSX_MAX_CELLS = env.int("SALESOPS_IMPORT_XLSX_MAX_CELLS", default=30_000
 IMPORT_XLSX_READER = env.str("SALESOPS_IMPORT_XLSX_READER", default="auto")
 IMPORT_XLSX_CALAMINE_MAX_BYTES = env.int("SALESOPS_IMPORT_XLSX_CALAMINE_MAX_BYTES",
                                          default=64 * 2**20)
+# calamine allocates its whole used range (rows × columns, ~32 bytes a cell): above this many
+# cells openpyxl streams the sheet instead.
+IMPORT_XLSX_CALAMINE_MAX_CELLS = env.int("SALESOPS_IMPORT_XLSX_CALAMINE_MAX_CELLS",
+                                         default=4_000_000)
+# Both readers hold the shared strings in memory whole: their XML is bounded on its own.
+IMPORT_XLSX_MAX_SHARED_STRINGS = env.int("SALESOPS_IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES",
+                                         default=96 * 2**20)
+# A call dated later than this after the import starts is a row error (a wrong date), not a
+# call of a month to come.
+IMPORT_MAX_FUTURE_S = env.int("SALESOPS_IMPORT_MAX_FUTURE_S", default=86_400)
 # The watchdog: a running batch silent this long lost its worker and is run again; one that
 # has been started this many times is failed instead (it kills its worker).
 IMPORT_STALE_AFTER_S = env.int("SALESOPS_IMPORT_STALE_AFTER_S", default=300)

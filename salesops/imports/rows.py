@@ -9,6 +9,8 @@ import math
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesops.models import ImportRowError, Outcome
@@ -23,6 +25,7 @@ from .values import (
     parse_datetime,
     parse_direction,
     parse_duration,
+    recording_link,
 )
 
 # The columns of the staging table, in this order, for both loaders.
@@ -125,6 +128,17 @@ def make_converter(plan: Plan):
     # call share a group id (linkedid), not a call id, and are not duplicates.
     seen_ids: set[int] = set()
     id_name = names.get("call_id", "")
+    # A call cannot have started after the file was made: later than this is a wrong date
+    # (a year typed 2062, a day-month swap), reported rather than paid in a month to come.
+    latest = timezone.now() + datetime.timedelta(seconds=settings.IMPORT_MAX_FUTURE_S)
+    phone_columns = ((c_phone, names.get("phone", "")),) if c_phone is not None else (
+        (c_src, names.get("src", "")), (c_dst, names.get("dst", "")))
+
+    def phone(values, index, name) -> str:
+        try:
+            return normalise_phone(cell(values, index))
+        except ValueError as exc:
+            raise RowError(name, values[index], str(exc)) from None
 
     def cell(values, index):
         return "" if index is None else values[index]
@@ -154,6 +168,10 @@ def make_converter(plan: Plan):
             if c_start is not None and c_start == cols.get("time"):
                 field_name = "time"
             raise RowError(names[field_name], values[index], str(exc)) from None
+        if started > latest:
+            index = c_start if c_start is not None else c_date
+            raise RowError(names.get("started_at" if c_start is not None else "date", ""),
+                           values[index], _("in the future: a call cannot start after today"))
         try:
             duration = parse_duration(values[c_dur])
         except ValueError as exc:
@@ -198,10 +216,16 @@ def make_converter(plan: Plan):
             in_key2 = channel_peer(text(values, c_dchan)) if c_dchan is not None else ""
             seen = " / ".join(v for v in (src, text(values, c_chan), dst) if v)
         if c_phone is not None:
-            src_phone = dst_phone = normalise_phone(cell(values, c_phone))
+            src_phone = dst_phone = phone(values, *phone_columns[0])
         else:
-            src_phone = normalise_phone(cell(values, c_src))
-            dst_phone = normalise_phone(cell(values, c_dst))
+            src_phone, dst_phone = (phone(values, *phone_columns[0]),
+                                    phone(values, *phone_columns[1]))
+        recording = ""
+        if c_rec is not None:
+            try:
+                recording = recording_link(values[c_rec])
+            except ValueError as exc:
+                raise RowError(names["recording"], values[c_rec], str(exc)) from None
         group = text(values, c_group)
         call_id = text(values, c_id)
         if group:
@@ -224,7 +248,7 @@ def make_converter(plan: Plan):
         return (
             line, external_id, started, duration, talk, wrapup, outcome, direction,
             manager_key(out_key), manager_key(out_key2), manager_key(in_key), manager_key(in_key2),
-            src_phone, dst_phone, text(values, c_rec)[:500], seen[:500],
+            src_phone, dst_phone, recording, seen[:500],
         )
 
     return convert

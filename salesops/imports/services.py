@@ -33,6 +33,7 @@ from .loaders import loader_class
 from .mapping import ColumnMapping, MappingInvalid, detected_from_mapping
 from .presets import Detected, detect
 from .reader import MAX_HEADER, NUL_SHOWN, UnreadableFile, open_table
+from .recognise import column_letter
 from .rows import Plan, RowError, make_converter
 from .selectors import available_presets, batch_days, status_map
 from .stats import changed_days, daily_stats_refresh
@@ -229,16 +230,40 @@ def _detect(batch: ImportBatch, table) -> Detected:
 
 
 def _header_errors(batch: ImportBatch, detected: Detected) -> list[ImportRowError]:
-    """Header names too long to be a column's name are reported on the header's line."""
-    return [
+    """Header names too long to be a column's name, and a name that heads several columns
+    (only one of them is read), are reported on the header's line."""
+    header = detected.header if detected.has_header else []
+    errors = [
         ImportRowError(
             batch_id=batch.pk, line=1, column=_("column %(number)d") % {"number": index + 1},
             value=str(name)[:500], reason=_("a header name longer than %(max)d characters")
             % {"max": MAX_HEADER},
         )
-        for index, name in enumerate(detected.header if detected.has_header else [])
+        for index, name in enumerate(header)
         if len(str(name)) > MAX_HEADER
     ]
+    columns: dict[str, list[int]] = {}
+    for index, name in enumerate(header):
+        key = str(name).strip().casefold()
+        if key:
+            columns.setdefault(key, []).append(index)
+    read = set(detected.columns.values())
+    for indexes in columns.values():
+        if len(indexes) < 2:
+            continue
+        letters = ", ".join(column_letter(index) for index in indexes)
+        used = [column_letter(index) for index in indexes if index in read]
+        errors.append(ImportRowError(
+            batch_id=batch.pk, line=1, column=letters[:100],
+            value=str(header[indexes[0]])[:500],
+            reason=(_("this header names several columns (%(columns)s): only column "
+                      "%(used)s is read; rename the others") % {"columns": letters,
+                                                                "used": used[0]}
+                    if used else
+                    _("this header names several columns (%(columns)s); none is read")
+                    % {"columns": letters})[:300],
+        ))
+    return errors
 
 
 def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
@@ -344,6 +369,14 @@ class _Reading:
                     errors.append(self._error(record.line, record.column, record.raw,
                                               record.problem))
                     continue
+                if record.errors:
+                    used = sorted(set(record.errors) & set(names))
+                    if used:
+                        errors.append(self._error(
+                            record.line, names[used[0]], record.errors[used[0]],
+                            _("an Excel error cell, not a value: correct the formula in the "
+                              "file, save it, and upload it again")))
+                        continue
                 if record.formulas:
                     used = sorted(set(record.formulas) & set(names))
                     if used:
