@@ -275,6 +275,10 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=3600)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=3300)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A ceiling on each worker child's address space, MB (salesops/celery.py); 0: none. A child
+# grown past half of it is replaced after its task, so memory a task leaves behind is given back.
+SALESOPS_WORKER_MEMORY_MB = env.int("SALESOPS_WORKER_MEMORY_MB", default=1536)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = SALESOPS_WORKER_MEMORY_MB * 1024 // 2 or None
 # Periodic jobs are added by the apps that own them (payout recomputation, statements).
 CELERY_BEAT_SCHEDULE: dict = {
     # The current month's draft pay, for the dashboard (payouts).

@@ -35,6 +35,7 @@ from .presets import Detected, detect
 from .reader import MAX_HEADER, NUL_SHOWN, UnreadableFile, open_table
 from .recognise import column_letter
 from .rows import Plan, RowError, make_converter
+from .sample import encode as encode_sample
 from .selectors import available_presets, batch_days, status_map
 from .stats import changed_days, daily_stats_refresh
 
@@ -88,6 +89,12 @@ def import_batch_create(
 def import_batch_start(*, batch: ImportBatch) -> None:
     """Queue the batch's run once the transaction that made it has committed."""
     transaction.on_commit(lambda: run_batch_soon(batch.pk))
+
+
+def import_batch_recognise_soon(*, batch: ImportBatch) -> None:
+    """Queue the worker's first look at a file uploaded without a chosen layout
+    (``recognition``): it runs the batch, or holds it for the column mapping."""
+    transaction.on_commit(lambda: run_batch_soon(batch.pk, recognise=True))
 
 
 def import_batch_rerun(
@@ -152,13 +159,22 @@ def import_batch_run(*, batch_id: int, chunk_rows: int | None = None) -> ImportB
     transaction: all of it or none of it), and ``import_batch_resume`` goes on from there. A
     lost database connection is retried a few times before that.
     """
+    # The attempt is counted (and committed) before any work: a run whose process dies (out
+    # of memory, killed) has used one, and a batch that has used them all is failed here
+    # instead of being redelivered to kill worker after worker.
+    max_attempts = settings.IMPORT_MAX_ATTEMPTS
+    open_statuses = [Status.PENDING, Status.RUNNING]
     claimed = ImportBatch.objects.filter(
-        pk=batch_id, status__in=[Status.PENDING, Status.RUNNING]
+        pk=batch_id, status__in=open_statuses, attempts__lt=max_attempts,
     ).update(
         status=Status.RUNNING, attempts=F("attempts") + 1,
         started_at=Coalesce(F("started_at"), timezone.now()), heartbeat_at=timezone.now(),
     )
     if not claimed:
+        ImportBatch.objects.filter(
+            pk=batch_id, status__in=open_statuses, attempts__gte=max_attempts,
+        ).update(status=Status.FAILED, finished_at=timezone.now(), heartbeat_at=timezone.now(),
+                 message=attempts_used_message(max_attempts))
         return ImportBatch.objects.filter(pk=batch_id).first()
     for retry in range(DB_RETRIES + 1):
         try:
@@ -184,6 +200,14 @@ def import_batch_run(*, batch_id: int, chunk_rows: int | None = None) -> ImportB
 
 DB_RETRIES = 3
 DB_RETRY_PAUSE_S = 1.0
+
+
+def attempts_used_message(attempts: int) -> str:
+    return _(
+        "The import was started %(attempts)d times and its worker stopped each time (killed, "
+        "or out of memory) without finishing. What was imported is kept. Split the file or "
+        "export it as CSV, then resume or upload again."
+    ) % {"attempts": attempts}
 
 
 def _reset_connection() -> None:
@@ -268,6 +292,9 @@ def _header_errors(batch: ImportBatch, detected: Detected) -> list[ImportRowErro
 
 def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
     detected = _detect(batch, table)
+    if not batch.sample:
+        # Kept for the pages (the columns left out), which never open the file themselves.
+        ImportBatch.objects.filter(pk=batch.pk).update(sample=encode_sample(table.sample))
     zone = ZoneInfo(batch.time_zone or settings.TIME_ZONE)
     plan = Plan(detected, zone, status_map(detected.preset.statuses))
     convert = make_converter(plan)

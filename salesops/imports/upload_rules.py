@@ -26,7 +26,6 @@ ZIP_MAGIC = b"PK\x03\x04"
 # are allowed); binaries are full of them.
 _BINARY_BYTES = bytes(set(range(32)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1A})
 SNIFF_BYTES = 64 * 1024
-_BINARY_CHARS = frozenset(chr(byte) for byte in _BINARY_BYTES)
 
 
 def _as_utf16(head: bytes) -> str | None:
@@ -39,6 +38,8 @@ def _as_utf16(head: bytes) -> str | None:
         return None
     if not encoding.startswith("utf-16"):
         return None
+    if not encoding.endswith("-bom") and len(head) < 64:
+        return None  # too little to tell text from a program's header without a BOM
     codec = "utf-16" if encoding.endswith("-bom") else encoding
     sample = head[:len(head) - len(head) % 2]
     return sample.decode(codec, errors="replace")
@@ -93,7 +94,9 @@ def _looks_like_text(head: bytes) -> bool:
         return False
     utf16 = _as_utf16(head)
     if utf16 is not None:
-        return not any(char in _BINARY_CHARS for char in utf16)
+        # Every character a printable one or a line's whitespace (a program decoded as
+        # UTF-16 is full of controls and unassigned code points).
+        return all(char.isprintable() or char in "\t\n\r\f" for char in utf16)
     if len(head.translate(None, _BINARY_BYTES)) != len(head):
         return False
     # The sample may end inside a multi-byte character: judge it without its last few bytes.

@@ -13,13 +13,7 @@ from salesops import policy
 from salesops.models import ImportBatch
 
 from ..exports import csv_writer
-from .columns import (
-    MappingRefused,
-    import_batch_await_mapping,
-    import_batch_map_columns,
-    import_batch_use_preset,
-    import_values_map,
-)
+from .columns import MappingRefused, import_batch_map_columns, import_values_map
 from .forms import ColumnsForm, UploadForm, ValuesForm
 from .reader import UnreadableFile
 from .recognise import column_letter
@@ -32,7 +26,13 @@ from .selectors import (
     batches_visible_to,
     managers_to_map,
 )
-from .services import ImportRefused, import_batch_create, import_batch_rerun, import_batch_start
+from .services import (
+    ImportRefused,
+    import_batch_create,
+    import_batch_recognise_soon,
+    import_batch_rerun,
+    import_batch_start,
+)
 
 # The big-file import writes calls: the policy's "import calls" row (salesops.policy).
 can_import = policy.policy_required(policy.IMPORT, "calls")
@@ -52,25 +52,15 @@ def upload(request):
         except ImportRefused as exc:
             form.add_error(None, str(exc))
         else:
-            proposal = None if data["preset"] else _proposal_or_none(batch)
-            if proposal is not None and not proposal.known:
-                import_batch_await_mapping(batch=batch)
-                return redirect("imports:columns", pk=batch.pk)
-            if proposal is not None:
-                import_batch_use_preset(batch=batch, preset=proposal.preset.name)
-            import_batch_start(batch=batch)
+            # The file is read by the worker, never here: without a chosen layout it first
+            # recognises it (then runs it, or holds it for the column mapping).
+            if data["preset"]:
+                import_batch_start(batch=batch)
+            else:
+                import_batch_recognise_soon(batch=batch)
             return redirect("imports:batch", pk=batch.pk)
     recent = batches_visible_to(request.user)[:10]
     return render(request, "imports/upload.html", {"form": form, "recent": recent})
-
-
-def _proposal_or_none(batch: ImportBatch):
-    """What the file's first rows propose; None for an unreadable file, which is run anyway
-    so that the batch fails with the reason, as every import does."""
-    try:
-        return batch_proposal(batch)
-    except UnreadableFile:
-        return None
 
 
 @can_import
