@@ -356,6 +356,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Uploads: size, type and how long files are kept (salesops.imports.upload_rules) ------
 SALESOPS_UPLOAD_MAX_MB = env.int("SALESOPS_UPLOAD_MAX_MB", default=200)
+# The admin's import screens preview and confirm a file inside the request: up to this size.
+# A larger call log goes to the background import; other files are refused, saying so.
+SALESOPS_ADMIN_IMPORT_PREVIEW_MAX_MB = env.int("SALESOPS_ADMIN_IMPORT_PREVIEW_MAX_MB", default=5)
+# The error report (CSV) streams at most this many rows, then a last row says it was capped
+# and that the batch's page counts them all.
+IMPORT_ERROR_REPORT_MAX_ROWS = env.int("SALESOPS_IMPORT_ERROR_REPORT_MAX_ROWS",
+                                       default=1_000_000)
 # Files of finished batches are deleted after this many days; the batches and reports stay.
 SALESOPS_UPLOAD_RETENTION_DAYS = env.int("SALESOPS_UPLOAD_RETENTION_DAYS", default=30)
 CELERY_BEAT_SCHEDULE["imports-delete-expired-files"] = {

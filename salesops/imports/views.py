@@ -2,6 +2,7 @@
 report and its unknown values mapped in bulk. Each view parses input, calls one service or
 selector, and renders."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -154,12 +155,22 @@ def batch_errors_csv(request, pk: int):
     batch = get_object_or_404(batches_visible_to(request.user), pk=pk)
     writer = csv_writer(_Echo())
 
+    cap = settings.IMPORT_ERROR_REPORT_MAX_ROWS
+
     def lines():
         yield "\ufeff" + writer.writerow(["file", "line", "column", "value", "reason"])
-        for error in batch_errors(batch).iterator(chunk_size=2000):
-            yield writer.writerow(
-                [batch.file_name, error.line, error.column, error.value, error.reason]
-            )
+        rows = batch_errors(batch).values_list("line", "column", "value", "reason")
+        shown = 0
+        for line, column, value, reason in rows[:cap].iterator(chunk_size=5000):
+            shown += 1
+            yield writer.writerow([batch.file_name, line, column, value, reason])
+        # A report always ends: past the cap (millions of rows would outlast any time limit)
+        # its last row says so, and where every error is counted.
+        if shown == cap and batch.error_count > cap:
+            yield writer.writerow([batch.file_name, "", "", "", _(
+                "The report stops here: it lists the first %(shown)d of %(total)d errors. The "
+                "import's page counts them all and groups unknown values; fix these and run "
+                "the file again for the rest.") % {"shown": shown, "total": batch.error_count}])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
