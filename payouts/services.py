@@ -320,7 +320,11 @@ def payout_run_recompute_changed(
     run.team_facts = team_facts
     run.computed_at = None
     run.started_at = timezone.now()
-    run.save(update_fields=["generation", "team_facts", "computed_at", "started_at"])
+    fields = ["generation", "team_facts", "computed_at", "started_at"]
+    if requested_by is not None:  # a person's request (maker-checker); a job's keeps it
+        run.requested_by = requested_by
+        fields.append("requested_by")
+    run.save(update_fields=fields)
     # The others' lines stand: they are done for the new generation as they are.
     PayoutRunManager.objects.filter(run=run).exclude(manager_id__in=touched).update(
         done_generation=run.generation

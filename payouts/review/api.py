@@ -7,6 +7,7 @@ refusal of the policy is 403; a row the user may not see is 404.
 """
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
@@ -26,6 +27,7 @@ from ..inquiries import inquiry_decide
 from ..lifecycle import (
     PayoutRunBlocked,
     PayoutRunError,
+    PayoutRunLocked,
     PayoutRunStale,
     payout_run_approve,
     payout_run_mark_paid,
@@ -39,6 +41,7 @@ from ..models import (
     PayoutRun,
 )
 from ..selectors import exception_amount_at_stake, payout_runs_with_totals
+from .services import payout_run_request_recompute
 
 
 class PayoutRunSerializer(serializers.ModelSerializer):
@@ -127,6 +130,9 @@ REFUSAL = inline_serializer("Refusal", fields={
 })
 
 
+QUEUED = inline_serializer("Queued", fields={"detail": serializers.CharField()})
+
+
 def _refused(error: Exception) -> Response:
     body = {"detail": " ".join(getattr(error, "messages", None) or [str(error)])}
     if isinstance(error, PayoutRunBlocked):
@@ -184,6 +190,25 @@ class PayoutRunViewSet(PolicyViewSet):
         except PayoutRunError as error:
             return _refused(error)
         return Response(self.get_serializer(self.get_queryset().get(pk=run.pk)).data)
+
+    @extend_schema(
+        summary="Recompute the people of a run whose inputs changed",
+        description="Queued; the run is draft until its people are done. Whoever requests "
+                    "a computation does not approve that run (SPEC §1): the request is "
+                    "recorded with their name. 409 for an approved or paid month.",
+        request=None, responses={202: QUEUED, 409: REFUSAL})
+    @action(detail=True, methods=["post"])
+    def recompute(self, request, pk=None):
+        run = self.get_object()
+        policy.require(request.user, policy.COMPUTE_RUN, self.policy_resource, run)
+        try:
+            payout_run_request_recompute(run=run, by=request.user)
+        except PayoutRunLocked:
+            return _refused(PayoutRunError(_(
+                "%(run)s is locked: late changes go to the next open month (SPEC §7).")
+                % {"run": f"{run.team.code} {run.month:%Y-%m}"}))
+        return Response({"detail": _("Recomputing: the run is draft until its people are "
+                                     "done.")}, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(summary="Mark an approved run paid (it has gone to payroll)",
                    request=None, responses={200: PayoutRunSerializer, 409: REFUSAL})

@@ -31,7 +31,13 @@ from ..exceptions import (
 )
 from ..export import PayrollNotFinal, payouts_export
 from ..inquiries import InquiryError, inquiry_decide
-from ..lifecycle import PayoutRunError, payout_run_approve, payout_run_mark_paid
+from ..lifecycle import (
+    PayoutRunError,
+    payout_run_approve,
+    payout_run_history,
+    payout_run_mark_paid,
+    requested_computation,
+)
 from ..models import CommissionException, PayoutInquiry, PayoutRun
 from ..selectors import payout_run_progress
 from . import selectors
@@ -93,7 +99,8 @@ def team_month(request):
         "can_mark_paid": run is not None and policy.may(request.user, policy.MARK_PAID, RUNS, run),
         "can_decide": policy.may(request.user, policy.DECIDE_EXCEPTION, "commission_exceptions"),
         "can_overview": policy.may(request.user, policy.OVERVIEW, RUNS),
-        "transitions": run.transitions.select_related("by") if run else [],
+        # Status changes and people's requests to compute (maker-checker names them).
+        "transitions": payout_run_history(run=run) if run else [],
         "can_request": policy.may(request.user, policy.REQUEST_EXCEPTION,
                                   "commission_exceptions"),
         "request_form": RequestExceptionForm(),
@@ -155,11 +162,11 @@ def approve(request, run_id):
     return render(request, "review/approve.html", {
         "run": run, "data": data, "preview": preview, "back": _team_month_url(run),
         "can_recompute": policy.may(request.user, policy.COMPUTE_RUN, RUNS, run),
-        "self_computed": run.requested_by_id == request.user.pk,
+        "self_computed": requested_computation(user=request.user, run=run),
         # What the page already knows the service would refuse; the service decides anyway.
         "refused": (run.status != PayoutRun.Status.COMPUTED or not preview.month_over
                     or bool(preview.stale) or bool(preview.blocking)
-                    or run.requested_by_id == request.user.pk),
+                    or requested_computation(user=request.user, run=run)),
     })
 
 
