@@ -273,8 +273,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=3600)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=3300)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 600,
+    # A connection the broker dropped (a restart) is found out and replaced within seconds.
+    "health_check_interval": 10,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that restarts is waited for as long as it takes (the default gives up after 100
+# tries), and results are stored once it is back instead of failing the task that made them.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
+CELERY_RESULT_BACKEND_MAX_RETRIES = 30
 # A ceiling on each worker child's address space, MB (salesops/celery.py); 0: none. A child
 # grown past half of it is replaced after its task, so memory a task leaves behind is given back.
 SALESOPS_WORKER_MEMORY_MB = env.int("SALESOPS_WORKER_MEMORY_MB", default=1536)

@@ -14,6 +14,7 @@ from itertools import islice
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import psycopg
 from django.conf import settings
 from django.core.files import File
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
@@ -113,6 +114,11 @@ def import_batch_rerun(
     return again
 
 
+# The server session that last held a batch's lock in this process: after a lost connection
+# the server may not know yet that it is gone, and it still holds the lock.
+_lock_sessions: dict[int, int] = {}
+
+
 @contextlib.contextmanager
 def _run_lock(batch_id: int):
     """One runner per batch. A worker that dies loses its session and so its lock: the
@@ -123,12 +129,16 @@ def _run_lock(batch_id: int):
     locked = False
     with connection.cursor() as cursor:
         # A killed worker's session can take a moment to end on the server: wait a little.
-        for _attempt in range(LOCK_ATTEMPTS):
+        for attempt in range(LOCK_ATTEMPTS):
             cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, batch_id])
             locked = cursor.fetchone()[0]
             if locked:
                 break
+            if attempt == 2:
+                _end_own_lost_session(cursor, batch_id)
             time.sleep(0.5)
+        if locked:
+            _lock_sessions[batch_id] = connection.connection.info.backend_pid
     try:
         yield locked
     finally:
@@ -136,6 +146,20 @@ def _run_lock(batch_id: int):
         if locked and connection.connection is not None:
             with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, batch_id])
+            _lock_sessions.pop(batch_id, None)
+
+
+def _end_own_lost_session(cursor, batch_id: int) -> None:
+    """This process lost its connection while holding the batch's lock, and the server still
+    keeps that session (a cut connection is noticed late): end it, so the run goes on."""
+    old = _lock_sessions.get(batch_id)
+    if old is None or old == connection.connection.info.backend_pid:
+        return
+    cursor.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+        "AND classid = %s AND objid = %s AND pid = %s AND granted",
+        [LOCK_NAMESPACE, batch_id, old])
+    logger.warning("import batch %s: ended this worker's lost session %s", batch_id, old)
 
 
 def _fail(batch: ImportBatch, message: str) -> ImportBatch:
@@ -179,7 +203,13 @@ def import_batch_run(*, batch_id: int, chunk_rows: int | None = None) -> ImportB
     for retry in range(DB_RETRIES + 1):
         try:
             return _run_locked(batch_id, chunk_rows)
-        except (OperationalError, InterfaceError) as exc:
+        except Exception as exc:
+            if not _connection_lost(exc):
+                logger.exception("import batch %s failed", batch_id)
+                return _fail_safely(batch_id, _(
+                    "The import stopped on an unexpected error (%(error)s). What was imported "
+                    "before it is kept: resume the import once the cause is fixed."
+                ) % {"error": f"{type(exc).__name__}: {exc}"[:300]})
             logger.warning("import batch %s lost the database (%s), retry %d", batch_id, exc,
                            retry + 1)
             _reset_connection()
@@ -188,18 +218,26 @@ def import_batch_run(*, batch_id: int, chunk_rows: int | None = None) -> ImportB
                     "The connection to the database was lost and did not come back (%(error)s)."
                     " What was imported before is kept: resume the import."
                 ) % {"error": str(exc).strip()[:200]})
-            time.sleep(DB_RETRY_PAUSE_S * (retry + 1))
-        except Exception as exc:
-            logger.exception("import batch %s failed", batch_id)
-            return _fail_safely(batch_id, _(
-                "The import stopped on an unexpected error (%(error)s). What was imported "
-                "before it is kept: resume the import once the cause is fixed."
-            ) % {"error": f"{type(exc).__name__}: {exc}"[:300]})
+            # Backoff: a restarting server, a failover, a network blip get time to pass.
+            time.sleep(DB_RETRY_PAUSE_S * 2**retry)
     return None
 
 
-DB_RETRIES = 3
-DB_RETRY_PAUSE_S = 1.0
+def _connection_lost(exc: Exception) -> bool:
+    """Whether ``exc`` is the database connection going away: Django's wrapped errors, or
+    psycopg's own from the COPY and the pipelined load, which bypass Django's cursor; or any
+    database error on a connection that is now closed or broken."""
+    if isinstance(exc, OperationalError | InterfaceError | psycopg.OperationalError
+                  | psycopg.InterfaceError):
+        return True
+    if isinstance(exc, DatabaseError | psycopg.Error):
+        raw = connection.connection
+        return raw is None or bool(getattr(raw, "closed", False) or getattr(raw, "broken", False))
+    return False
+
+
+DB_RETRIES = 5
+DB_RETRY_PAUSE_S = 1.0  # then 2, 4, 8, 16 s: about half a minute in all
 
 
 def attempts_used_message(attempts: int) -> str:
@@ -315,7 +353,7 @@ def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
     )
     loader = loader_class()(
         batch_id=batch.pk, source=batch.source, dry_run=batch.dry_run,
-        key_column=plan.key_columns,
+        key_column=plan.key_columns, id_column=plan.names.get("call_id", ""),
     )
     if chunk_rows is None:
         chunk_rows = (settings.IMPORT_CHUNK_ROWS if connection.vendor == "postgresql"
@@ -327,7 +365,7 @@ def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
     # Resume: the records before the checkpoint were committed by an earlier attempt.
     for _skipped in islice(records, batch.rows_read):
         pass
-    loader.start()
+    loader.start(resume=not fresh)
     try:
         chunk = reading.parse(records, chunk_rows)
         if fresh:
@@ -440,7 +478,8 @@ def _load_chunk(batch, table, chunk: _Chunk, records, reading, loader, chunk_row
             created_count=F("created_count") + result.created,
             present_count=F("present_count") + result.present,
             skipped_count=F("skipped_count") + result.skipped,
-            error_count=F("error_count") + len(chunk.errors) + result.unknown,
+            error_count=(F("error_count") + len(chunk.errors) + result.unknown
+                         + result.duplicates),
             updated_count=F("updated_count") + result.updated,
             conflict_count=F("conflict_count") + result.conflicts,
             heartbeat_at=timezone.now(),
