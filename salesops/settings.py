@@ -338,6 +338,10 @@ IMPORT_XLSX_CALAMINE_MAX_BYTES = env.int("SALESOPS_IMPORT_XLSX_CALAMINE_MAX_BYTE
 # cells openpyxl streams the sheet instead.
 IMPORT_XLSX_CALAMINE_MAX_CELLS = env.int("SALESOPS_IMPORT_XLSX_CALAMINE_MAX_CELLS",
                                          default=4_000_000)
+# What the XLSX readers' own structures may take (shared strings, calamine's cells): the reader
+# is chosen to fit it, and a workbook neither fits is refused before parsing.
+IMPORT_XLSX_MEMORY_BUDGET = env.int("SALESOPS_IMPORT_XLSX_MEMORY_BUDGET_BYTES",
+                                    default=256 * 2**20)
 # Both readers hold the shared strings in memory whole: their XML is bounded on its own.
 IMPORT_XLSX_MAX_SHARED_STRINGS = env.int("SALESOPS_IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES",
                                          default=96 * 2**20)

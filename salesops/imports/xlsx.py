@@ -304,12 +304,33 @@ class _Rows:
         return self._iterator
 
 
+# What each reader's own structures cost, measured (benchmarks/hostile_memory.py): calamine
+# holds about twice the shared strings' XML and 32 bytes a cell of the used range; openpyxl
+# streams the sheet but holds the shared strings as Python strings, six times their XML.
+CALAMINE_PER_STRING_BYTE, CALAMINE_PER_CELL, OPENPYXL_PER_STRING_BYTE = 2, 32, 6
+
+
+def _calamine_cost(facts: XlsxFacts) -> int:
+    return facts.shared_strings_bytes * CALAMINE_PER_STRING_BYTE + facts.cells * CALAMINE_PER_CELL
+
+
 def choose_reader(reader: str, facts: XlsxFacts) -> str:
-    if reader == "auto":
-        small = (facts.sheet_bytes <= settings.IMPORT_XLSX_CALAMINE_MAX_BYTES
-                 and facts.cells <= settings.IMPORT_XLSX_CALAMINE_MAX_CELLS)
-        return "calamine" if small else "openpyxl"
-    return reader
+    """"auto": calamine when its whole-sheet structures fit the memory budget, else openpyxl,
+    which streams; ``UnreadableFile`` when neither fits (shared strings too large for the
+    streaming reader with a sheet too large for calamine)."""
+    if reader != "auto":
+        return reader
+    budget = settings.IMPORT_XLSX_MEMORY_BUDGET
+    if (facts.sheet_bytes <= settings.IMPORT_XLSX_CALAMINE_MAX_BYTES
+            and facts.cells <= settings.IMPORT_XLSX_CALAMINE_MAX_CELLS
+            and _calamine_cost(facts) <= budget):
+        return "calamine"
+    if facts.shared_strings_bytes * OPENPYXL_PER_STRING_BYTE <= budget:
+        return "openpyxl"
+    raise UnreadableFile(_(
+        "The workbook's shared strings (%(strings)d MB) with a sheet this large need more "
+        "memory than the import allows. Export the call log as CSV, or split it."
+    ) % {"strings": facts.shared_strings_bytes // 2**20})
 
 
 def open_rows(path: Path, *, reader: str, facts: XlsxFacts) -> _Rows:

@@ -135,3 +135,24 @@ def test_a_part_unpacking_to_more_than_its_header_says_is_refused_as_damaged(
     batch = run_xlsx(bytes(data))
     assert (batch.status, CallLog.objects.count()) == (FAILED, 0)
     assert batch.message.startswith("The workbook is damaged (")
+
+
+def test_shared_strings_that_no_reader_holds_within_the_memory_budget_are_refused(
+        run_xlsx, settings, parsing_forbidden):
+    settings.IMPORT_XLSX_MEMORY_BUDGET = 1 * 2**20
+    batch = run_xlsx(_shared_strings_workbook(2))
+    assert (batch.status, CallLog.objects.count()) == (FAILED, 0)
+    assert batch.message == (
+        "The workbook's shared strings (2 MB) with a sheet this large need more memory than "
+        "the import allows. Export the call log as CSV, or split it.")
+
+
+def test_the_reader_is_chosen_by_what_its_structures_cost(tmp_path, settings):
+    path = tmp_path / "strings.xlsx"
+    path.write_bytes(_shared_strings_workbook(2))
+    facts = xlsx.inspect(path)
+    settings.IMPORT_XLSX_MEMORY_BUDGET = 8 * 2**20  # calamine: about 4 MB
+    assert xlsx.choose_reader("auto", facts) == "calamine"
+    settings.IMPORT_XLSX_CALAMINE_MAX_CELLS = 0  # calamine ruled out: openpyxl, about 12 MB
+    settings.IMPORT_XLSX_MEMORY_BUDGET = 16 * 2**20
+    assert xlsx.choose_reader("auto", facts) == "openpyxl"
