@@ -33,7 +33,8 @@ class PolicyViewSet(viewsets.ReadOnlyModelViewSet):
 class ManagerSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username")
     name = serializers.CharField(source="__str__")
-    team = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # Owners and admins belong to no team.
+    team = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Manager
