@@ -10,6 +10,7 @@ about every answer (schemathesis checks it in CI: ``.ci/run``).
   request rate, DRF throttling).
 """
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -24,7 +25,7 @@ MONTH_EXAMPLE = "2026-11"
     "description": "a month, YYYY-MM",
 })
 class MonthField(serializers.Field):
-    default_error_messages = {"invalid": "A month is written YYYY-MM, e.g. 2026-11."}
+    default_error_messages = {"invalid": _("A month is written YYYY-MM, e.g. 2026-11.")}
 
     def to_representation(self, value):
         return f"{value:%Y-%m}"
