@@ -65,7 +65,7 @@ class PhoneWidget(widgets.CharWidget):
 
 
 class OutcomeWidget(widgets.IntegerWidget):
-    """An outcome number (0–4) or any status value in the status mappings."""
+    """An outcome number (0–5) or any status value in the status mappings."""
 
     def clean(self, value, row=None, **kwargs):
         text = str(value if value is not None else "").strip()
