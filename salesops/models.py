@@ -503,3 +503,13 @@ class DailyManagerStats(models.Model):
 
     def __str__(self):
         return f"{self.manager} {self.day}"
+
+
+# The pay-input write layer's rows (audit trail, change marks, dated membership): defined in
+# ``salesops.inputs.models``, part of this app.
+from .inputs.models import (  # noqa: E402,F401
+    AuditEntry,
+    LockedPeriod,
+    PayoutInputChange,
+    TeamMembership,
+)

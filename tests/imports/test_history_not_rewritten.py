@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from leads.models import AuditEntry
 from payouts.lifecycle import payout_run_approve
 from payouts.models import ComponentKind, PayoutLine
 from salesops.imports.services import (
@@ -17,7 +16,7 @@ from salesops.imports.services import (
     import_conflict_accept,
     import_conflict_reject,
 )
-from salesops.models import CallLog, DailyManagerStats, ImportConflict, Outcome, Role
+from salesops.models import AuditEntry, CallLog, DailyManagerStats, ImportConflict, Outcome, Role
 from salesops.policy import AccessDenied
 from tests.factories import ManagerFactory
 from tests.fixtures import hostile
