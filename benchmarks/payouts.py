@@ -319,9 +319,9 @@ def _incremental(runs: int = 3, late_calls: int = 1000, people: int = 3) -> None
     target under 10 %."""
     import statistics
 
-    from payouts.changes import payout_inputs_changed
     from payouts.models import PayoutRun
     from payouts.tasks import recompute_payout_run_changes
+    from salesops.inputs import mark_months
     from salesops.models import CallLog, Manager, Role
     from salesops.periods import organisation_zone
 
@@ -339,7 +339,7 @@ def _incremental(runs: int = 3, late_calls: int = 1000, people: int = 3) -> None
             for n in range(late_calls)
         )
         started = time.perf_counter()
-        payout_inputs_changed(manager_ids=[m.pk for m in managers], months=[MONTH])
+        mark_months(manager_ids=[m.pk for m in managers], months=[MONTH])
         redone = []
         for run in PayoutRun.objects.filter(month=MONTH, team__in={m.team_id for m in managers}):
             redone += recompute_payout_run_changes.apply(

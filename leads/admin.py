@@ -10,7 +10,7 @@ from salesops.admin_scoping import (
     action_form,
 )
 
-from .models import AuditEntry, DuplicateState, Lead, LeadMilestone, Partner, Payment
+from .models import DuplicateState, Lead, LeadMilestone, Partner, Payment
 from .resources import LeadResource, PartnerResource, PaymentResource
 from .selectors import lead_status
 from .services import (
@@ -206,22 +206,3 @@ class PaymentAdmin(PolicyImportExportAdmin):
                 payment=payment, received_on=data["received_on"], amount=data["amount"],
                 by=request.user),
         )
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(PolicyModelAdmin):
-    """The audit trail: read by those who decide, edited by nobody (SPEC §5)."""
-
-    list_display = ["at", "by", "action", "object_type", "object_id", "comment"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["object_id", "by__username", "comment"]
-    date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -12,11 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from leads.audit import audit_record
 from leads.models import Lead, Partner
+from leads.ownership import lead_pay_days
 from salesops import policy
+from salesops.inputs import audit_record, mark_days
 
-from .changes import payout_inputs_changed_for_leads
 from .models import CommissionException, ComponentKind, ExceptionKind, ExceptionStatus
 
 
@@ -61,7 +61,7 @@ def commission_exception_request(
     )
     audit_record(action="exception_requested", obj=exception, by=requested_by, before={},
                  after=_state(exception), comment=exception.reason)
-    payout_inputs_changed_for_leads(lead_ids=[lead.pk])  # the amount is held now (SPEC §7)
+    mark_days(days=lead_pay_days(lead_ids=[lead.pk]))  # the amount is held now (SPEC §7)
     return exception
 
 
@@ -91,7 +91,7 @@ def _decide(*, exception, by, status: str, comment: str) -> CommissionException:
     exception.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
     audit_record(action=f"exception_{status}", obj=exception, by=by, before=before,
                  after=_state(exception), comment=comment)
-    payout_inputs_changed_for_leads(lead_ids=[exception.lead_id])  # SPEC §7 stale runs
+    mark_days(days=lead_pay_days(lead_ids=[exception.lead_id]))  # SPEC §7 stale runs
     return exception
 
 

@@ -20,9 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from leads.audit import audit_record
-from leads.models import AuditEntry
 from salesops import policy
+from salesops.inputs import audit_record, period_lock
+from salesops.inputs.models import AuditEntry
 from salesops.money import round_money
 from salesops.periods import month_bounds, organisation_zone
 
@@ -91,6 +91,9 @@ def payout_run_transition(
     for name, value in (extra or {}).items():
         setattr(run, name, value)
     run.save(update_fields=fields)
+    if to in (Status.APPROVED, Status.PAID):
+        # Every writer of a pay input reads this to respect the locked month (SPEC §6.5).
+        period_lock(team_id=run.team_id, month=run.month, status=to)
     Transition.objects.create(
         run=run, from_status=previous, to_status=to, by=by, at=timezone.now(), note=note
     )

@@ -802,36 +802,6 @@ class PartnerStatementLine(models.Model):
         return f"{self.kind} payment #{self.payment_id}: {self.amount}"
 
 
-class PayoutInputChange(models.Model):
-    """Something that feeds one person's pay in one month changed (SPEC §7 stale runs): calls,
-    shifts, milestones, payments, decisions on exceptions or duplicates.
-
-    One row per (manager, month), upserted by ``payouts.changes.payout_inputs_changed``; each
-    change bumps ``version``, so a run member that read a lower version is stale, whatever the
-    clocks of the writers said. The same rows tell an incremental recompute whom to redo.
-    """
-
-    manager = models.ForeignKey(
-        Manager, on_delete=models.CASCADE, related_name="+", verbose_name=_("manager")
-    )
-    month = models.DateField(_("month"))
-    version = models.PositiveBigIntegerField(_("version"), default=1)
-    changed_at = models.DateTimeField(_("changed at"))
-
-    class Meta:
-        verbose_name = _("pay input change")
-        verbose_name_plural = _("pay input changes")
-        constraints = [
-            models.UniqueConstraint(fields=["manager", "month"], name="payoutinputchange_once"),
-            models.CheckConstraint(
-                condition=Q(month__day=1), name="payoutinputchange_month_first_day"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.manager_id} {self.month:%Y-%m} v{self.version}"
-
-
 class InquiryStatus(models.TextChoices):
     OPEN = "open", _("open")
     ACCEPTED = "accepted", _("accepted")

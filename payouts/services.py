@@ -23,10 +23,10 @@ from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from salesops.imports.stats import daily_stats_follow_thresholds
+from salesops.inputs import inputs_versions
 from salesops.models import CONVERSATION_THRESHOLD_S, Manager, Role, Team
 from salesops.periods import next_month
 
-from .changes import inputs_versions
 from .engine.adjustments import (
     adjustment_drafts,
     locked_chain_before,

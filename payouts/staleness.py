@@ -3,9 +3,9 @@ feeds it changed after it was computed.)
 
 Two reads, cheap first:
 
-- the change marks (``payouts.changes``): a person whose inputs were marked changed after their
-  figures were read; with the plan version in force (and what it says, by a digest) and the
-  team's people, this is what an incremental recompute redoes;
+- the change marks (``salesops.inputs.changes``): a person whose inputs were marked changed
+  after their figures were read; with the plan version in force (and what it says, by a
+  digest) and the team's people, this is what an incremental recompute redoes;
 - before approval, the figures themselves: every member's month is gathered again (one set of
   aggregate queries for the team) and compared with what the run was computed from. This
   catches a change made by any path, marked or not (an admin edit, a spreadsheet import of
@@ -19,9 +19,9 @@ from dataclasses import dataclass, replace
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext_lazy as _
 
+from salesops.inputs import inputs_versions
 from salesops.models import CONVERSATION_THRESHOLD_S, Role
 
-from .changes import inputs_versions
 from .engine.facts import (
     MonthFacts,
     call_figures_needed,

@@ -7,7 +7,7 @@ from .admin_scoping import PolicyImportExportAdmin, PolicyModelAdmin
 from .admin_users import PolicyGroupAdmin, PolicyUserAdmin  # noqa: F401 - re-registers auth
 from .imports.admin import ImportBatchAdmin  # noqa: F401 - registers the import models' admin
 from .imports.resources import CallResource, ManagerResource, MonthlyPlanResource, ShiftResource
-from .models import CallLog, Manager, MonthlyPlan, Role, Team, WorkShift
+from .models import AuditEntry, CallLog, Manager, MonthlyPlan, Role, Team, WorkShift
 from .services import manager_set_role
 
 
@@ -120,3 +120,22 @@ class MonthlyPlanAdmin(PolicyImportExportAdmin):
     search_fields = ["manager__user__username", "manager__user__last_name"]
     date_hierarchy = "month"
     autocomplete_fields = ["manager"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(PolicyModelAdmin):
+    """The audit trail: read by those who decide, edited by nobody (SPEC §5)."""
+
+    list_display = ["at", "by", "action", "object_type", "object_id", "comment"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_id", "by__username", "comment"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -5,7 +5,7 @@ grouped by manager, never read row by row: a month is millions of calls (SPEC §
 Leads, milestones and payments are few, so each is kept as an item: the decision step
 (``decisions``) decides each one, and the line items name them.
 
-The figures are typed (the dataclasses below). They are stored on the run member as JSON
+The figures are typed (``figures``). They are stored on the run member as keyed JSON
 (``MonthFacts.to_json`` / ``from_json``) so that every retry of a member's task pays from the
 same snapshot.
 """
@@ -13,7 +13,7 @@ same snapshot.
 import datetime
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from decimal import Decimal
 
 from django.db import connections, router
@@ -47,6 +47,18 @@ from ..models import (
     PaidItem,
     PaidItemKind,
 )
+from .figures import (
+    ClawbackFact,
+    ExceptionFact,
+    MilestoneFact,
+    MonthFacts,
+    OutcomeFigures,
+    PaymentFact,
+    PlanTargets,
+    ShiftFigures,
+    TeamFigures,
+    empty_facts,
+)
 
 OPERATOR_S = F("duration_s") + F("wrapup_s")
 # Each call rounded up to whole minutes: integer division on both PostgreSQL and SQLite.
@@ -59,214 +71,6 @@ MILESTONE_COMPONENTS = {
     MilestoneKind.ARRIVED: ComponentKind.PER_ARRIVED_CLIENT,
 }
 ZERO = Decimal("0")
-
-
-def _dt(value: str | None) -> datetime.datetime | None:
-    return datetime.datetime.fromisoformat(value) if value else None
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _dec(value: str | None) -> Decimal | None:
-    return Decimal(value) if value is not None else None
-
-
-def _str(value) -> str | None:
-    return str(value) if value is not None else None
-
-
-@dataclass
-class OutcomeFigures:
-    operator_s: int = 0
-    operator_min_up: int = 0
-
-
-@dataclass
-class CallFigures:
-    """The month's calls of one person, aggregated: calls carry no lead, so no per-lead
-    decision reaches them and they are never read one by one (SPEC §2)."""
-
-    threshold_s: int
-    count: int = 0
-    operator_s: int = 0
-    operator_min_up: int = 0
-    conversations: int = 0
-    effective: int = 0
-    # The highest call id counted: with the month and the line's filter it finds the calls again.
-    max_id: int = 0
-    by_outcome: dict[int, OutcomeFigures] = field(
-        default_factory=lambda: {int(o): OutcomeFigures() for o in Outcome}
-    )
-
-    def to_json(self) -> dict:
-        return {
-            "threshold_s": self.threshold_s, "count": self.count, "operator_s": self.operator_s,
-            "operator_min_up": self.operator_min_up, "conversations": self.conversations,
-            "effective": self.effective, "max_id": self.max_id,
-            "by_outcome": {str(k): [v.operator_s, v.operator_min_up]
-                           for k, v in self.by_outcome.items()},
-        }
-
-    @classmethod
-    def from_json(cls, data: dict) -> "CallFigures":
-        return cls(
-            threshold_s=data["threshold_s"], count=data["count"], operator_s=data["operator_s"],
-            operator_min_up=data["operator_min_up"], conversations=data["conversations"],
-            effective=data["effective"], max_id=data["max_id"],
-            by_outcome={int(k): OutcomeFigures(*v) for k, v in data["by_outcome"].items()},
-        )
-
-
-@dataclass
-class ShiftFigures:
-    count: int = 0
-    seconds: int = 0
-    max_id: int = 0
-
-
-@dataclass(frozen=True)
-class MilestoneFact:
-    """A lead first reaching a milestone in the month, and its first fake mark by the month's
-    end (SPEC §6.6)."""
-
-    lead: int
-    milestone: int
-    at: datetime.datetime
-    duplicate: str = ""
-    fake_at: datetime.datetime | None = None
-    fake_milestone: int | None = None
-
-    def to_json(self) -> list:
-        return [self.lead, self.milestone, _iso(self.at), self.duplicate, _iso(self.fake_at),
-                self.fake_milestone]
-
-    @classmethod
-    def from_json(cls, data: list) -> "MilestoneFact":
-        lead, milestone, at, duplicate, fake_at, fake_milestone = data
-        return cls(lead, milestone, _dt(at), duplicate, _dt(fake_at), fake_milestone)
-
-
-@dataclass(frozen=True)
-class ClawbackFact:
-    """A milestone paid by an earlier run whose lead was marked fake in this month."""
-
-    component: str
-    lead: int
-    paid_at: datetime.datetime
-    rate: Decimal
-    paid_month: datetime.date
-    fake_at: datetime.datetime
-    fake_milestone: int
-
-    def to_json(self) -> list:
-        return [self.component, self.lead, _iso(self.paid_at), str(self.rate),
-                _iso(self.paid_month), _iso(self.fake_at), self.fake_milestone]
-
-    @classmethod
-    def from_json(cls, data: list) -> "ClawbackFact":
-        component, lead, paid_at, rate, paid_month, fake_at, fake_milestone = data
-        return cls(component, lead, _dt(paid_at), Decimal(rate),
-                   datetime.date.fromisoformat(paid_month), _dt(fake_at), fake_milestone)
-
-
-@dataclass(frozen=True)
-class PaymentFact:
-    """A payment (or a refund, negative) received in the month on one of the person's leads."""
-
-    id: int
-    lead: int
-    source: str
-    amount: Decimal
-    refund: bool = False
-    duplicate: str = ""
-
-    def to_json(self) -> list:
-        return [self.id, self.lead, self.source, str(self.amount), self.refund, self.duplicate]
-
-    @classmethod
-    def from_json(cls, data: list) -> "PaymentFact":
-        pk, lead, source, amount, refund, duplicate = data
-        return cls(pk, lead, source, Decimal(amount), refund, duplicate)
-
-
-@dataclass(frozen=True)
-class ExceptionFact:
-    """The standing commission exception of one lead and component (SPEC §5)."""
-
-    id: int
-    component: str
-    lead: int
-    kind: str
-    status: str
-    rate: Decimal | None = None
-    amount: Decimal | None = None
-    # A fixed amount is paid once in the lead's life: whether another run already paid it.
-    fixed_paid: bool = False
-
-    def to_json(self) -> list:
-        return [self.id, self.component, self.lead, self.kind, self.status, _str(self.rate),
-                _str(self.amount), self.fixed_paid]
-
-    @classmethod
-    def from_json(cls, data: list) -> "ExceptionFact":
-        pk, component, lead, kind, status, rate, amount, fixed_paid = data
-        return cls(pk, component, lead, kind, status, _dec(rate), _dec(amount), fixed_paid)
-
-
-@dataclass
-class PlanTargets:
-    conversations: int = 0
-    confirmed_leads: int = 0
-    revenue: Decimal = ZERO
-
-
-@dataclass
-class MonthFacts:
-    """Everything one person's month pays from (SPEC §2, §4, §5)."""
-
-    calls: CallFigures
-    shifts: ShiftFigures = field(default_factory=ShiftFigures)
-    milestones: dict[str, list[MilestoneFact]] = field(
-        default_factory=lambda: {kind.value: [] for kind in MILESTONE_COMPONENTS}
-    )
-    clawbacks: list[ClawbackFact] = field(default_factory=list)
-    payments: list[PaymentFact] = field(default_factory=list)
-    # (component kind, lead id) → the lead's standing exception for that component.
-    exceptions: dict[tuple[str, int], ExceptionFact] = field(default_factory=dict)
-    plan: PlanTargets = field(default_factory=PlanTargets)
-
-    def to_json(self) -> dict:
-        return {
-            "calls": self.calls.to_json(),
-            "shifts": [self.shifts.count, self.shifts.seconds, self.shifts.max_id],
-            "milestones": {k: [m.to_json() for m in v] for k, v in self.milestones.items()},
-            "clawbacks": [c.to_json() for c in self.clawbacks],
-            "payments": [p.to_json() for p in self.payments],
-            "exceptions": [e.to_json() for e in self.exceptions.values()],
-            "plan": [self.plan.conversations, self.plan.confirmed_leads, str(self.plan.revenue)],
-        }
-
-    @classmethod
-    def coerce(cls, value: "MonthFacts | dict") -> "MonthFacts":
-        """The figures as given, or read back from a run member's stored JSON."""
-        return value if isinstance(value, cls) else cls.from_json(value)
-
-    @classmethod
-    def from_json(cls, data: dict) -> "MonthFacts":
-        exceptions = [ExceptionFact.from_json(e) for e in data["exceptions"]]
-        conversations, confirmed, revenue = data["plan"]
-        return cls(
-            calls=CallFigures.from_json(data["calls"]),
-            shifts=ShiftFigures(*data["shifts"]),
-            milestones={k: [MilestoneFact.from_json(m) for m in v]
-                        for k, v in data["milestones"].items()},
-            clawbacks=[ClawbackFact.from_json(c) for c in data["clawbacks"]],
-            payments=[PaymentFact.from_json(p) for p in data["payments"]],
-            exceptions={(e.component, e.lead): e for e in exceptions},
-            plan=PlanTargets(conversations, confirmed, Decimal(revenue)),
-        )
 
 
 def comparable_figures(facts: "MonthFacts | dict", needs: frozenset[str]) -> dict:
@@ -282,32 +86,6 @@ def comparable_figures(facts: "MonthFacts | dict", needs: frozenset[str]) -> dic
     if "by_outcome" not in needs:
         calls = replace(calls, by_outcome={int(o): OutcomeFigures() for o in Outcome})
     return replace(facts, calls=calls).to_json()
-
-
-@dataclass(frozen=True)
-class TeamFigures:
-    """The team's figures for a sales head's bonus (SPEC §4 team_bonus): its managers' sums."""
-
-    conversations: int = 0
-    target_conversations: int = 0
-    revenue: Decimal = ZERO
-    target_revenue: Decimal = ZERO
-
-    def to_json(self) -> dict:
-        return {"conversations": self.conversations,
-                "target_conversations": self.target_conversations,
-                "revenue": str(self.revenue), "target_revenue": str(self.target_revenue)}
-
-    @classmethod
-    def from_json(cls, data: dict) -> "TeamFigures | None":
-        if not data:
-            return None
-        return cls(data["conversations"], data["target_conversations"],
-                   Decimal(data["revenue"]), Decimal(data["target_revenue"]))
-
-
-def empty_facts(*, threshold_s: int) -> MonthFacts:
-    return MonthFacts(calls=CallFigures(threshold_s=threshold_s))
 
 
 def call_figures_needed(versions) -> frozenset[str]:

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from leads.models import AuditEntry
 from payouts.models import CommissionException, PayoutRun
+from salesops.inputs.models import AuditEntry
 from tests.review.conftest import build_month
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from leads.models import AuditEntry
 from payouts.lifecycle import COMPUTE_REQUESTED, payout_run_history
 from payouts.models import PayoutRun, PayoutRunTransition
+from salesops.inputs.models import AuditEntry
 from tests.review.conftest import build_month
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('salesops', '0009_daily_stats_threshold'),
+        ('salesops', '0011_pay_input_layer'),
     ]
 
     operations = [
