@@ -386,6 +386,8 @@ CELERY_BEAT_SCHEDULE["imports-delete-expired-files"] = {
 # that only the uploader's session may use (salesops/imports/admin_files.py); empty: a folder
 # "import-export" in MEDIA_ROOT (never served).
 IMPORT_EXPORT_TMP_DIR = env.str("SALESOPS_IMPORT_EXPORT_TMP_DIR", default="")
+# Every import screen's default too, not only those of the checked mixin.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "salesops.imports.admin_files.SessionFileStorage"
 # --- end of uploads -----------------------------------------------------------------------
 
 

@@ -84,3 +84,13 @@ def test_the_uploaders_own_preview_is_confirmed_and_its_file_removed(client, hea
     # A second confirm of the same token finds nothing to read: 400, nothing imported twice.
     assert _confirm(client, token).status_code == 400
     assert MonthlyPlan.objects.count() == 1
+
+
+def test_every_admin_import_screen_keeps_files_in_the_session_storage(rf):
+    from django.contrib import admin
+
+    from salesops.imports.admin_files import SessionFileStorage
+
+    importers = [a for a in admin.site._registry.values() if hasattr(a, "get_tmp_storage_class")]
+    assert importers
+    assert {a.get_tmp_storage_class() for a in importers} == {SessionFileStorage}
