@@ -32,7 +32,7 @@ from ..models import (
     TeamMetric,
 )
 from .decisions import Decided, decide_month, overridden_amount
-from .facts import MILESTONE_COMPONENTS, MonthFacts, TeamFigures
+from .figures import MILESTONE_COMPONENTS, MonthFacts, TeamFigures
 
 ZERO = Decimal("0")
 ONE = Decimal("1")
@@ -71,6 +71,7 @@ class LineDraft:
     explanation: dict = field(default_factory=dict)
     items: list[ItemDraft] = field(default_factory=list)
     adjusts_month: datetime.date | None = None
+    adjusts_run: int | None = None
     # Shown, not paid: a pending decision holds it (SPEC §5); its items are not ledgered.
     held: bool = False
     sources: list[SourceDraft] = field(default_factory=list)
@@ -113,34 +114,60 @@ def build_lines(
     with caps applied (SPEC §4)."""
     facts = MonthFacts.coerce(facts)
     decided = decide_month(facts)
-    team = TeamFigures.from_json(team_facts) if isinstance(team_facts, dict) else team_facts
+    team = TeamFigures.from_stored(team_facts) if isinstance(team_facts, dict) else team_facts
     lines = []
     for component in version.components.all():
         builder = BUILDERS[component.kind]
         produced = builder(component=component, version=version, facts=facts, decided=decided,
                            team=team)
         lines.extend(produced)
-        lines.extend(_component_cap(component, produced))
+        lines.extend(_component_cap(component, produced, facts.fraction))
+    lines.extend(_transfer_lines(facts))
     if version.monthly_cap is not None:
+        cap = round_money(version.monthly_cap * facts.fraction)
         total = sum((line.amount for line in lines if not line.held), ZERO)
-        if total > version.monthly_cap:
+        if total > cap:
             lines.append(_line(
-                LineKind.MONTHLY_CAP, "", ONE, None, version.monthly_cap - total,
-                {"rule": "SPEC §4 caps: a maximum per month", "cap": version.monthly_cap,
-                 "before_cap": total},
+                LineKind.MONTHLY_CAP, "", ONE, None, cap - total,
+                {"rule": "monthly_cap", "cap": cap, "before_cap": total,
+                 **_share_note(facts)},
             ))
     return lines
 
 
-def _component_cap(component: PlanComponent, produced: list[LineDraft]) -> list[LineDraft]:
+def _share_note(facts: MonthFacts) -> dict:
+    """Explanations of a share of the month name the share (SPEC §1 dated membership)."""
+    return {} if facts.fraction == ONE else {"share_of_month": facts.fraction.quantize(QUANTITY)}
+
+
+def _component_cap(component: PlanComponent, produced: list[LineDraft],
+                   fraction: Decimal) -> list[LineDraft]:
+    if component.cap is None:
+        return []
+    cap = round_money(component.cap * fraction)
     total = sum((line.amount for line in produced if not line.held), ZERO)
-    if component.cap is None or total <= component.cap:
+    if total <= cap:
         return []
     return [_line(
-        component.kind, "cap", ONE, None, component.cap - total,
-        {"rule": "SPEC §4 caps: a maximum per component", "cap": component.cap,
-         "before_cap": total},
+        component.kind, "cap", ONE, None, cap - total,
+        {"rule": "component_cap", "cap": cap, "before_cap": total},
     )]
+
+
+def _transfer_lines(facts: MonthFacts) -> list[LineDraft]:
+    """A commission an approved month paid, moved by an approved exception (SPEC §6.7): taken
+    from the person it was paid to, given to the other, each once (the ledger keeps it)."""
+    lines = []
+    for transfer in facts.transfers:
+        kind = (PaidItemKind.TRANSFER_OUT if transfer.direction == "out"
+                else PaidItemKind.TRANSFER_IN)
+        lines.append(_line(
+            transfer.component, f"transfer:{transfer.exception}", ONE, None, transfer.amount,
+            {"rule": "transfer", "exception": transfer.exception, "lead": transfer.lead,
+             "direction": transfer.direction},
+            [ItemDraft(transfer.component, kind, transfer.exception)],
+        ))
+    return lines
 
 
 def _minutes(version: PlanVersion, seconds: int, minutes_up: int, rate: Decimal):
@@ -252,7 +279,7 @@ def _milestone_lines(milestone_kind: str):
             count = Decimal(len(held))
             lines.append(_line(
                 component.kind, "held", count, rate, count * rate,
-                {"rule": "SPEC §5, §6.3 held until a pending decision is made",
+                {"rule": "held",
                  "milestone": milestone_kind},
                 held=True, sources=[_milestone_source(d, rate) for d in held],
             ))
@@ -260,7 +287,7 @@ def _milestone_lines(milestone_kind: str):
             shown, amount = overridden_amount(d.exception, base=ONE, percent=False)
             line = _line(
                 component.kind, f"exception:{d.exception.id}", ONE, shown, amount,
-                {"rule": "SPEC §5 approved commission exception",
+                {"rule": "exception",
                  "exception_kind": d.exception.kind, "milestone": milestone_kind},
                 [ItemDraft(component.kind, PaidItemKind.LEAD, d.item.lead, d.item.at,
                            round_money(amount)), *_fixed_item(component, d)],
@@ -293,7 +320,7 @@ def _clawback_lines(component, version, facts, earned) -> list[LineDraft]:
     return [_line(
         component.kind, "clawback", Decimal(-len(clawbacks)),
         rates.pop() if len(rates) == 1 else None, -total,
-        {"rule": "SPEC §6.6 fake lead within the clawback window",
+        {"rule": "clawback",
          "window_days": version.clawback_days},
         [ItemDraft(component.kind, PaidItemKind.LEAD_CLAWBACK, lead) for lead, _, _ in clawbacks],
         sources=[SourceDraft(LineItemSource.MILESTONE, fake, -ONE, -rate)
@@ -335,8 +362,13 @@ def revenue_percent(*, component, version, facts, decided, team) -> list[LineDra
     tiers = list(component.tiers.all())
     rates = {r.lead_source: r.rate for r in component.rates.all() if r.lead_source}
     payable = decided.payments_by(Decision.PAYABLE)
+    # A refund of a payment another month paid for takes back what that payment earned there,
+    # outside this month's bands (SPEC §6.6: under tiers too, even with no other revenue).
+    reversals = [d for d in payable if d.item.refund and d.item.earned is not None]
+    payable = [d for d in payable if d not in reversals]
+    reversal_lines = _reversals(component, reversals)
     if tiers:
-        target = facts.plan.revenue
+        target = facts.plan.revenue * facts.fraction
         lines = _revenue_tiers(component, tiers, target, payable)
         payable_revenue = sum((d.item.amount for d in payable), ZERO)
         base = _tiered(tiers, target, payable_revenue)
@@ -356,7 +388,7 @@ def revenue_percent(*, component, version, facts, decided, team) -> list[LineDra
         rate, amount = held_amount(rows)
         lines.append(_line(
             component.kind, f"held:{lead_id}", revenue, rate, amount,
-            {"rule": "SPEC §5, §6.3 held until a pending decision is made", "lead": lead_id,
+            {"rule": "held", "lead": lead_id,
              "held_by": rows[0].reason},
             held=True, sources=_proportional(rows, amount),
         ))
@@ -366,11 +398,31 @@ def revenue_percent(*, component, version, facts, decided, team) -> list[LineDra
         rate, amount = overridden_amount(exception, base=revenue, percent=True)
         lines.append(_line(
             component.kind, f"exception:{exception.id}", revenue, rate, amount,
-            {"rule": "SPEC §5 approved commission exception", "exception_kind": exception.kind,
+            {"rule": "exception", "exception_kind": exception.kind,
              "lead": lead_id},
             [*(ItemDraft(component.kind, PaidItemKind.PAYMENT, d.item.id, None, rate)
                for d in rows), *_fixed_item(component, rows[0])],
             sources=_proportional(rows, amount),
+        ))
+    return lines + reversal_lines
+
+
+def _reversals(component, reversals: list[Decided]) -> list[LineDraft]:
+    lines = []
+    for source in LeadSource:
+        rows = [d for d in reversals if d.item.source == source.value]
+        if not rows:
+            continue
+        # The refunded share of what each payment earned: a part refund takes back its part.
+        shares = [-(d.item.earned * -d.item.amount / d.item.refunded_base)
+                  if d.item.refunded_base else -d.item.earned for d in rows]
+        revenue = sum((d.item.amount for d in rows), ZERO)
+        lines.append(_line(
+            component.kind, f"reversal:{source.value}", revenue, None, sum(shares, ZERO),
+            {"rule": "refund_reversal", "source": source.value,
+             "refunds": [d.item.id for d in rows], "of": [d.item.refund_of for d in rows]},
+            [ItemDraft(component.kind, PaidItemKind.PAYMENT, d.item.id) for d in rows],
+            sources=[_payment_source(d, share) for d, share in zip(rows, shares, strict=True)],
         ))
     return lines
 
@@ -460,17 +512,20 @@ def attainment_scale(attainment: Decimal, *, mode: str, floor_percent: Decimal |
 
 
 def plan_base(*, component, version, facts, decided, team) -> list[LineDraft]:
-    target = facts.plan.conversations
+    """A fixed amount scaled by conversation-plan attainment (SPEC §4); for a share of the
+    month (a transfer, SPEC §1) the target and the amount in proportion to the share."""
+    target = Decimal(facts.plan.conversations) * facts.fraction
     actual = facts.calls.conversations
-    attainment = Decimal(actual) / Decimal(target) if target else ZERO
+    attainment = Decimal(actual) / target if target else ZERO
     scale = attainment_scale(attainment, mode=component.base_mode,
                              floor_percent=component.floor_percent)
-    base = component.amount or ZERO
+    base = round_money((component.amount or ZERO) * facts.fraction)
     return [_line(
         component.kind, "", scale, base, scale * base,
-        {"conversations": actual, "target": target, "attainment": attainment.quantize(QUANTITY),
+        {"conversations": actual, "target": target.quantize(QUANTITY),
+         "attainment": attainment.quantize(QUANTITY),
          "mode": component.base_mode, "floor_percent": component.floor_percent,
-         "threshold_s": facts.calls.threshold_s,
+         "threshold_s": facts.calls.threshold_s, **_share_note(facts),
          "source": calls_source(facts, talk_s_gte=facts.calls.threshold_s)},
     )]
 
@@ -489,10 +544,10 @@ def team_bonus(*, component, version, facts, decided, team) -> list[LineDraft]:
                              floor_percent=component.floor_percent)
     explanation = {"metric": component.team_metric, "team_actual": actual, "team_target": target,
                    "attainment": attainment.quantize(QUANTITY), "mode": component.base_mode,
-                   "floor_percent": component.floor_percent}
+                   "floor_percent": component.floor_percent, **_share_note(facts)}
     if component.amount is not None:
-        return [_line(component.kind, "", scale, component.amount, scale * component.amount,
-                      explanation)]
+        amount = round_money(component.amount * facts.fraction)
+        return [_line(component.kind, "", scale, amount, scale * amount, explanation)]
     revenue = team.revenue if scale > 0 else ZERO
     return [_line(component.kind, "", revenue, component.rate,
                   revenue * component.rate / HUNDRED, explanation)]

@@ -49,7 +49,8 @@ def members_lines_save(*, run, members: list[MemberLines]) -> None:
     statements = _insert_statements(db, PayoutLine, [
         {"run": run.pk, "month": run.month, "manager": m.manager_id,
          "plan_version": m.version_id, "kind": d.kind, "key": d.key,
-         "adjusts_month": d.adjusts_month, "quantity": d.quantity, "rate": d.rate,
+         "adjusts_month": d.adjusts_month, "adjusts_run": d.adjusts_run,
+         "quantity": d.quantity, "rate": d.rate,
          "amount": d.amount, "held": d.held, "explanation": d.explanation}
         for m in members for d in m.drafts
     ])
@@ -171,7 +172,8 @@ def _save_as_json(db, *, run, members) -> None:
     lines = [
         {"run_id": run.pk, "month": run.month, "manager_id": m.manager_id,
          "plan_version_id": m.version_id, "kind": d.kind, "key": d.key,
-         "adjusts_month": d.adjusts_month, "quantity": d.quantity, "rate": d.rate,
+         "adjusts_month": d.adjusts_month, "adjusts_run_id": d.adjusts_run,
+         "quantity": d.quantity, "rate": d.rate,
          "amount": d.amount, "held": d.held, "explanation": d.explanation}
         for m in members for d in m.drafts
     ]
