@@ -542,6 +542,8 @@ class PayoutLineItem(models.Model):
         "CommissionException", on_delete=models.PROTECT, null=True, blank=True,
         related_name="line_items", verbose_name=_("exception"),
     )
+    # An item an approved exception decided: what the plan would have paid it (its share).
+    plan_amount = models.DecimalField(_("the plan would pay"), **MONEY, null=True, blank=True)
 
     class Meta:
         ordering = ["line", "pk"]

@@ -12,7 +12,7 @@ source rows it counted (``SourceDraft`` → ``PayoutLineItem``).
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from leads.models import LeadSource
@@ -59,6 +59,9 @@ class SourceDraft:
     amount: Decimal
     decision: str = Decision.PAYABLE
     exception_id: int | None = None
+    # For an item an approved exception decided: what the plan would have paid it, so that
+    # the effect of the decision stays explained (and its amount at stake known).
+    planned: Decimal | None = None
 
 
 @dataclass
@@ -97,7 +100,7 @@ def _shares(amount: Decimal, sources) -> list[SourceDraft]:
         rounded[-1] += amount - sum(rounded, ZERO)
     return [
         SourceDraft(s.source, s.source_id, s.quantity.quantize(QUANTITY), share, s.decision,
-                    s.exception_id)
+                    s.exception_id, None if s.planned is None else round_money(s.planned))
         for s, share in zip(sources, rounded, strict=True)
     ]
 
@@ -291,7 +294,7 @@ def _milestone_lines(milestone_kind: str):
                  "exception_kind": d.exception.kind, "milestone": milestone_kind},
                 [ItemDraft(component.kind, PaidItemKind.LEAD, d.item.lead, d.item.at,
                            round_money(amount)), *_fixed_item(component, d)],
-                sources=[_milestone_source(d, amount)],
+                sources=[replace(_milestone_source(d, amount), planned=rate)],
             )
             lines.append(line)
             if line.amount:
@@ -366,7 +369,7 @@ def revenue_percent(*, component, version, facts, decided, team) -> list[LineDra
     # outside this month's bands (SPEC §6.6: under tiers too, even with no other revenue).
     reversals = [d for d in payable if d.item.refund and d.item.earned is not None]
     payable = [d for d in payable if d not in reversals]
-    reversal_lines = _reversals(component, reversals)
+    reversal_lines = _reversals(component, reversals) if tiers else []
     if tiers:
         target = facts.plan.revenue * facts.fraction
         lines = _revenue_tiers(component, tiers, target, payable)
@@ -378,7 +381,7 @@ def revenue_percent(*, component, version, facts, decided, team) -> list[LineDra
             extra = sum((d.item.amount for d in rows), ZERO)
             return None, _tiered(tiers, target, payable_revenue + extra) - base
     else:
-        lines = _revenue_by_source(component, rates, payable)
+        lines = _revenue_by_source(component, rates, payable, reversals)
 
         def held_amount(rows):
             rate = rates.get(rows[0].item.source, component.rate)
@@ -396,29 +399,35 @@ def revenue_percent(*, component, version, facts, decided, team) -> list[LineDra
         exception = rows[0].exception
         revenue = sum((d.item.amount for d in rows), ZERO)
         rate, amount = overridden_amount(exception, base=revenue, percent=True)
+        _plan_rate, planned = held_amount(rows)
         lines.append(_line(
             component.kind, f"exception:{exception.id}", revenue, rate, amount,
             {"rule": "exception", "exception_kind": exception.kind,
              "lead": lead_id},
             [*(ItemDraft(component.kind, PaidItemKind.PAYMENT, d.item.id, None, rate)
                for d in rows), *_fixed_item(component, rows[0])],
-            sources=_proportional(rows, amount),
+            sources=[replace(source, planned=plan) for source, plan in zip(
+                _proportional(rows, amount), _split(rows, planned), strict=True)],
         ))
     return lines + reversal_lines
 
 
+def _split(rows: list[Decided], amount: Decimal) -> list[Decimal]:
+    """``amount`` split over payments in proportion to their revenue (see ``_proportional``)."""
+    return [source.amount for source in _proportional(rows, amount)]
+
+
 def _reversals(component, reversals: list[Decided]) -> list[LineDraft]:
+    """Under tiers, refunds of payments another month paid for, outside this month's bands."""
     lines = []
     for source in LeadSource:
         rows = [d for d in reversals if d.item.source == source.value]
         if not rows:
             continue
-        # The refunded share of what each payment earned: a part refund takes back its part.
-        shares = [-(d.item.earned * -d.item.amount / d.item.refunded_base)
-                  if d.item.refunded_base else -d.item.earned for d in rows]
-        revenue = sum((d.item.amount for d in rows), ZERO)
+        shares = [_taken_back(d) for d in rows]
         lines.append(_line(
-            component.kind, f"reversal:{source.value}", revenue, None, sum(shares, ZERO),
+            component.kind, f"refund:{source.value}", sum((d.item.amount for d in rows), ZERO),
+            None, sum(shares, ZERO),
             {"rule": "refund_reversal", "source": source.value,
              "refunds": [d.item.id for d in rows], "of": [d.item.refund_of for d in rows]},
             [ItemDraft(component.kind, PaidItemKind.PAYMENT, d.item.id) for d in rows],
@@ -437,25 +446,42 @@ def _proportional(rows: list[Decided], amount: Decimal) -> list[SourceDraft]:
     return [_payment_source(d, amount * d.item.amount / revenue) for d in rows]
 
 
-def _revenue_by_source(component, rates, payable: list[Decided]) -> list[LineDraft]:
+def _revenue_by_source(component, rates, payable: list[Decided],
+                       reversals: list[Decided] = ()) -> list[LineDraft]:
     lines = []
     for source in LeadSource:
         for refund in (False, True):
             rows = [d for d in payable if d.item.source == source.value and d.item.refund is refund]
-            if not rows:
+            taken = [d for d in reversals if d.item.source == source.value] if refund else []
+            if not rows and not taken:
                 continue
             # Owner-routed and every other source earn the plan's rate unless it names one
-            # (SPEC §5); a refund reverses at the rate its source earns (SPEC §6.6).
+            # (SPEC §5); a refund reverses at the rate its source earns (SPEC §6.6), and a
+            # refund of a payment another month paid for takes back what that payment earned.
             rate = rates.get(source.value, component.rate)
-            revenue = sum((d.item.amount for d in rows), ZERO)
+            revenue = sum((d.item.amount for d in [*rows, *taken]), ZERO)
+            shares = [d.item.amount * rate / HUNDRED for d in rows] + [_taken_back(d)
+                                                                       for d in taken]
+            all_at_rate = all(share == d.item.amount * rate / HUNDRED
+                              for d, share in zip([*rows, *taken], shares, strict=True))
             lines.append(_line(
                 component.kind, f"refund:{source.value}" if refund else source.value,
-                revenue, rate, revenue * rate / HUNDRED, {"source": source.value},
-                [ItemDraft(component.kind, PaidItemKind.PAYMENT, d.item.id, None, rate)
-                 for d in rows],
-                sources=[_payment_source(d, d.item.amount * rate / HUNDRED) for d in rows],
+                revenue, rate if all_at_rate else None, sum(shares, ZERO),
+                {"source": source.value},
+                [ItemDraft(component.kind, PaidItemKind.PAYMENT, d.item.id, None,
+                           rate if d in rows else None) for d in [*rows, *taken]],
+                sources=[_payment_source(d, share)
+                         for d, share in zip([*rows, *taken], shares, strict=True)],
             ))
     return lines
+
+
+def _taken_back(d: Decided) -> Decimal:
+    """What a refund takes back of what its payment earned in another month: the refunded
+    part of it (SPEC §6.6)."""
+    if not d.item.refunded_base:
+        return -d.item.earned
+    return -(d.item.earned * -d.item.amount / d.item.refunded_base)
 
 
 def _bands(tiers, target: Decimal, revenue: Decimal):

@@ -130,7 +130,7 @@ def test_refund_reverses_the_revenue_percent_it_earned(team, anna):
         ("revenue_percent", "cold_call"): Decimal("2000.00")
     }
     assert amounts(compute(DECEMBER, team), anna) == {
-        ("revenue_percent", "reversal:cold_call"): Decimal("-2000.00")
+        ("revenue_percent", "refund:cold_call"): Decimal("-2000.00")
     }
 
 
