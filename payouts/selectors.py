@@ -16,6 +16,7 @@ from salesops.selectors import scope_to_user
 from .engine.facts import EFFECTIVE_OUTCOMES
 from .models import (
     LOCKED_STATUSES,
+    CommissionException,
     Decision,
     ExceptionKind,
     ExceptionStatus,
@@ -156,10 +157,11 @@ def exceptions_at_stake(exceptions) -> dict[int, Decimal]:
     item yet: that amount). Decided: what the decision changed — over the items it decided,
     what the plan would have paid against what they were paid; for moving a paid commission
     (SPEC §6.7), what was moved."""
-    exceptions = list(exceptions)
-    if not exceptions:
-        return {}
     ids = [e.pk for e in exceptions]
+    if not ids:
+        return {}
+    # As decided now, whatever the caller holds.
+    exceptions = list(CommissionException.objects.filter(pk__in=ids))
     rows = (PayoutLineItem.objects.filter(exception_id__in=ids)
             .values_list("exception_id", "decision", "amount", "plan_amount",
                          "line__run__status", "line__adjusts_month"))

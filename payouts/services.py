@@ -117,7 +117,8 @@ def _gather_shares(*, month: datetime.date, days: dict[ShareKey, Days],
     versions = share_plan_versions(month=month, shares=list(days))
     run_ids = {team_id: run.pk for team_id, run in runs.items()}
     aside = aside_is_safe(PayoutRun)
-    adjust = adjustment_snapshots(month=month, current=days, runs=run_ids, calls_aside=aside)
+    adjust = adjustment_snapshots(month=month, current=days, runs=run_ids,
+                                  known_versions=versions.values(), calls_aside=aside)
     current = inputs_versions(manager_ids={m for _t, m in days}, months=[month])
     seen = {key: {seen_key(month): current[key[1]], **adjust.seen.get(key, {})}
             for key in days}
@@ -313,7 +314,8 @@ class Recompute:
 
 @transaction.atomic
 def payout_run_recompute_changed(
-    *, run: PayoutRun, manager_ids: list[int] | None = None, requested_by=None
+    *, run: PayoutRun, manager_ids: list[int] | None = None, requested_by=None,
+    check_figures: bool = False,
 ) -> Recompute | None:
     """Start recomputing only the people of an open run whose inputs changed (SPEC §7): those
     with a newer input change than their figures, a different plan version, or ``manager_ids``;
@@ -322,10 +324,18 @@ def payout_run_recompute_changed(
     or failed with nothing changed since (SPEC §7: not re-driven until its inputs change); a
     change of the team's people or of their days falls back to a full computation.
 
+    ``check_figures``: also whoever's figures differ from what was stored, however they
+    changed (a person asking for a recompute: what they are shown as stale is redone).
+
     The people returned are computed afterwards by the same member tasks as a full run."""
     run = PayoutRun.objects.select_for_update(no_key=True).get(pk=run.pk)
     if run.is_locked:
         return None
+    if check_figures:
+        from .staleness import payout_run_staleness
+
+        manager_ids = sorted({*(manager_ids or ()),
+                              *(s.manager_id for s in payout_run_staleness(run=run))})
     days = run_days(team_ids=[run.team_id], month=run.month)
     # Locked in id order, as a batch's claim locks them (see ``payout_runs_start``).
     stored = {member.manager_id: member for member in
@@ -336,22 +346,23 @@ def payout_run_recompute_changed(
     versions = share_plan_versions(month=run.month, shares=list(days))
     distinct, digests = _digests(versions)
     moved = members_moved(stored, run.month) if same_people else {}
-    touched = (set(manager_ids or ()) & set(stored)) | {
+    changed = (set(manager_ids or ()) & set(stored)) | {
         pk for pk, member in stored.items() if same_people and (
             moved.get(pk)
             or member.plan_version_id != (versions[(run.team_id, pk)].pk
                                           if versions[(run.team_id, pk)] else None)
-            or member.plan_fingerprint != digests[(run.team_id, pk)]
-            # A computation still under way: its unfinished people are redone at the new one.
-            or member.done_generation < run.generation)
+            or member.plan_fingerprint != digests[(run.team_id, pk)])
     }
+    # A computation still under way: its unfinished people are redone at the new one.
+    touched = changed | {pk for pk, member in stored.items()
+                         if member.done_generation < run.generation}
     # A team bonus of a locked month reads the whole team's month (SPEC §6.5 adjustments of
     # plan base and team bonus too): anyone's late data for it redoes the bonus holders.
     late = {month for months in moved.values() for month in months} - {run.month}
     touched |= {pk for pk, member in stored.items()
                 if bonus_holder(versions[(run.team_id, pk)])
                 and late & set(member_input_months(member, run.month))}
-    if run.status == Status.FAILED and not touched and same_people:
+    if run.status == Status.FAILED and not changed and same_people:
         return None
     if not same_people or run.status == Status.FAILED:
         run = payout_runs_start(month=run.month, teams=[run.team],

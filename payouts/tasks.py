@@ -259,13 +259,16 @@ def compute_last_month_partner_statements() -> list[dict]:
 
 @shared_task(name="payouts.recompute_payout_run_changes", bind=True)
 def recompute_payout_run_changes(
-    self, run_id: int, manager_ids: list[int] | None = None, synchronous: bool = False
+    self, run_id: int, manager_ids: list[int] | None = None, synchronous: bool = False,
+    check_figures: bool = False,
 ) -> dict:
-    """Recompute only the run's people whose inputs changed (and ``manager_ids``)."""
+    """Recompute only the run's people whose inputs changed (and ``manager_ids``; with
+    ``check_figures``, whoever's figures differ however they changed)."""
     run = PayoutRun.objects.filter(pk=run_id).first()
     if run is None:
         return {"run": run_id, "members": []}
-    started = payout_run_recompute_changed(run=run, manager_ids=manager_ids)
+    started = payout_run_recompute_changed(run=run, manager_ids=manager_ids,
+                                           check_figures=check_figures)
     if started is None:
         return {"run": run_id, "locked": True, "members": []}
     if started.manager_ids:

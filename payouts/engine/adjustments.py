@@ -55,16 +55,18 @@ class Snapshots:
 
 
 def snapshots(*, month: datetime.date, current: dict[ShareKey, Days], runs: dict[int, int],
-              calls_aside: bool = False) -> Snapshots:
+              known_versions=(), calls_aside: bool = False) -> Snapshots:
     """For each current share (team, manager) → days, with ``runs`` team → run id: the
-    locked shares it adjusts whose inputs moved, gathered again now."""
+    locked shares it adjusts whose inputs moved, gathered again now. ``known_versions``: plan
+    versions the caller has read already (with their components)."""
     found = Snapshots()
     targets = chains(month=month, current=current)
     everyone = [t for shares in targets.values() for t in shares]
     if not everyone:
         return found
-    versions = {pk: version_with_components(pk) for pk in
-                {t.plan_version_id for t in everyone if t.plan_version_id}}
+    versions = {v.pk: v for v in known_versions if v is not None}
+    versions.update({pk: version_with_components(pk) for pk in
+                     {t.plan_version_id for t in everyone if t.plan_version_id} - set(versions)})
     bonus = {t.member_id for t in everyone if bonus_holder(versions.get(t.plan_version_id))}
     people = run_people({t.run_id for t in everyone if t.member_id in bonus})
     pairs = {(t.manager_id, t.month) for t in everyone} | {

@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from salesops.inputs import inputs_versions
-from salesops.inputs.membership import shares_in_month
+from salesops.inputs.membership import shares_in_months
 from salesops.models import LockedPeriod
 from salesops.periods import month_start
 
@@ -91,8 +91,8 @@ def chains(*, month: datetime.date,
     if not locked_periods:
         return {key: [] for key in current}
     teams_in = defaultdict(lambda: defaultdict(set))  # manager → month → teams
-    for earlier in months:
-        for share in shares_in_month(month=earlier, manager_ids=managers):
+    for earlier, shares in shares_in_months(months=months, manager_ids=managers).items():
+        for share in shares:
             teams_in[share.manager_id][earlier].add(share.team_id)
     members = _locked_members(managers, months)
     by_manager = defaultdict(list)
