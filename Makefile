@@ -39,8 +39,10 @@ lint: install
 	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 # With CELERY_BROKER_URL (and DATABASE_URL) set: the real worker and the scheduler.
+# Without gossip and mingle (worker-to-worker chatter this project does not use): after a broker
+# restart their channels were where a worker could fail to reconnect.
 worker: install
-	$(DEV) $(BIN)/celery -A salesops worker --loglevel=INFO
+	$(DEV) $(BIN)/celery -A salesops worker --loglevel=INFO --without-gossip --without-mingle
 
 beat: install
 	$(DEV) $(BIN)/celery -A salesops beat --loglevel=INFO

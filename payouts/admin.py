@@ -4,6 +4,7 @@ salesops' one selector; every write goes through a service."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Case, When
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
@@ -21,7 +22,7 @@ from .exceptions import (
     commission_exception_reject,
     commission_exception_request,
 )
-from .lifecycle import PayoutRunError, payout_run_approve
+from .lifecycle import PayoutRunError, payout_run_approve, payout_run_record_request
 from .models import (
     CommissionException,
     CompensationPlan,
@@ -255,7 +256,16 @@ class PayoutRunAdmin(PolicyModelAdmin):
             if not policy.may(request.user, policy.COMPUTE_RUN, run, run):
                 self.message_user(request, f"{run}: {_('not yours to compute')}", messages.ERROR)
                 continue
-            compute_payout_run.delay(f"{run.month:%Y-%m}", run.team_id, request.user.pk)
+            if run.is_locked:
+                self.message_user(request, f"{run}: {_('locked: not computed again')}",
+                                  messages.ERROR)
+                continue
+            # Maker-checker: the request is recorded here, before the worker runs it.
+            with transaction.atomic():
+                payout_run_record_request(run=run, by=request.user)
+                transaction.on_commit(
+                    lambda run=run: compute_payout_run.delay(
+                        f"{run.month:%Y-%m}", run.team_id, request.user.pk))
         self.message_user(request, _("Queued."))
 
 

@@ -12,6 +12,7 @@ Approval (SPEC §7) is refused, each time with a typed error that says why:
   them). An exception on a lead paid in another month does not block this one.
 """
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from salesops import policy
 from salesops.inputs import audit_record, period_lock
+from salesops.inputs.models import AuditEntry
 from salesops.money import round_money
 from salesops.periods import month_bounds, organisation_zone
 
@@ -101,6 +103,57 @@ def payout_run_transition(
     return run
 
 
+# Maker-checker (SPEC §1) on runs, one rule at every door (the review page's Recompute, the
+# admin's "Compute again", the API, the commands): whoever requested a computation of a run
+# does not approve it. Each request is recorded (``payout_run_record_request``) when it is
+# made, before any worker runs it, naming the person, so the run's history names them too.
+COMPUTE_REQUESTED = "payout_run_compute_requested"
+
+
+def payout_run_record_request(*, run: PayoutRun, by, note: str = "") -> None:
+    """Record that ``by`` asked for ``run`` to be computed (again). Nothing for a scheduled
+    job (``by`` None)."""
+    if by is None:
+        return
+    PayoutRun.objects.filter(pk=run.pk).update(requested_by=by)
+    run.requested_by = by
+    audit_record(action=COMPUTE_REQUESTED, obj=run, by=by,
+                 before={"status": run.status, "generation": run.generation}, after={},
+                 comment=note)
+
+
+def requested_computation(*, user, run: PayoutRun) -> bool:
+    """Whether ``user`` requested a computation of ``run`` (maker-checker)."""
+    if user is None or user.pk is None:
+        return False
+    if run.requested_by_id == user.pk:
+        return True
+    return AuditEntry.objects.filter(action=COMPUTE_REQUESTED, object_type="payouts.payoutrun",
+                                     object_id=run.pk, by=user).exists()
+
+
+@dataclass(frozen=True)
+class HistoryStep:
+    """A line of a run's history: a status change, or a person's request to compute."""
+
+    at: datetime.datetime
+    by: object
+    from_status: str
+    to_status: str
+    note: str
+
+
+def payout_run_history(*, run: PayoutRun) -> list[HistoryStep]:
+    steps = [HistoryStep(t.at, t.by, t.from_status, t.to_status, t.note)
+             for t in run.transitions.select_related("by")]
+    requests = AuditEntry.objects.filter(action=COMPUTE_REQUESTED,
+                                         object_type="payouts.payoutrun", object_id=run.pk)
+    steps += [HistoryStep(entry.at, entry.by, "", entry.before.get("status", ""),
+                          _("computation requested"))
+              for entry in requests.select_related("by")]
+    return sorted(steps, key=lambda step: step.at)
+
+
 def may_approve(*, user, run: PayoutRun) -> bool:
     """SPEC §7: the sales head of the team, or the owner, approves a team's month
     (a row of salesops.policy)."""
@@ -140,9 +193,12 @@ def payout_run_approve(*, run: PayoutRun, approved_by) -> PayoutRun:
         raise PayoutRunError(f"only a computed run can be approved; this one is {run.status}")
     if not may_approve(user=approved_by, run=run):
         raise PayoutRunError(f"{approved_by} may not approve {run.team}'s pay (SPEC §7)")
-    # Maker-checker (SPEC §1): whoever asked for the computation does not approve it.
-    if run.requested_by_id is not None and run.requested_by_id == approved_by.pk:
-        raise PayoutRunError("the person who computed a run cannot approve it (SPEC §1)")
+    # Maker-checker (SPEC §1): whoever asked for a computation does not approve it.
+    if requested_computation(user=approved_by, run=run):
+        raise PayoutRunError(_(
+            "%(user)s requested a computation of this run and so cannot approve it: someone "
+            "else approves (SPEC §1)."
+        ) % {"user": approved_by})
     if not month_has_ended(run.month):
         raise PayoutRunNotOver(_(
             "%(month)s has not ended in %(zone)s: a month is approved once it is over (SPEC §7)"

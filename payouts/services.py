@@ -393,6 +393,7 @@ def payout_run_recompute_changed(
     run.team_facts = team_facts
     run.computed_at = None
     run.started_at = timezone.now()
+    # A person's request (maker-checker) is recorded; a scheduled job's keeps the last one.
     run.requested_by = requested_by or run.requested_by
     run.save(update_fields=["generation", "team_facts", "computed_at", "started_at",
                             "requested_by"])

@@ -260,15 +260,18 @@ def compute_last_month_partner_statements() -> list[dict]:
 @shared_task(name="payouts.recompute_payout_run_changes", bind=True)
 def recompute_payout_run_changes(
     self, run_id: int, manager_ids: list[int] | None = None, synchronous: bool = False,
-    check_figures: bool = False,
+    check_figures: bool = False, requested_by_id: int | None = None,
 ) -> dict:
     """Recompute only the run's people whose inputs changed (and ``manager_ids``; with
-    ``check_figures``, whoever's figures differ however they changed)."""
+    ``check_figures``, whoever's figures differ however they changed), at the request of
+    ``requested_by_id`` (None: a scheduled job)."""
     run = PayoutRun.objects.filter(pk=run_id).first()
     if run is None:
         return {"run": run_id, "members": []}
+    user = (get_user_model().objects.filter(pk=requested_by_id).first()
+            if requested_by_id else None)
     started = payout_run_recompute_changed(run=run, manager_ids=manager_ids,
-                                           check_figures=check_figures)
+                                           check_figures=check_figures, requested_by=user)
     if started is None:
         return {"run": run_id, "locked": True, "members": []}
     if started.manager_ids:

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from . import policy
@@ -86,6 +87,15 @@ class CallLogAdmin(PolicyImportExportAdmin):
     raw_id_fields = ["batch"]
     # Counting millions of rows on every page view is what makes big admin lists slow.
     show_full_result_count = False
+
+    def import_large_file(self, request, upload):
+        """A file too large to preview here goes to the big-file import, which runs in the
+        background with its own progress page (salesops.imports)."""
+        from .imports.services import import_batch_create, import_batch_recognise_soon
+
+        batch = import_batch_create(file=upload, file_name=upload.name, created_by=request.user)
+        import_batch_recognise_soon(batch=batch)
+        return redirect("imports:batch", pk=batch.pk)
 
 
 @admin.register(WorkShift)

@@ -3,12 +3,31 @@ foreign keys, raw ids and autocompletes, inlines, actions, deletes, and the impo
 screens. The group permissions of the role groups are not consulted here: the table is."""
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import models
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from . import policy
 from .imports.upload_rules import CheckedImportExportMixin
+
+
+class ScopedRawIdWidget(ForeignKeyRawIdWidget):
+    """A raw id box whose label (the row's name, its company...) is looked up among the rows
+    the field offers, which the policy scoped: an id typed or given in the URL names nothing
+    the user may not see."""
+
+    queryset = None
+
+    def label_and_url_for_value(self, value):
+        key = self.rel.get_related_field().name
+        try:
+            if not self.queryset.filter(**{key: value}).exists():
+                return "", ""
+        except (ValueError, TypeError, ValidationError):
+            return "", ""
+        return super().label_and_url_for_value(value)
 
 
 class PolicyAdminMixin:
@@ -61,7 +80,33 @@ class PolicyAdminMixin:
             queryset = db_field.remote_field.model._default_manager.using(
                 kwargs.get("using")).all()
         kwargs["queryset"] = self._choices(request, db_field, queryset)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and type(field.widget) is ForeignKeyRawIdWidget:
+            field.widget.__class__ = ScopedRawIdWidget
+            field.widget.queryset = field.queryset
+        return field
+
+    def get_changeform_initial_data(self, request):
+        """Values an add page takes from its URL (``?lead=<id>``) are kept only for rows the
+        user may see: a crafted link shows nothing of another team."""
+        initial = super().get_changeform_initial_data(request)
+        for name in list(initial):
+            try:
+                field = self.opts.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if not isinstance(field, models.ForeignKey | models.ManyToManyField):
+                continue
+            values = initial[name] if isinstance(initial[name], list) else [initial[name]]
+            target = field.target_field.name if isinstance(field, models.ForeignKey) else "pk"
+            queryset = self._choices(request, field, field.related_model._default_manager.all())
+            try:
+                visible = queryset.filter(**{f"{target}__in": values}).count() == len(set(values))
+            except (ValueError, TypeError, ValidationError):
+                visible = False
+            if not visible:
+                del initial[name]
+        return initial
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         queryset = kwargs.get("queryset")

@@ -2,11 +2,13 @@
 names its resource, the permission class asks whether the role may read it at all and each
 row, and the queryset holds only the rows the user may read."""
 
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, viewsets
 
 from payouts.models import PartnerStatement
 
 from . import policy
+from .api_schema import MonthField, query_params
 from .models import CallLog, Manager
 
 
@@ -31,7 +33,8 @@ class PolicyViewSet(viewsets.ReadOnlyModelViewSet):
 class ManagerSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username")
     name = serializers.CharField(source="__str__")
-    team = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # Owners and admins belong to no team.
+    team = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Manager
@@ -50,12 +53,25 @@ class CallSerializer(serializers.ModelSerializer):
 
 class PartnerStatementSerializer(serializers.ModelSerializer):
     partner = serializers.StringRelatedField()
+    month = MonthField(read_only=True)
 
     class Meta:
         model = PartnerStatement
         fields = ["id", "partner", "month", "carried_in", "earned", "payable", "carried_out"]
 
 
+class CallQuery(serializers.Serializer):
+    manager = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1,
+        help_text="only this manager's calls (a manager's id)")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="People the caller may see",
+                       description="A manager sees own profile, a sales head own team's, owner "
+                                   "and admins everyone."),
+    retrieve=extend_schema(summary="One person"),
+)
 class ManagerViewSet(PolicyViewSet):
     serializer_class = ManagerSerializer
     policy_resource = "managers"
@@ -64,18 +80,27 @@ class ManagerViewSet(PolicyViewSet):
         return self.scoped(Manager.objects.select_related("user", "team")).order_by("pk")
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Calls the caller may see, newest first", parameters=[CallQuery]),
+    retrieve=extend_schema(summary="One call"),
+)
 class CallViewSet(PolicyViewSet):
     serializer_class = CallSerializer
     policy_resource = "calls"
 
     def get_queryset(self):
         calls = self.scoped(CallLog.objects.all())
-        manager_id = self.request.query_params.get("manager")
-        if manager_id and manager_id.isdigit():
-            calls = calls.filter(manager_id=manager_id)
+        if self.action == "list":
+            manager_id = query_params(CallQuery, self.request).get("manager")
+            if manager_id is not None:
+                calls = calls.filter(manager_id=manager_id)
         return calls.order_by("-started_at", "-pk")
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Partner statements the caller may see, newest month first"),
+    retrieve=extend_schema(summary="One partner statement"),
+)
 class PartnerStatementViewSet(PolicyViewSet):
     """A partner with a login reads own statements; owner and admins read all (SPEC §5)."""
 

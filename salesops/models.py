@@ -166,6 +166,9 @@ class ImportBatch(models.Model):
     # A column mapping chosen by the admin (salesops.imports.mapping.ColumnMapping); empty:
     # the layout is recognised from the file.
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    # The file's first rows as the worker read them (salesops.imports.sample): the pages show
+    # them without opening the file.
+    sample = models.JSONField(_("first rows"), default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,6 +1,7 @@
 """The pay period is the organisation's calendar month (SPEC §3)."""
 
 import datetime
+import re
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -39,7 +40,12 @@ def current_month() -> datetime.date:
 
 def parse_month(text: str) -> datetime.date:
     """``"2026-11"`` → ``date(2026, 11, 1)``; raises ValueError on anything else."""
-    year, _, month = text.partition("-")
-    if not (len(year) == 4 and year.isdigit() and month.isdigit()):
-        raise ValueError(f"not a month (YYYY-MM): {text!r}")
-    return datetime.date(int(year), int(month), 1)
+    # ASCII digits only (str.isdigit also takes other scripts' digits), and a month of at most
+    # two: "2026-99999999999999999999" was an overflow, not a ValueError.
+    match = _MONTH.fullmatch(text) if isinstance(text, str) else None
+    if match is None or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
+        raise ValueError(f"not a month (YYYY-MM): {str(text)[:20]!r}")
+    return datetime.date(int(match.group(1)), int(match.group(2)), 1)
+
+
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})")

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A NUL byte anywhere in a request is 400 before any view (salesops/middleware.py).
+    "salesops.middleware.RejectNulBytes",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -170,9 +172,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # One name per choice set that several endpoints share (payouts.review's API).
+    # Every operation documents its error answers (salesops/api_schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "salesops.api_schema.document_error_answers",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "LineKindEnum": "payouts.models.LineKind",
         "ExceptionKindEnum": "payouts.models.ExceptionKind",
+        "ExceptionStatusEnum": "payouts.models.ExceptionStatus",
+        "InquiryStatusEnum": "payouts.models.InquiryStatus",
     },
 }
 
@@ -264,8 +273,21 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=3600)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=3300)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 600,
+    # A connection the broker dropped (a restart) is found out and replaced within seconds.
+    "health_check_interval": 10,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that restarts is waited for as long as it takes (the default gives up after 100
+# tries), and results are stored once it is back instead of failing the task that made them.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
+CELERY_RESULT_BACKEND_MAX_RETRIES = 30
+# A ceiling on each worker child's address space, MB (salesops/celery.py); 0: none. A child
+# grown past half of it is replaced after its task, so memory a task leaves behind is given back.
+SALESOPS_WORKER_MEMORY_MB = env.int("SALESOPS_WORKER_MEMORY_MB", default=1536)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = SALESOPS_WORKER_MEMORY_MB * 1024 // 2 or None
 # Periodic jobs are added by the apps that own them (payout recomputation, statements).
 CELERY_BEAT_SCHEDULE: dict = {
     # The current month's draft pay, for the dashboard (payouts).
@@ -312,6 +334,20 @@ IMPORT_XLSX_MAX_CELLS = env.int("SALESOPS_IMPORT_XLSX_MAX_CELLS", default=30_000
 IMPORT_XLSX_READER = env.str("SALESOPS_IMPORT_XLSX_READER", default="auto")
 IMPORT_XLSX_CALAMINE_MAX_BYTES = env.int("SALESOPS_IMPORT_XLSX_CALAMINE_MAX_BYTES",
                                          default=64 * 2**20)
+# calamine allocates its whole used range (rows × columns, ~32 bytes a cell): above this many
+# cells openpyxl streams the sheet instead.
+IMPORT_XLSX_CALAMINE_MAX_CELLS = env.int("SALESOPS_IMPORT_XLSX_CALAMINE_MAX_CELLS",
+                                         default=4_000_000)
+# What the XLSX readers' own structures may take (shared strings, calamine's cells): the reader
+# is chosen to fit it, and a workbook neither fits is refused before parsing.
+IMPORT_XLSX_MEMORY_BUDGET = env.int("SALESOPS_IMPORT_XLSX_MEMORY_BUDGET_BYTES",
+                                    default=256 * 2**20)
+# Both readers hold the shared strings in memory whole: their XML is bounded on its own.
+IMPORT_XLSX_MAX_SHARED_STRINGS = env.int("SALESOPS_IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES",
+                                         default=96 * 2**20)
+# A call dated later than this after the import starts is a row error (a wrong date), not a
+# call of a month to come.
+IMPORT_MAX_FUTURE_S = env.int("SALESOPS_IMPORT_MAX_FUTURE_S", default=86_400)
 # The watchdog: a running batch silent this long lost its worker and is run again; one that
 # has been started this many times is failed instead (it kills its worker).
 IMPORT_STALE_AFTER_S = env.int("SALESOPS_IMPORT_STALE_AFTER_S", default=300)
@@ -333,12 +369,25 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Uploads: size, type and how long files are kept (salesops.imports.upload_rules) ------
 SALESOPS_UPLOAD_MAX_MB = env.int("SALESOPS_UPLOAD_MAX_MB", default=200)
+# The admin's import screens preview and confirm a file inside the request: up to this size.
+# A larger call log goes to the background import; other files are refused, saying so.
+SALESOPS_ADMIN_IMPORT_PREVIEW_MAX_MB = env.int("SALESOPS_ADMIN_IMPORT_PREVIEW_MAX_MB", default=5)
+# The error report (CSV) streams at most this many rows, then a last row says it was capped
+# and that the batch's page counts them all.
+IMPORT_ERROR_REPORT_MAX_ROWS = env.int("SALESOPS_IMPORT_ERROR_REPORT_MAX_ROWS",
+                                       default=1_000_000)
 # Files of finished batches are deleted after this many days; the batches and reports stay.
 SALESOPS_UPLOAD_RETENTION_DAYS = env.int("SALESOPS_UPLOAD_RETENTION_DAYS", default=30)
 CELERY_BEAT_SCHEDULE["imports-delete-expired-files"] = {
     "task": "salesops.imports.delete_expired_files",
     "schedule": crontab(hour=3, minute=10),
 }
+# The admin's import screens keep a file between preview and confirm here, under random names
+# that only the uploader's session may use (salesops/imports/admin_files.py); empty: a folder
+# "import-export" in MEDIA_ROOT (never served).
+IMPORT_EXPORT_TMP_DIR = env.str("SALESOPS_IMPORT_EXPORT_TMP_DIR", default="")
+# Every import screen's default too, not only those of the checked mixin.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "salesops.imports.admin_files.SessionFileStorage"
 # --- end of uploads -----------------------------------------------------------------------
 
 

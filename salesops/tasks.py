@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from .imports.admin_files import admin_files_delete_stale
 from .imports.retention import import_files_delete_expired
 from .models import CallLog, Manager
 
@@ -15,4 +16,6 @@ def health_check() -> dict:
 @shared_task(name="salesops.imports.delete_expired_files")
 def delete_expired_import_files() -> int:
     """Nightly (beat): the retention of uploaded call logs. Returns how many files went."""
+    # With them, the admin's import previews that were never confirmed.
+    admin_files_delete_stale()
     return import_files_delete_expired().batches

@@ -5,7 +5,8 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
 from . import policy
-from .periods import current_month, next_month, parse_month
+from .params import month_param
+from .periods import current_month, next_month
 from .selectors import floor_month_summary, manager_for_user
 
 # The sales floor page lists people: whoever may read managers (SPEC §1).
@@ -37,10 +38,7 @@ def home(request):
     # ?floor=1 keeps the sales floor list reachable for those who land elsewhere.
     if "floor" not in request.GET and (landing := _landing(request)):
         return redirect(landing)
-    try:
-        month = parse_month(request.GET["month"])
-    except (KeyError, ValueError):
-        month = current_month()
+    month = month_param(request, current_month)
     summary = floor_month_summary(user=request.user, month=month)
     page = Paginator(summary, 50).get_page(request.GET.get("page"))
     return render(

@@ -57,12 +57,14 @@ def _test_database_url() -> str:
 
 
 @contextmanager
-def celery_worker(*, concurrency: int = 1, beat: bool = False, env: dict | None = None):
+def celery_worker(*, concurrency: int = 1, beat: bool = False, env: dict | None = None,
+                  as_deployed: bool = False):
     """Run a real ``celery worker`` on its own queue against the test database.
 
     Yields ``(process, queue)``; send tasks with ``apply_async(queue=queue)``. ``beat``: the
     worker also runs the periodic tasks, sending them (and whatever they queue) to its queue;
-    ``env`` adds settings for the worker process.
+    ``env`` adds settings for the worker process; ``as_deployed``: with gossip, mingle and
+    heartbeats, as ``make worker`` runs it (they are off otherwise, for a faster start).
     """
     require_worker_services()
     queue = f"test-{uuid.uuid4().hex[:12]}"
@@ -76,8 +78,10 @@ def celery_worker(*, concurrency: int = 1, beat: bool = False, env: dict | None 
         [
             sys.executable, "-m", "celery", "-A", "salesops", "worker", "--loglevel=INFO",
             f"--queues={queue}", f"--concurrency={concurrency}", "--pool=prefork",
-            f"--hostname={queue}@%h", "--without-gossip", "--without-mingle",
-            "--without-heartbeat", *extra,
+            f"--hostname={queue}@%h",
+            *([] if as_deployed else ["--without-gossip", "--without-mingle",
+                                      "--without-heartbeat"]),
+            *extra,
         ],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True,

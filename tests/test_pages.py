@@ -43,10 +43,11 @@ def test_sales_head_home_lists_own_team_with_month_figures(client):
     )
 
 
-def test_home_falls_back_to_this_month_on_a_bad_month(client):
+def test_home_answers_400_to_a_bad_month_and_this_month_without_one(client):
     manager = ManagerFactory()
     client.force_login(manager.user)
-    response = client.get("/?floor=1&month=never")  # a manager lands on own pay otherwise
+    assert client.get("/?floor=1&month=never").status_code == 400  # issue 22: bad params
+    response = client.get("/?floor=1")  # a manager lands on own pay otherwise
     assert response.status_code == 200
     assert response.context["month"] == timezone.localdate().replace(day=1)
 

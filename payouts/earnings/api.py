@@ -5,13 +5,14 @@ not told); the policy's ``view`` on payout lines is the door (salesops.policy)."
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from salesops import policy
+from salesops.api_schema import MONTH_EXAMPLE, MonthField
 from salesops.periods import parse_month
 from salesops.selectors import manager_for_user
 
@@ -35,7 +36,7 @@ class LineSerializer(serializers.Serializer):
     rate = serializers.DecimalField(max_digits=14, decimal_places=4, allow_null=True)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     held = serializers.BooleanField()
-    adjusts_month = serializers.DateField(allow_null=True, format="%Y-%m")
+    adjusts_month = MonthField(allow_null=True)
     note = serializers.CharField()
 
 
@@ -51,7 +52,7 @@ class PlanSerializer(serializers.Serializer):
 
 
 class EarningsSerializer(serializers.Serializer):
-    month = serializers.DateField(format="%Y-%m")
+    month = MonthField()
     status = serializers.ChoiceField(
         source="standing",
         choices=[selectors.PROVISIONAL, selectors.APPROVED, selectors.PAID])
@@ -91,8 +92,12 @@ class MyEarnings(APIView):
 
     @extend_schema(
         summary="My earnings in a month",
-        parameters=[OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM; "
-                                     "default: the current month")],
+        description="The signed-in person's pay in a month: components, held lines, "
+                    "adjustments and plan progress (the earnings page's figures).",
+        parameters=[OpenApiParameter(
+            "month", OpenApiTypes.STR, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
+            description="YYYY-MM; default: the current month", examples=[
+                OpenApiExample("a month", value=MONTH_EXAMPLE)])],
         responses=EarningsSerializer,
     )
     def get(self, request):

@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST
 
 from salesops import policy
 from salesops.models import Manager
-from salesops.periods import next_month, parse_month
+from salesops.params import id_param, month_param
+from salesops.periods import next_month
 from salesops.selectors import manager_for_user
 
 from ..inquiries import InquiryError, inquiry_raise
@@ -31,18 +32,13 @@ ITEMS_PER_PAGE = 50
 
 
 def _month(request):
-    try:
-        return parse_month(request.GET["month"])
-    except (KeyError, ValueError):
-        return selectors.default_month()
+    return month_param(request, selectors.default_month)
 
 
 def _manager(request) -> Manager:
     """Whose month: one's own, or (``?manager=``) a person the policy lets one read."""
-    wanted = request.GET.get("manager")
-    if wanted:
-        if not wanted.isdigit():
-            raise Http404
+    wanted = id_param(request, "manager")
+    if wanted is not None:
         return get_object_or_404(
             policy.scoped(request.user, policy.VIEW, "managers").select_related("user", "team"),
             pk=wanted)

@@ -7,34 +7,51 @@ refusal of the policy is 403; a row the user may not see is 404.
 """
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from salesops import policy
 from salesops.api import PolicyViewSet
-from salesops.periods import parse_month
+from salesops.api_schema import MonthField, query_params
 
 from ..exceptions import commission_exception_approve, commission_exception_reject
 from ..inquiries import inquiry_decide
 from ..lifecycle import (
     PayoutRunBlocked,
     PayoutRunError,
+    PayoutRunLocked,
     PayoutRunStale,
     payout_run_approve,
     payout_run_mark_paid,
 )
-from ..models import CommissionException, PayoutInquiry, PayoutLine, PayoutRun
+from ..models import (
+    CommissionException,
+    ExceptionStatus,
+    InquiryStatus,
+    PayoutInquiry,
+    PayoutLine,
+    PayoutRun,
+)
 from ..selectors import exception_amount_at_stake, payout_runs_with_totals
+from .services import payout_run_request_recompute
 
 
 class PayoutRunSerializer(serializers.ModelSerializer):
     team = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    month = serializers.DateField(format="%Y-%m")
-    paid_total = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
-    held_total = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    month = MonthField(read_only=True)
+    # Sums over the run's lines: null while the run has none.
+    paid_total = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True,
+                                          allow_null=True)
+    held_total = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True,
+                                          allow_null=True)
 
     class Meta:
         model = PayoutRun
@@ -44,6 +61,7 @@ class PayoutRunSerializer(serializers.ModelSerializer):
 
 class PayoutLineSerializer(serializers.ModelSerializer):
     manager = serializers.CharField(source="manager.user.username")
+    adjusts_month = MonthField(read_only=True, allow_null=True)
 
     class Meta:
         model = PayoutLine
@@ -77,7 +95,32 @@ class PayoutInquirySerializer(serializers.ModelSerializer):
 
 class DecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["approve", "reject"])
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="",
+                                    max_length=2000)
+
+
+DECISION_EXAMPLES = [
+    OpenApiExample("approve", value={"decision": "approve", "comment": "checked the contract"},
+                   request_only=True),
+    OpenApiExample("reject", value={"decision": "reject", "comment": "not agreed with the "
+                                    "client"}, request_only=True),
+]
+
+
+class PayoutRunQuery(serializers.Serializer):
+    month = MonthField(required=False, help_text="only this month's runs")
+    team = serializers.CharField(required=False, max_length=64,
+                                 help_text="only this team's run (a team code, e.g. north)")
+
+
+class ExceptionQuery(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ExceptionStatus.choices, required=False,
+                                     help_text="only exceptions in this state")
+
+
+class InquiryQuery(serializers.Serializer):
+    status = serializers.ChoiceField(choices=InquiryStatus.choices, required=False,
+                                     help_text="only inquiries in this state")
 
 
 REFUSAL = inline_serializer("Refusal", fields={
@@ -85,6 +128,9 @@ REFUSAL = inline_serializer("Refusal", fields={
     "blocking": serializers.ListField(child=serializers.DictField(), required=False),
     "stale": serializers.ListField(child=serializers.DictField(), required=False),
 })
+
+
+QUEUED = inline_serializer("Queued", fields={"detail": serializers.CharField()})
 
 
 def _refused(error: Exception) -> Response:
@@ -98,10 +144,11 @@ def _refused(error: Exception) -> Response:
     return Response(body, status=status.HTTP_409_CONFLICT)
 
 
-@extend_schema(parameters=[
-    OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM"),
-    OpenApiParameter("team", OpenApiTypes.STR, description="team code"),
-])
+@extend_schema_view(
+    list=extend_schema(summary="Teams' months of pay the caller may review",
+                       parameters=[PayoutRunQuery]),
+    retrieve=extend_schema(summary="One team's month of pay"),
+)
 class PayoutRunViewSet(PolicyViewSet):
     """Teams' months of pay: a sales head reads own team's, owner and admins every team's."""
 
@@ -110,17 +157,16 @@ class PayoutRunViewSet(PolicyViewSet):
 
     def get_queryset(self):
         runs = self.scoped(PayoutRun.objects.select_related("team"))
-        params = self.request.query_params
-        if params.get("month"):
-            try:
-                runs = runs.filter(month=parse_month(params["month"]))
-            except ValueError:
-                runs = runs.none()
-        if params.get("team"):
-            runs = runs.filter(team__code=params["team"])
+        if self.action == "list":
+            params = query_params(PayoutRunQuery, self.request)
+            if "month" in params:
+                runs = runs.filter(month=params["month"])
+            if "team" in params:
+                runs = runs.filter(team__code=params["team"])
         return payout_runs_with_totals(runs).order_by("-month", "team__code")
 
-    @extend_schema(responses=PayoutLineSerializer(many=True))
+    @extend_schema(summary="A run's lines, by person, kind and key",
+                   responses=PayoutLineSerializer(many=True))
     @action(detail=True, methods=["get"])
     def lines(self, request, pk=None):
         run = self.get_object()
@@ -129,7 +175,12 @@ class PayoutRunViewSet(PolicyViewSet):
         page = self.paginate_queryset(lines.order_by("manager__user__username", "kind", "key"))
         return self.get_paginated_response(PayoutLineSerializer(page, many=True).data)
 
-    @extend_schema(request=None, responses={200: PayoutRunSerializer, 409: REFUSAL})
+    @extend_schema(
+        summary="Approve a computed run (locks the month's pay)",
+        description="By the team's sales head or the owner, never by whoever requested the "
+                    "computation (SPEC §1, §7). 409 says why it was refused: the month is not "
+                    "over, the run is stale, or pending exceptions hold money in it.",
+        request=None, responses={200: PayoutRunSerializer, 409: REFUSAL})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         run = self.get_object()
@@ -140,7 +191,27 @@ class PayoutRunViewSet(PolicyViewSet):
             return _refused(error)
         return Response(self.get_serializer(self.get_queryset().get(pk=run.pk)).data)
 
-    @extend_schema(request=None, responses={200: PayoutRunSerializer, 409: REFUSAL})
+    @extend_schema(
+        summary="Recompute the people of a run whose inputs changed",
+        description="Queued; the run is draft until its people are done. Whoever requests "
+                    "a computation does not approve that run (SPEC §1): the request is "
+                    "recorded with their name. 409 for an approved or paid month.",
+        request=None, responses={202: QUEUED, 409: REFUSAL})
+    @action(detail=True, methods=["post"])
+    def recompute(self, request, pk=None):
+        run = self.get_object()
+        policy.require(request.user, policy.COMPUTE_RUN, self.policy_resource, run)
+        try:
+            payout_run_request_recompute(run=run, by=request.user)
+        except PayoutRunLocked:
+            return _refused(PayoutRunError(_(
+                "%(run)s is locked: late changes go to the next open month (SPEC §7).")
+                % {"run": f"{run.team.code} {run.month:%Y-%m}"}))
+        return Response({"detail": _("Recomputing: the run is draft until its people are "
+                                     "done.")}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(summary="Mark an approved run paid (it has gone to payroll)",
+                   request=None, responses={200: PayoutRunSerializer, 409: REFUSAL})
     @action(detail=True, methods=["post"], url_path="mark-paid")
     def mark_paid(self, request, pk=None):
         run = self.get_object()
@@ -155,7 +226,6 @@ class PayoutRunViewSet(PolicyViewSet):
 class _DecideMixin:
     decide_action = ""
 
-    @extend_schema(request=DecisionSerializer, responses={200: None, 409: REFUSAL})
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         row = self.get_object()
@@ -170,7 +240,16 @@ class _DecideMixin:
         return Response(self.get_serializer(row).data)
 
 
-@extend_schema(parameters=[OpenApiParameter("status", OpenApiTypes.STR)])
+@extend_schema_view(
+    list=extend_schema(summary="Commission exceptions the caller may see, newest first",
+                       parameters=[ExceptionQuery]),
+    retrieve=extend_schema(summary="One commission exception, with what it holds"),
+    decide=extend_schema(
+        summary="Approve or reject a commission exception",
+        description="By a sales head of the team or above, never by whoever asked for it.",
+        request=DecisionSerializer, examples=DECISION_EXAMPLES,
+        responses={200: CommissionExceptionSerializer, 409: REFUSAL}),
+)
 class CommissionExceptionViewSet(_DecideMixin, PolicyViewSet):
     """Exceptions with what each holds in open runs; decided by someone other than the asker."""
 
@@ -180,8 +259,10 @@ class CommissionExceptionViewSet(_DecideMixin, PolicyViewSet):
 
     def get_queryset(self):
         rows = self.scoped(CommissionException.objects.select_related("lead__owner__user"))
-        if self.request.query_params.get("status"):
-            rows = rows.filter(status=self.request.query_params["status"])
+        if self.action == "list":
+            params = query_params(ExceptionQuery, self.request)
+            if "status" in params:
+                rows = rows.filter(status=params["status"])
         return rows.order_by("-requested_at", "-pk")
 
     def apply(self, row, *, approved, comment):
@@ -192,7 +273,16 @@ class CommissionExceptionViewSet(_DecideMixin, PolicyViewSet):
                                            comment=comment)
 
 
-@extend_schema(parameters=[OpenApiParameter("status", OpenApiTypes.STR)])
+@extend_schema_view(
+    list=extend_schema(summary="Payout inquiries the caller may see, newest first",
+                       parameters=[InquiryQuery]),
+    retrieve=extend_schema(summary="One payout inquiry"),
+    decide=extend_schema(
+        summary="Accept or reject a payout inquiry",
+        description="By the team's sales head or above; ``approve`` accepts it.",
+        request=DecisionSerializer, examples=DECISION_EXAMPLES,
+        responses={200: PayoutInquirySerializer, 409: REFUSAL}),
+)
 class PayoutInquiryViewSet(_DecideMixin, PolicyViewSet):
     """Managers' questions about lines of their pay, decided by the team's head or above."""
 
@@ -202,8 +292,10 @@ class PayoutInquiryViewSet(_DecideMixin, PolicyViewSet):
 
     def get_queryset(self):
         rows = self.scoped(PayoutInquiry.objects.select_related("manager__user"))
-        if self.request.query_params.get("status"):
-            rows = rows.filter(status=self.request.query_params["status"])
+        if self.action == "list":
+            params = query_params(InquiryQuery, self.request)
+            if "status" in params:
+                rows = rows.filter(status=params["status"])
         return rows.order_by("-raised_at", "-pk")
 
     def apply(self, row, *, approved, comment):

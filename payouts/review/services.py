@@ -12,7 +12,7 @@ from django.db import connections, transaction
 
 from salesops import policy
 
-from ..lifecycle import PayoutRunLocked
+from ..lifecycle import PayoutRunLocked, payout_run_record_request
 from ..models import PayoutRun
 
 log = logging.getLogger(__name__)
@@ -25,30 +25,37 @@ def payout_run_request_recompute(*, run: PayoutRun, by) -> None:
     the embedded mode (eager Celery) it runs on one background thread, so the request returns
     at once and the page follows its progress (members done / members)."""
     policy.require(by, policy.COMPUTE_RUN, "payout_runs", run)
-    if run.is_locked:
-        raise PayoutRunLocked(run)
-    transaction.on_commit(lambda: _queue(run.pk))
+    with transaction.atomic():
+        run = PayoutRun.objects.select_for_update(no_key=True).get(pk=run.pk)
+        if run.is_locked:
+            raise PayoutRunLocked(run)
+        # Maker-checker: recorded now, at the door, before any worker runs it.
+        payout_run_record_request(run=run, by=by)
+        requested_by_id = by.pk if by is not None else None
+        transaction.on_commit(lambda: _queue(run.pk, requested_by_id))
 
 
-def _queue(run_id: int) -> None:
+def _queue(run_id: int, requested_by_id: int | None = None) -> None:
     from ..tasks import recompute_payout_run_changes
 
     eager = recompute_payout_run_changes.app.conf.task_always_eager
     if not (eager and getattr(settings, "REVIEW_RECOMPUTE_IN_THREAD", True)):
-        recompute_payout_run_changes.delay(run_id, check_figures=True)
+        recompute_payout_run_changes.delay(run_id, check_figures=True,
+                                           requested_by_id=requested_by_id)
         return
     global _executor
     if _executor is None:
         _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recompute")
-    _executor.submit(_run_in_thread, run_id)
+    _executor.submit(_run_in_thread, run_id, requested_by_id)
 
 
-def _run_in_thread(run_id: int) -> None:
+def _run_in_thread(run_id: int, requested_by_id: int | None = None) -> None:
     from ..tasks import recompute_payout_run_changes
 
     try:
         recompute_payout_run_changes.apply(
-            args=[run_id], kwargs={"synchronous": True, "check_figures": True}, throw=True)
+            args=[run_id], kwargs={"synchronous": True, "check_figures": True,
+                                   "requested_by_id": requested_by_id}, throw=True)
     except Exception:
         log.exception("recompute of run %s failed on the background thread", run_id)
     finally:

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salesops import policy
-from salesops.periods import current_month, next_month, parse_month
+from salesops.params import id_param, month_param
+from salesops.periods import current_month, next_month
 from salesops.selectors import manager_for_user
 
 from ..exceptions import (
@@ -30,7 +31,13 @@ from ..exceptions import (
 )
 from ..export import PayrollNotFinal, payouts_export
 from ..inquiries import InquiryError, inquiry_decide
-from ..lifecycle import PayoutRunError, payout_run_approve, payout_run_mark_paid
+from ..lifecycle import (
+    PayoutRunError,
+    payout_run_approve,
+    payout_run_history,
+    payout_run_mark_paid,
+    requested_computation,
+)
 from ..models import CommissionException, PayoutInquiry, PayoutRun
 from ..selectors import payout_run_progress
 from . import selectors
@@ -43,10 +50,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _month(request) -> datetime.date:
     """The month asked for; by default the last month, the one that waits for approval."""
-    try:
-        return parse_month(request.GET["month"])
-    except (KeyError, ValueError):
-        return selectors.previous_month(current_month())
+    return month_param(request, lambda: selectors.previous_month(current_month()))
 
 
 def _run_for(request, run_id: int, action: str = policy.VIEW) -> PayoutRun:
@@ -95,7 +99,8 @@ def team_month(request):
         "can_mark_paid": run is not None and policy.may(request.user, policy.MARK_PAID, RUNS, run),
         "can_decide": policy.may(request.user, policy.DECIDE_EXCEPTION, "commission_exceptions"),
         "can_overview": policy.may(request.user, policy.OVERVIEW, RUNS),
-        "transitions": run.transitions.select_related("by") if run else [],
+        # Status changes and people's requests to compute (maker-checker names them).
+        "transitions": payout_run_history(run=run) if run else [],
         "can_request": policy.may(request.user, policy.REQUEST_EXCEPTION,
                                   "commission_exceptions"),
         "request_form": RequestExceptionForm(),
@@ -130,9 +135,9 @@ def overview(request):
 def run_people_lines(request, run_id):
     """A figure's drill-down: one person's lines in the run, each as its arithmetic."""
     run = _run_for(request, run_id)
-    manager_id = request.GET.get("manager", "")
+    manager_id = id_param(request, "manager")
     lines = policy.scoped(request.user, policy.VIEW, "payout_lines", run.lines.all())
-    if manager_id.isdigit():
+    if manager_id is not None:
         lines = lines.filter(manager_id=manager_id)
     lines = lines.select_related("manager__user").order_by("manager__user__username", "kind",
                                                              "key")
@@ -157,11 +162,11 @@ def approve(request, run_id):
     return render(request, "review/approve.html", {
         "run": run, "data": data, "preview": preview, "back": _team_month_url(run),
         "can_recompute": policy.may(request.user, policy.COMPUTE_RUN, RUNS, run),
-        "self_computed": run.requested_by_id == request.user.pk,
+        "self_computed": requested_computation(user=request.user, run=run),
         # What the page already knows the service would refuse; the service decides anyway.
         "refused": (run.status != PayoutRun.Status.COMPUTED or not preview.month_over
                     or bool(preview.stale) or bool(preview.blocking)
-                    or run.requested_by_id == request.user.pk),
+                    or requested_computation(user=request.user, run=run)),
     })
 
 

@@ -30,22 +30,22 @@ def _pool() -> ThreadPoolExecutor:
         return _executor
 
 
-def run_batch_soon(batch_id: int) -> Future | None:
-    """Queue the batch's run: on the broker, or on this process's import thread."""
-    from .tasks import import_batch_run_task
+def run_batch_soon(batch_id: int, *, recognise: bool = False) -> Future | None:
+    """Queue the batch's run (or, with ``recognise``, its first look at the file): on the
+    broker, or on this process's import thread."""
+    from .tasks import import_batch_recognise_task, import_batch_run_task
 
-    eager = import_batch_run_task.app.conf.task_always_eager
+    task = import_batch_recognise_task if recognise else import_batch_run_task
+    eager = task.app.conf.task_always_eager
     if not (eager and getattr(settings, "IMPORT_RUN_IN_THREAD", True)):
-        import_batch_run_task.delay(batch_id)
+        task.delay(batch_id)
         return None
-    return _pool().submit(_run_in_thread, batch_id)
+    return _pool().submit(_run_in_thread, batch_id, task)
 
 
-def _run_in_thread(batch_id: int) -> None:
-    from .tasks import import_batch_run_task
-
+def _run_in_thread(batch_id: int, task) -> None:
     try:
-        import_batch_run_task.apply(args=[batch_id], throw=True)
+        task.apply(args=[batch_id], throw=True)
     except Exception:
         # The batch records its own failure; a crash before that is logged, never lost.
         logger.exception("import batch %s failed on the import thread", batch_id)

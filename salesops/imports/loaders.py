@@ -4,12 +4,14 @@ PostgreSQL: rows stream through ``COPY`` into a temporary staging table, then on
 ``INSERT … SELECT … ON CONFLICT`` per chunk resolves managers by JOIN and inserts the calls.
 SQLite (the embedded mode): the same rules in Python, with ``bulk_create(ignore_conflicts=True)``.
 
-Both apply the same rules: a row whose manager is unknown becomes a row error with the value
-seen; rows sharing an id (legs of one call) count once, credited to the leg that talked longest;
-a later leg of the same file with a longer talk replaces the one stored.
+Both apply the same rules: a second row of the file with the same call id is a row error (the
+ids seen are kept in the database, ``import_seen``, not in the worker's memory: a 10-million-row
+file costs no more memory than a small one); a row whose manager is unknown becomes a row error
+with the value seen; rows sharing a group id (legs of one call) count once, credited to the leg
+that talked longest; a later leg of the same file with a longer talk replaces the one stored.
 
 History is not rewritten: a call already stored by another batch whose new version differs
-(manager, duration, talk, outcome) is changed only when neither its old nor its new month is
+(manager, start, duration, talk, outcome) is changed only when neither its old nor its new month is
 approved or paid for the manager's team (``payouts.PayoutRun``); its previous values are kept
 (``ImportCallChange``) so that a rollback restores them. Otherwise it is left as it is and the
 new version is reported as an ``ImportConflict`` for an admin to accept or not.
@@ -32,7 +34,7 @@ from salesops.models import (
 )
 from salesops.periods import month_start, organisation_zone
 
-from .rows import STAGING_COLUMNS
+from .rows import DUPLICATE, STAGING_COLUMNS
 from .selectors import manager_keys
 
 UNKNOWN_MANAGER = _("unknown manager: map this value to a manager (manager aliases), then re-run")
@@ -47,23 +49,30 @@ class ChunkResult:
     unknown: int = 0
     updated: int = 0  # calls of open months another batch stored, changed (undone by rollback)
     conflicts: int = 0  # calls of approved or paid months left alone, reported
+    duplicates: int = 0  # rows whose call id an earlier row of the file had: row errors
 
 
 class PostgresLoader:
-    def __init__(self, *, batch_id: int, source: str, dry_run: bool, key_column: str):
+    def __init__(self, *, batch_id: int, source: str, dry_run: bool, key_column: str,
+                 id_column: str = ""):
         self.batch_id, self.source, self.dry_run = batch_id, source, dry_run
-        self.key_column = key_column
+        self.key_column, self.id_column = key_column, id_column
 
-    def start(self) -> None:
+    def start(self, *, resume: bool = False) -> None:
+        """``resume``: the batch committed chunks before (a retry, a resume): the call ids it
+        stored are seen already."""
         with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS import_staging, import_keys")
+            cursor.execute("DROP TABLE IF EXISTS import_staging, import_keys, import_seen")
             cursor.execute(
                 "CREATE TEMP TABLE import_staging (line integer, external_id text, "
                 "started_at timestamptz, duration_s integer, talk_s integer, wrapup_s integer, "
                 "outcome smallint, direction text, out_key text, out_key2 text, in_key text, "
                 "in_key2 text, src_phone text, dst_phone text, recording_url text, "
-                "key_seen text)"
+                "key_seen text, dup_key text, dup_value text)"
             )
+            cursor.execute("CREATE TEMP TABLE import_seen (key text PRIMARY KEY)")
+            if resume and not self.dry_run:
+                cursor.execute(_SEEN_BEFORE_SQL, {"batch": self.batch_id})
             cursor.execute(
                 "CREATE TEMP TABLE import_keys (key text PRIMARY KEY, manager_id bigint)"
             )
@@ -76,7 +85,7 @@ class PostgresLoader:
 
     def finish(self) -> None:
         with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS import_staging, import_keys")
+            cursor.execute("DROP TABLE IF EXISTS import_staging, import_keys, import_seen")
 
     def send(self, rows: list[tuple]) -> None:
         """COPY the chunk into staging and send the load without waiting for it: the caller
@@ -98,6 +107,7 @@ class PostgresLoader:
         params = {
             "batch": self.batch_id, "source": self.source, "column": self.key_column,
             "reason": str(UNKNOWN_MANAGER), "kind": ImportRowError.Kind.UNKNOWN_MANAGER.value,
+            "id_column": self.id_column[:100], "duplicate": str(DUPLICATE),
             "out": Direction.OUTBOUND, "in": Direction.INBOUND, "zone": organisation_zone().key,
         }
         raw = connection.connection
@@ -113,23 +123,56 @@ class PostgresLoader:
         values, failure = None, None
         for result in waiting.wait(generators.fetch_many(pgconn), pgconn.socket):
             if result.status == ExecStatus.TUPLES_OK:
-                values = [int(result.get_value(0, column)) for column in range(6)]
+                values = [int(result.get_value(0, column)) for column in range(7)]
             elif result.status != ExecStatus.COMMAND_OK:
                 failure = result.error_message.decode(errors="replace")
         if failure or values is None:
             raise DatabaseError(failure or "the chunk's load returned nothing")
-        unknown, distinct, created, resolved, updated, conflicts = values
+        unknown, distinct, created, resolved, updated, conflicts, duplicates = values
         return ChunkResult(
             rows=self._count, created=created, present=distinct - created - updated - conflicts,
             skipped=resolved - distinct, unknown=unknown, updated=updated, conflicts=conflicts,
+            duplicates=duplicates,
         )
 
 
-_RESOLVED = """
-WITH matched AS (
+# The call ids a batch already stored, created or changed: seen by a resumed run.
+_SEEN_BEFORE_SQL = """
+INSERT INTO import_seen (key)
+SELECT c.external_id FROM salesops_calllog c WHERE c.batch_id = %(batch)s
+UNION SELECT c.external_id FROM salesops_calllog c
+    JOIN salesops_importcallchange h ON h.call_id = c.id AND h.batch_id = %(batch)s
+UNION SELECT c.external_id FROM salesops_calllog c
+    JOIN salesops_importconflict k ON k.call_id = c.id AND k.batch_id = %(batch)s
+ON CONFLICT DO NOTHING
+"""
+
+# Rows whose call id is new to the file keep their first row (by line); the others, and rows
+# whose id an earlier chunk had, are row errors.
+_DEDUPLICATED = """
+WITH fresh AS (
+    INSERT INTO import_seen (key)
+    SELECT DISTINCT dup_key FROM import_staging WHERE dup_key IS NOT NULL
+    ON CONFLICT DO NOTHING
+    RETURNING key
+), firsts AS (
+    SELECT DISTINCT ON (s.dup_key) s.line FROM import_staging s JOIN fresh f ON f.key = s.dup_key
+    ORDER BY s.dup_key, s.line
+), duplicates AS (
+    INSERT INTO salesops_importrowerror (batch_id, line, "column", value, reason, kind)
+    SELECT %(batch)s, line, %(id_column)s, LEFT(dup_value, 500), %(duplicate)s, ''
+    FROM import_staging
+    WHERE dup_key IS NOT NULL AND line NOT IN (SELECT line FROM firsts)
+    RETURNING 1
+), kept AS (
+    SELECT * FROM import_staging
+    WHERE dup_key IS NULL OR line IN (SELECT line FROM firsts)
+)"""
+
+_RESOLVED = _DEDUPLICATED + """, matched AS (
     SELECT s.*, COALESCE(o1.manager_id, o2.manager_id) AS m_out,
            COALESCE(i1.manager_id, i2.manager_id) AS m_in
-    FROM import_staging s
+    FROM kept s
     LEFT JOIN import_keys o1 ON o1.key = NULLIF(s.out_key, '')
     LEFT JOIN import_keys o2 ON o2.key = NULLIF(s.out_key2, '')
     LEFT JOIN import_keys i1 ON i1.key = NULLIF(s.in_key, '')
@@ -175,8 +218,9 @@ _JUDGED = """, existing AS (
     )) AS locked
     FROM existing e
     WHERE CASE WHEN e.own THEN e.talk_s > e.old_talk
-               ELSE (e.manager_id, e.duration_s, e.talk_s, e.outcome)
-                    IS DISTINCT FROM (e.old_manager, e.old_duration, e.old_talk, e.old_outcome)
+               ELSE (e.manager_id, e.started_at, e.duration_s, e.talk_s, e.outcome)
+                    IS DISTINCT FROM (e.old_manager, e.old_started, e.old_duration, e.old_talk,
+                                      e.old_outcome)
           END
 )"""
 
@@ -218,7 +262,7 @@ SELECT (SELECT count(*) FROM unknown), (SELECT count(*) FROM best),
        (SELECT count(*) FROM inserted),
        (SELECT count(*) FROM resolved WHERE manager_id IS NOT NULL),
        (SELECT count(*) FILTER (WHERE counted) FROM updated),
-       (SELECT count(*) FROM conflicts)
+       (SELECT count(*) FROM conflicts), (SELECT count(*) FROM duplicates)
 """
 
 _DRY_RUN_SQL = _RESOLVED + _JUDGED + """
@@ -227,7 +271,7 @@ SELECT (SELECT count(*) FROM unknown), (SELECT count(*) FROM best),
             SELECT 1 FROM existing e WHERE e.external_id = b.external_id)),
        (SELECT count(*) FROM resolved WHERE manager_id IS NOT NULL),
        (SELECT count(*) FROM judged WHERE NOT locked AND NOT own),
-       (SELECT count(*) FROM judged WHERE locked)
+       (SELECT count(*) FROM judged WHERE locked), (SELECT count(*) FROM duplicates)
 """
 
 
@@ -236,18 +280,24 @@ class SqliteLoader:
 
     LOOKUP_BATCH = 500
 
-    def __init__(self, *, batch_id: int, source: str, dry_run: bool, key_column: str):
+    def __init__(self, *, batch_id: int, source: str, dry_run: bool, key_column: str,
+                 id_column: str = ""):
         self.batch_id, self.source, self.dry_run = batch_id, source, dry_run
-        self.key_column = key_column
+        self.key_column, self.id_column = key_column, id_column
         self.keys: dict[str, int] = {}
+        self.seen: set[str] = set()
 
-    def start(self) -> None:
+    def start(self, *, resume: bool = False) -> None:
         self.keys = {}
         for key, manager_id in manager_keys():
             self.keys.setdefault(key, manager_id)
+        self.seen = set()
+        if resume and not self.dry_run:
+            self.seen.update(CallLog.objects.filter(batch_id=self.batch_id)
+                             .values_list("external_id", flat=True))
 
     def finish(self) -> None:
-        self.keys = {}
+        self.keys, self.seen = {}, set()
 
     def _resolve(self, row) -> tuple[int | None, str, str]:
         keys = self.keys
@@ -264,8 +314,17 @@ class SqliteLoader:
     def wait(self) -> ChunkResult:
         result = ChunkResult()
         errors, best, lines = [], {}, {}
+        seen = self.seen
         for row in self._rows:
             result.rows += 1
+            if row[16] is not None:
+                if row[16] in seen:
+                    errors.append(ImportRowError(
+                        batch_id=self.batch_id, line=row[0], column=self.id_column[:100],
+                        value=row[17][:500], reason=str(DUPLICATE)))
+                    result.duplicates += 1
+                    continue
+                seen.add(row[16])
             manager_id, direction, phone = self._resolve(row)
             if manager_id is None:
                 errors.append(ImportRowError(
@@ -316,7 +375,7 @@ class SqliteLoader:
                     duration_s=leg.duration_s, talk_s=leg.talk_s, direction=leg.direction,
                     phone=leg.phone, outcome=leg.outcome,
                 )
-        result.unknown = len(errors)
+        result.unknown = len(errors) - result.duplicates
         result.created = len(new)
         result.conflicts = len(conflicts)
         result.updated = len(remembered)
@@ -336,8 +395,9 @@ class SqliteLoader:
 
 
 def _version(call: CallLog) -> tuple:
-    """What a re-import may not change silently (SPEC §6.5): who, how long, what came of it."""
-    return (call.manager_id, call.duration_s, call.talk_s, call.outcome)
+    """What a re-import may not change silently (SPEC §6.5): who, when, how long, what came of
+    it. A new start can move a call into another month, approved or not."""
+    return (call.manager_id, call.started_at, call.duration_s, call.talk_s, call.outcome)
 
 
 def _pair(call: CallLog) -> tuple[int, object]:

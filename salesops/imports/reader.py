@@ -40,6 +40,7 @@ class Record:
     parsed: list | None = None  # what a broken record parsed as, for layout detection
     column: str = ""  # the column a broken record is broken in, when known
     formulas: dict[int, str] | None = None  # XLSX: column → formula with no saved value
+    errors: dict[int, str] | None = None  # XLSX: column → the Excel error it holds (#DIV/0!)
 
 
 @dataclass
@@ -82,7 +83,9 @@ def open_table(path: Path, *, sample_rows: int = 20, xlsx_reader: str = "") -> T
     encoding = decide_encoding(head, whole=size <= SAMPLE_BYTES)
     text = head.decode(_python_codec(encoding), errors="replace")
     delimiter = _sniff_delimiter(text)
-    return _open_csv(path, size, encoding, delimiter, sample_rows)
+    # Old Mac exports end lines with CR alone: without this the whole file is one line.
+    cr_only = (not encoding.startswith("utf-16") and b"\r" in head and b"\n" not in head)
+    return _open_csv(path, size, encoding, delimiter, sample_rows, cr_only=cr_only)
 
 
 # --- encodings -------------------------------------------------------------------------------
@@ -288,7 +291,19 @@ def _csv_records(lines, encoding: str, delimiter: str) -> Iterator[Record]:
             yield Record(line, values)
 
 
-def _open_csv(path, size, encoding, delimiter, sample_rows) -> Table:
+def _cr_lines(raw, block_size: int = 1 << 20) -> Iterator[bytes]:
+    """The lines of a file whose lines end with CR alone, each with its CR."""
+    rest = b""
+    while block := raw.read(block_size):
+        parts = (rest + block).split(b"\r")
+        rest = parts.pop()
+        for part in parts:
+            yield part + b"\r"
+    if rest:
+        yield rest
+
+
+def _open_csv(path, size, encoding, delimiter, sample_rows, *, cr_only: bool = False) -> Table:
     raw = path.open("rb")
     if encoding.startswith("utf-16"):
         codec = "utf-16" if encoding.endswith("-bom") else encoding
@@ -299,6 +314,8 @@ def _open_csv(path, size, encoding, delimiter, sample_rows) -> Table:
         if encoding == UTF8_BOM:
             raw.read(3)
         lines, per_line = raw, (UTF8 if encoding == UTF8_BOM else encoding)
+        if cr_only:
+            lines = _cr_lines(raw)
         close = raw.close
     table = Table(kind="csv", encoding=encoding.removesuffix("-bom"), delimiter=delimiter,
                   bytes_total=size)
@@ -351,8 +368,8 @@ def _open_xlsx(path, size, sample_rows, reader: str) -> Table:
             while values and values[-1] == "":
                 values.pop()
             if values:
-                formulas = facts.uncached.get(line)
-                yield Record(line, values, formulas=formulas)
+                yield Record(line, values, formulas=facts.uncached.get(line),
+                             errors=facts.errors.get(line))
 
     iterator = records()
     buffered = []

@@ -9,7 +9,10 @@ import math
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from salesops.models import ImportRowError, Outcome
 
@@ -23,14 +26,18 @@ from .values import (
     parse_datetime,
     parse_direction,
     parse_duration,
+    recording_link,
 )
 
 # The columns of the staging table, in this order, for both loaders.
 STAGING_COLUMNS = (
     "line", "external_id", "started_at", "duration_s", "talk_s", "wrapup_s", "outcome",
     "direction", "out_key", "out_key2", "in_key", "in_key2", "src_phone", "dst_phone",
-    "recording_url", "key_seen",
+    "recording_url", "key_seen", "dup_key", "dup_value",
 )
+# A second row of a file with the same call id is left out: found by the loader (loaders.py),
+# which keeps the ids seen in the database, so the reader's memory does not grow with the file.
+DUPLICATE = _lazy("the same call as an earlier row of this file: this row is left out")
 MAX_ID = 128
 MAX_COLUMN = 100  # ImportRowError.column
 NO_ANSWER = int(Outcome.NO_ANSWER)
@@ -120,11 +127,17 @@ def make_converter(plan: Plan):
     c_agent, c_src, c_dst = cols.get("agent"), cols.get("src"), cols.get("dst")
     c_chan, c_dchan, c_phone = cols.get("channel"), cols.get("dstchannel"), cols.get("phone")
     width = max(cols.values()) + 1
-    # Ids seen in this file, as 64-bit hashes in a set (~64 MB for a million calls, where a
-    # dict of ids to lines took twice that): a second row with one is reported. Legs of one
-    # call share a group id (linkedid), not a call id, and are not duplicates.
-    seen_ids: set[int] = set()
-    id_name = names.get("call_id", "")
+    # A call cannot have started after the file was made: later than this is a wrong date
+    # (a year typed 2062, a day-month swap), reported rather than paid in a month to come.
+    latest = timezone.now() + datetime.timedelta(seconds=settings.IMPORT_MAX_FUTURE_S)
+    phone_columns = ((c_phone, names.get("phone", "")),) if c_phone is not None else (
+        (c_src, names.get("src", "")), (c_dst, names.get("dst", "")))
+
+    def phone(values, index, name) -> str:
+        try:
+            return normalise_phone(cell(values, index))
+        except ValueError as exc:
+            raise RowError(name, values[index], str(exc)) from None
 
     def cell(values, index):
         return "" if index is None else values[index]
@@ -154,6 +167,10 @@ def make_converter(plan: Plan):
             if c_start is not None and c_start == cols.get("time"):
                 field_name = "time"
             raise RowError(names[field_name], values[index], str(exc)) from None
+        if started > latest:
+            index = c_start if c_start is not None else c_date
+            raise RowError(names.get("started_at" if c_start is not None else "date", ""),
+                           values[index], _("in the future: a call cannot start after today"))
         try:
             duration = parse_duration(values[c_dur])
         except ValueError as exc:
@@ -198,10 +215,16 @@ def make_converter(plan: Plan):
             in_key2 = channel_peer(text(values, c_dchan)) if c_dchan is not None else ""
             seen = " / ".join(v for v in (src, text(values, c_chan), dst) if v)
         if c_phone is not None:
-            src_phone = dst_phone = normalise_phone(cell(values, c_phone))
+            src_phone = dst_phone = phone(values, *phone_columns[0])
         else:
-            src_phone = normalise_phone(cell(values, c_src))
-            dst_phone = normalise_phone(cell(values, c_dst))
+            src_phone, dst_phone = (phone(values, *phone_columns[0]),
+                                    phone(values, *phone_columns[1]))
+        recording = ""
+        if c_rec is not None:
+            try:
+                recording = recording_link(values[c_rec])
+            except ValueError as exc:
+                raise RowError(names["recording"], values[c_rec], str(exc)) from None
         group = text(values, c_group)
         call_id = text(values, c_id)
         if group:
@@ -215,16 +238,12 @@ def make_converter(plan: Plan):
         if len(external_id) > MAX_ID:
             raise RowError(names.get("group_id" if group else "call_id", ""), external_id,
                            _("call id longer than %(max)d characters") % {"max": MAX_ID})
-        if not group:
-            key = hash(external_id)
-            if key in seen_ids:
-                raise RowError(id_name, call_id or external_id, _(
-                    "the same call as an earlier row of this file: this row is left out"))
-            seen_ids.add(key)
+        # Legs of one call share a group id (linkedid), not a call id: not duplicates.
         return (
             line, external_id, started, duration, talk, wrapup, outcome, direction,
             manager_key(out_key), manager_key(out_key2), manager_key(in_key), manager_key(in_key2),
-            src_phone, dst_phone, text(values, c_rec)[:500], seen[:500],
+            src_phone, dst_phone, recording, seen[:500],
+            None if group else external_id, None if group else (call_id or external_id)[:500],
         )
 
     return convert

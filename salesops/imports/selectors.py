@@ -3,7 +3,6 @@
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
@@ -22,8 +21,9 @@ from salesops.periods import organisation_zone
 
 from .mapping import ColumnMapping
 from .presets import BUILT_IN, Preset, detect, preset_from_model
-from .reader import UnreadableFile, open_table
+from .reader import UnreadableFile
 from .recognise import Proposal, as_text, column_letter, propose
+from .sample import decode as decode_sample
 from .values import full_name_keys, manager_key
 
 
@@ -108,19 +108,16 @@ def batches_visible_to(user) -> QuerySet[ImportBatch]:
 
 
 def _first_rows(batch: ImportBatch) -> list[list]:
-    table = open_table(Path(batch.file.path))
-    try:
-        sample = table.sample
-    finally:
-        table.close()
+    """The first rows the worker read and kept on the batch: a page never opens the file."""
+    sample = decode_sample(batch.sample)
     if not sample:
-        raise UnreadableFile(_("The file has no rows."))
+        raise UnreadableFile(_("The file has not been read yet."))
     return sample
 
 
 def batch_proposal(batch: ImportBatch) -> Proposal:
-    """The batch file's first rows and the column proposed for each field. Reads only the
-    first rows; raises ``UnreadableFile`` when the file cannot be read at all."""
+    """The batch file's first rows (as the worker kept them) and the column proposed for each
+    field; raises ``UnreadableFile`` when there are none."""
     sample = _first_rows(batch)
     statuses = {value.strip().casefold()
                 for value in StatusMapping.objects.values_list("value", flat=True)}

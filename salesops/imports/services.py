@@ -14,6 +14,7 @@ from itertools import islice
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import psycopg
 from django.conf import settings
 from django.core.files import File
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
@@ -32,7 +33,9 @@ from .loaders import loader_class
 from .mapping import ColumnMapping, MappingInvalid, detected_from_mapping
 from .presets import Detected, detect
 from .reader import MAX_HEADER, NUL_SHOWN, UnreadableFile, open_table
+from .recognise import column_letter
 from .rows import Plan, RowError, make_converter
+from .sample import encode as encode_sample
 from .selectors import available_presets, batch_days, status_map
 from .stats import changed_days, daily_stats_refresh
 
@@ -88,6 +91,12 @@ def import_batch_start(*, batch: ImportBatch) -> None:
     transaction.on_commit(lambda: run_batch_soon(batch.pk))
 
 
+def import_batch_recognise_soon(*, batch: ImportBatch) -> None:
+    """Queue the worker's first look at a file uploaded without a chosen layout
+    (``recognition``): it runs the batch, or holds it for the column mapping."""
+    transaction.on_commit(lambda: run_batch_soon(batch.pk, recognise=True))
+
+
 def import_batch_rerun(
     *, batch: ImportBatch, created_by=None, mapping: ColumnMapping | None = None,
 ) -> ImportBatch:
@@ -104,6 +113,11 @@ def import_batch_rerun(
     return again
 
 
+# The server session that last held a batch's lock in this process: after a lost connection
+# the server may not know yet that it is gone, and it still holds the lock.
+_lock_sessions: dict[int, int] = {}
+
+
 @contextlib.contextmanager
 def _run_lock(batch_id: int):
     """One runner per batch. A worker that dies loses its session and so its lock: the
@@ -114,12 +128,16 @@ def _run_lock(batch_id: int):
     locked = False
     with connection.cursor() as cursor:
         # A killed worker's session can take a moment to end on the server: wait a little.
-        for _attempt in range(LOCK_ATTEMPTS):
+        for attempt in range(LOCK_ATTEMPTS):
             cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, batch_id])
             locked = cursor.fetchone()[0]
             if locked:
                 break
+            if attempt == 2:
+                _end_own_lost_session(cursor, batch_id)
             time.sleep(0.5)
+        if locked:
+            _lock_sessions[batch_id] = connection.connection.info.backend_pid
     try:
         yield locked
     finally:
@@ -127,6 +145,20 @@ def _run_lock(batch_id: int):
         if locked and connection.connection is not None:
             with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, batch_id])
+            _lock_sessions.pop(batch_id, None)
+
+
+def _end_own_lost_session(cursor, batch_id: int) -> None:
+    """This process lost its connection while holding the batch's lock, and the server still
+    keeps that session (a cut connection is noticed late): end it, so the run goes on."""
+    old = _lock_sessions.get(batch_id)
+    if old is None or old == connection.connection.info.backend_pid:
+        return
+    cursor.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+        "AND classid = %s AND objid = %s AND pid = %s AND granted",
+        [LOCK_NAMESPACE, batch_id, old])
+    logger.warning("import batch %s: ended this worker's lost session %s", batch_id, old)
 
 
 def _fail(batch: ImportBatch, message: str) -> ImportBatch:
@@ -150,18 +182,33 @@ def import_batch_run(*, batch_id: int, chunk_rows: int | None = None) -> ImportB
     transaction: all of it or none of it), and ``import_batch_resume`` goes on from there. A
     lost database connection is retried a few times before that.
     """
+    # The attempt is counted (and committed) before any work: a run whose process dies (out
+    # of memory, killed) has used one, and a batch that has used them all is failed here
+    # instead of being redelivered to kill worker after worker.
+    max_attempts = settings.IMPORT_MAX_ATTEMPTS
+    open_statuses = [Status.PENDING, Status.RUNNING]
     claimed = ImportBatch.objects.filter(
-        pk=batch_id, status__in=[Status.PENDING, Status.RUNNING]
+        pk=batch_id, status__in=open_statuses, attempts__lt=max_attempts,
     ).update(
         status=Status.RUNNING, attempts=F("attempts") + 1,
         started_at=Coalesce(F("started_at"), timezone.now()), heartbeat_at=timezone.now(),
     )
     if not claimed:
+        ImportBatch.objects.filter(
+            pk=batch_id, status__in=open_statuses, attempts__gte=max_attempts,
+        ).update(status=Status.FAILED, finished_at=timezone.now(), heartbeat_at=timezone.now(),
+                 message=attempts_used_message(max_attempts))
         return ImportBatch.objects.filter(pk=batch_id).first()
     for retry in range(DB_RETRIES + 1):
         try:
             return _run_locked(batch_id, chunk_rows)
-        except (OperationalError, InterfaceError) as exc:
+        except Exception as exc:
+            if not _connection_lost(exc):
+                logger.exception("import batch %s failed", batch_id)
+                return _fail_safely(batch_id, _(
+                    "The import stopped on an unexpected error (%(error)s). What was imported "
+                    "before it is kept: resume the import once the cause is fixed."
+                ) % {"error": f"{type(exc).__name__}: {exc}"[:300]})
             logger.warning("import batch %s lost the database (%s), retry %d", batch_id, exc,
                            retry + 1)
             _reset_connection()
@@ -170,18 +217,34 @@ def import_batch_run(*, batch_id: int, chunk_rows: int | None = None) -> ImportB
                     "The connection to the database was lost and did not come back (%(error)s)."
                     " What was imported before is kept: resume the import."
                 ) % {"error": str(exc).strip()[:200]})
-            time.sleep(DB_RETRY_PAUSE_S * (retry + 1))
-        except Exception as exc:
-            logger.exception("import batch %s failed", batch_id)
-            return _fail_safely(batch_id, _(
-                "The import stopped on an unexpected error (%(error)s). What was imported "
-                "before it is kept: resume the import once the cause is fixed."
-            ) % {"error": f"{type(exc).__name__}: {exc}"[:300]})
+            # Backoff: a restarting server, a failover, a network blip get time to pass.
+            time.sleep(DB_RETRY_PAUSE_S * 2**retry)
     return None
 
 
-DB_RETRIES = 3
-DB_RETRY_PAUSE_S = 1.0
+def _connection_lost(exc: Exception) -> bool:
+    """Whether ``exc`` is the database connection going away: Django's wrapped errors, or
+    psycopg's own from the COPY and the pipelined load, which bypass Django's cursor; or any
+    database error on a connection that is now closed or broken."""
+    if isinstance(exc, OperationalError | InterfaceError | psycopg.OperationalError
+                  | psycopg.InterfaceError):
+        return True
+    if isinstance(exc, DatabaseError | psycopg.Error):
+        raw = connection.connection
+        return raw is None or bool(getattr(raw, "closed", False) or getattr(raw, "broken", False))
+    return False
+
+
+DB_RETRIES = 5
+DB_RETRY_PAUSE_S = 1.0  # then 2, 4, 8, 16 s: about half a minute in all
+
+
+def attempts_used_message(attempts: int) -> str:
+    return _(
+        "The import was started %(attempts)d times and its worker stopped each time (killed, "
+        "or out of memory) without finishing. What was imported is kept. Split the file or "
+        "export it as CSV, then resume or upload again."
+    ) % {"attempts": attempts}
 
 
 def _reset_connection() -> None:
@@ -228,20 +291,47 @@ def _detect(batch: ImportBatch, table) -> Detected:
 
 
 def _header_errors(batch: ImportBatch, detected: Detected) -> list[ImportRowError]:
-    """Header names too long to be a column's name are reported on the header's line."""
-    return [
+    """Header names too long to be a column's name, and a name that heads several columns
+    (only one of them is read), are reported on the header's line."""
+    header = detected.header if detected.has_header else []
+    errors = [
         ImportRowError(
             batch_id=batch.pk, line=1, column=_("column %(number)d") % {"number": index + 1},
             value=str(name)[:500], reason=_("a header name longer than %(max)d characters")
             % {"max": MAX_HEADER},
         )
-        for index, name in enumerate(detected.header if detected.has_header else [])
+        for index, name in enumerate(header)
         if len(str(name)) > MAX_HEADER
     ]
+    columns: dict[str, list[int]] = {}
+    for index, name in enumerate(header):
+        key = str(name).strip().casefold()
+        if key:
+            columns.setdefault(key, []).append(index)
+    read = set(detected.columns.values())
+    for indexes in columns.values():
+        if len(indexes) < 2:
+            continue
+        letters = ", ".join(column_letter(index) for index in indexes)
+        used = [column_letter(index) for index in indexes if index in read]
+        errors.append(ImportRowError(
+            batch_id=batch.pk, line=1, column=letters[:100],
+            value=str(header[indexes[0]])[:500],
+            reason=(_("this header names several columns (%(columns)s): only column "
+                      "%(used)s is read; rename the others") % {"columns": letters,
+                                                                "used": used[0]}
+                    if used else
+                    _("this header names several columns (%(columns)s); none is read")
+                    % {"columns": letters})[:300],
+        ))
+    return errors
 
 
 def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
     detected = _detect(batch, table)
+    if not batch.sample:
+        # Kept for the pages (the columns left out), which never open the file themselves.
+        ImportBatch.objects.filter(pk=batch.pk).update(sample=encode_sample(table.sample))
     zone = ZoneInfo(batch.time_zone or settings.TIME_ZONE)
     plan = Plan(detected, zone, status_map(detected.preset.statuses))
     convert = make_converter(plan)
@@ -262,7 +352,7 @@ def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
     )
     loader = loader_class()(
         batch_id=batch.pk, source=batch.source, dry_run=batch.dry_run,
-        key_column=plan.key_columns,
+        key_column=plan.key_columns, id_column=plan.names.get("call_id", ""),
     )
     if chunk_rows is None:
         chunk_rows = (settings.IMPORT_CHUNK_ROWS if connection.vendor == "postgresql"
@@ -274,7 +364,7 @@ def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
     # Resume: the records before the checkpoint were committed by an earlier attempt.
     for _skipped in islice(records, batch.rows_read):
         pass
-    loader.start()
+    loader.start(resume=not fresh)
     try:
         chunk = reading.parse(records, chunk_rows)
         if fresh:
@@ -343,6 +433,14 @@ class _Reading:
                     errors.append(self._error(record.line, record.column, record.raw,
                                               record.problem))
                     continue
+                if record.errors:
+                    used = sorted(set(record.errors) & set(names))
+                    if used:
+                        errors.append(self._error(
+                            record.line, names[used[0]], record.errors[used[0]],
+                            _("an Excel error cell, not a value: correct the formula in the "
+                              "file, save it, and upload it again")))
+                        continue
                 if record.formulas:
                     used = sorted(set(record.formulas) & set(names))
                     if used:
@@ -379,7 +477,8 @@ def _load_chunk(batch, table, chunk: _Chunk, records, reading, loader, chunk_row
             created_count=F("created_count") + result.created,
             present_count=F("present_count") + result.present,
             skipped_count=F("skipped_count") + result.skipped,
-            error_count=F("error_count") + len(chunk.errors) + result.unknown,
+            error_count=(F("error_count") + len(chunk.errors) + result.unknown
+                         + result.duplicates),
             updated_count=F("updated_count") + result.updated,
             conflict_count=F("conflict_count") + result.conflicts,
             heartbeat_at=timezone.now(),

@@ -21,6 +21,16 @@ def import_batch_run_task(batch_id: int) -> dict:
     }
 
 
+@shared_task(name="salesops.imports.recognise_batch")
+def import_batch_recognise_task(batch_id: int) -> dict:
+    """A file uploaded without a chosen layout: read its first rows, then run it or hold it
+    for the column mapping (``recognition``)."""
+    from .recognition import import_batch_recognise
+
+    batch = import_batch_recognise(batch_id=batch_id)
+    return {"batch": batch_id, "status": batch.status if batch else "missing"}
+
+
 @shared_task(name="salesops.imports.watchdog")
 def import_watchdog_task() -> dict:
     """Every minute (beat): batches whose worker died run again; see ``watchdog``."""

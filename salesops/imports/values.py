@@ -18,6 +18,10 @@ _DAY_FIRST = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})" + _TIME_PART)
 _YEAR_FIRST = re.compile(r"(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})" + _TIME_PART)
 _CLOCK = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,]\d+)?$")
 _NOT_DIGIT = re.compile(r"[^\d]")
+# What a phone number is written with; anything else (a SIP address, "Anonymous") is kept as
+# text. E.164 numbers have at most 15 digits.
+_PHONE_LIKE = re.compile(r"[+\d\s().\-/]+")
+MAX_PHONE_DIGITS = 15
 
 
 def parse_duration(value) -> int:
@@ -169,7 +173,10 @@ def parse_date(value, zone: datetime.tzinfo) -> datetime.date:
 def normalise_phone(value) -> str:
     """Phones stay text; Russian numbers become E.164 (``8 916 …``, ``+7 (916) …`` and
     ``916…`` are one number). XLSX integers lost their ``+``: ``79161234567`` gets it back.
-    Short internal numbers and foreign numbers keep their digits (and their ``+``)."""
+    Short internal numbers and foreign numbers keep their digits (and their ``+``).
+
+    ``ValueError`` for what is no phone number: a formula (``=HYPERLINK(…)``), an Excel error
+    (``#N/A``), a number of more than 15 digits."""
     if type(value) is not str:
         if value is None:
             return ""
@@ -177,9 +184,17 @@ def normalise_phone(value) -> str:
     text = value.strip()
     if not text:
         return ""
+    if text[0] == "=" or (text[0] in "+-@" and len(text) > 1 and text[1].isalpha()):
+        raise ValueError("a formula, not a phone number")
+    if text[0] == "#" and text.upper() in _EXCEL_ERRORS:
+        raise ValueError("an Excel error, not a phone number")
     digits = _NOT_DIGIT.sub("", text)
     if not digits:
         return text[:32]
+    if _PHONE_LIKE.fullmatch(text):
+        significant = digits[2:] if text.startswith("00") else digits
+        if len(significant) > MAX_PHONE_DIGITS:
+            raise ValueError(f"more than {MAX_PHONE_DIGITS} digits: not a phone number (E.164)")
     if len(digits) == 11 and digits[0] in "78" and not text.startswith("+"):
         return "+7" + digits[1:]
     if len(digits) == 10 and digits[0] == "9":
@@ -189,6 +204,31 @@ def normalise_phone(value) -> str:
     if text.startswith("00") and len(digits) > 10:
         return "+" + digits[2:]
     return digits[:32]
+
+
+_EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!",
+                           "#SPILL!", "#CALC!", "#GETTING_DATA"})
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+
+
+def recording_link(value) -> str:
+    """A recording's address as stored: an http(s) URL, or a PBX's bare file name
+    (``recordingfile``: no scheme, never shown as a link). ``ValueError`` for an address of
+    any other scheme (``javascript:``, ``data:``, ``file:``)."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return ""
+    if len(text) > 500:
+        raise ValueError("a recording link longer than 500 characters")
+    scheme = _SCHEME.match(text)
+    if scheme is None:
+        if text.startswith("//") or "\\" in text[:2]:
+            raise ValueError("a recording link must be an http(s) address")
+        return text
+    if scheme.group(1).lower() not in ("http", "https") or not text[len(scheme.group(0)):
+                                                               ].startswith("//"):
+        raise ValueError("a recording link must be an http(s) address")
+    return text
 
 
 _CHANNEL = re.compile(r"^[A-Za-z0-9_]+/([^@;]+?)(?:-[0-9a-fA-F]{6,})?(?:[@;].*)?$")

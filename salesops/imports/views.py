@@ -2,6 +2,7 @@
 report and its unknown values mapped in bulk. Each view parses input, calls one service or
 selector, and renders."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,13 +14,7 @@ from salesops import policy
 from salesops.models import ImportBatch
 
 from ..exports import csv_writer
-from .columns import (
-    MappingRefused,
-    import_batch_await_mapping,
-    import_batch_map_columns,
-    import_batch_use_preset,
-    import_values_map,
-)
+from .columns import MappingRefused, import_batch_map_columns, import_values_map
 from .forms import ColumnsForm, UploadForm, ValuesForm
 from .reader import UnreadableFile
 from .recognise import column_letter
@@ -32,7 +27,13 @@ from .selectors import (
     batches_visible_to,
     managers_to_map,
 )
-from .services import ImportRefused, import_batch_create, import_batch_rerun, import_batch_start
+from .services import (
+    ImportRefused,
+    import_batch_create,
+    import_batch_recognise_soon,
+    import_batch_rerun,
+    import_batch_start,
+)
 
 # The big-file import writes calls: the policy's "import calls" row (salesops.policy).
 can_import = policy.policy_required(policy.IMPORT, "calls")
@@ -52,25 +53,15 @@ def upload(request):
         except ImportRefused as exc:
             form.add_error(None, str(exc))
         else:
-            proposal = None if data["preset"] else _proposal_or_none(batch)
-            if proposal is not None and not proposal.known:
-                import_batch_await_mapping(batch=batch)
-                return redirect("imports:columns", pk=batch.pk)
-            if proposal is not None:
-                import_batch_use_preset(batch=batch, preset=proposal.preset.name)
-            import_batch_start(batch=batch)
+            # The file is read by the worker, never here: without a chosen layout it first
+            # recognises it (then runs it, or holds it for the column mapping).
+            if data["preset"]:
+                import_batch_start(batch=batch)
+            else:
+                import_batch_recognise_soon(batch=batch)
             return redirect("imports:batch", pk=batch.pk)
     recent = batches_visible_to(request.user)[:10]
     return render(request, "imports/upload.html", {"form": form, "recent": recent})
-
-
-def _proposal_or_none(batch: ImportBatch):
-    """What the file's first rows propose; None for an unreadable file, which is run anyway
-    so that the batch fails with the reason, as every import does."""
-    try:
-        return batch_proposal(batch)
-    except UnreadableFile:
-        return None
 
 
 @can_import
@@ -164,12 +155,22 @@ def batch_errors_csv(request, pk: int):
     batch = get_object_or_404(batches_visible_to(request.user), pk=pk)
     writer = csv_writer(_Echo())
 
+    cap = settings.IMPORT_ERROR_REPORT_MAX_ROWS
+
     def lines():
         yield "\ufeff" + writer.writerow(["file", "line", "column", "value", "reason"])
-        for error in batch_errors(batch).iterator(chunk_size=2000):
-            yield writer.writerow(
-                [batch.file_name, error.line, error.column, error.value, error.reason]
-            )
+        rows = batch_errors(batch).values_list("line", "column", "value", "reason")
+        shown = 0
+        for line, column, value, reason in rows[:cap].iterator(chunk_size=5000):
+            shown += 1
+            yield writer.writerow([batch.file_name, line, column, value, reason])
+        # A report always ends: past the cap (millions of rows would outlast any time limit)
+        # its last row says so, and where every error is counted.
+        if shown == cap and batch.error_count > cap:
+            yield writer.writerow([batch.file_name, "", "", "", _(
+                "The report stops here: it lists the first %(shown)d of %(total)d errors. The "
+                "import's page counts them all and groups unknown values; fix these and run "
+                "the file again for the rest.") % {"shown": shown, "total": batch.error_count}])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'

@@ -17,9 +17,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from salesops.models import ImportBatch
+
+from .services import attempts_used_message
 
 logger = logging.getLogger(__name__)
 Status = ImportBatch.Status
@@ -50,11 +51,7 @@ def import_batches_redrive(
         if status == Status.RUNNING and attempts >= max_attempts:
             failed = seen.update(
                 status=Status.FAILED, finished_at=now, heartbeat_at=now,
-                message=_(
-                    "The import was started %(attempts)d times and its worker stopped each time "
-                    "(killed, or out of memory) without finishing. What was imported is kept. "
-                    "Split the file or export it as CSV, then resume or upload again."
-                ) % {"attempts": attempts},
+                message=attempts_used_message(attempts),
             )
             if failed:
                 logger.warning("import batch %s failed after %d attempts", pk, attempts)

@@ -20,3 +20,11 @@ def month_name(month):
     if not month:
         return ""
     return format_month(month)
+
+
+@register.filter
+def http_link(url):
+    """``url`` when it is an http(s) address, else "": only such a link is ever rendered (a
+    stored ``javascript:`` address from before imports refused them is shown as nothing)."""
+    text = str(url or "").strip()
+    return text if text.lower().startswith(("http://", "https://")) else ""

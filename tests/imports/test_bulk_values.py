@@ -164,7 +164,7 @@ def test_the_mapping_of_a_file_is_kept_when_it_runs_again(admin_client, tmp_path
 
 def upload_and_confirm(client, path, capture) -> ImportBatch:
     """Upload a file no preset knows, confirm the proposed columns, run it."""
-    with open(path, "rb") as handle:
+    with open(path, "rb") as handle, capture(execute=True):
         client.post(reverse("imports:upload"), {"file": handle})
     batch = ImportBatch.objects.latest("pk")
     url = reverse("imports:columns", args=[batch.pk])

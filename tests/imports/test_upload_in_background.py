@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from salesops.imports import background, tasks
+from salesops.imports import background, recognition, tasks
 from salesops.models import CallLog, ImportBatch
 
 from .conftest import fixture
@@ -30,14 +30,15 @@ def test_the_upload_returns_before_the_import_ends(admin_client, settings, monke
     settings.IMPORT_RUN_IN_THREAD = True
     ManagerFactory(telephony_login="client:anna")
     release, running = threading.Event(), threading.Event()
-    real_run = tasks.import_batch_run
+    real_run = recognition.import_batch_run
 
     def held_run(**kwargs):
         running.set()
         assert release.wait(timeout=30), "the test never released the import"
         return real_run(**kwargs)
 
-    monkeypatch.setattr(tasks, "import_batch_run", held_run)
+    # The worker's first look at the file (recognition) hands it to the run: held here.
+    monkeypatch.setattr(recognition, "import_batch_run", held_run)
     with fixture("twilio_calls.csv").open("rb") as handle:
         response = admin_client.post(reverse("imports:upload"), {"file": handle})
 
@@ -60,7 +61,8 @@ def test_with_a_broker_the_upload_queues_the_task_instead(admin_client, settings
     queued = []
     # The suite's autouse fixture makes tasks eager and puts the setting back afterwards.
     tasks.import_batch_run_task.app.conf.task_always_eager = False
-    monkeypatch.setattr(tasks.import_batch_run_task, "delay", queued.append)
+    # No layout chosen: the worker first recognises the file (then runs it).
+    monkeypatch.setattr(tasks.import_batch_recognise_task, "delay", queued.append)
     with fixture("twilio_calls.csv").open("rb") as handle:
         admin_client.post(reverse("imports:upload"), {"file": handle})
     assert queued == [ImportBatch.objects.get().pk]

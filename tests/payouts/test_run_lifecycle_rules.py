@@ -102,10 +102,12 @@ def test_a_decision_made_after_computing_is_in_the_approved_run(
     commission_exception_approve(exception=exception, approved_by=owner.user)
     with pytest.raises(CommandError, match="--recompute"):
         _run("approve_payouts", "2026-11", "--team", "north", "--by", "owner")
-    output = _run("approve_payouts", "2026-11", "--team", "north", "--by", "owner",
-                  "--recompute")
-    assert output == ("recomputed 1 people: total 50.00 → 25050.00\n"
-                      "north 2026-11 approved by owner\n")
+    # The owner asked for the recomputation, so someone else approves it (SPEC §1).
+    with pytest.raises(CommandError, match="requested a computation of this run"):
+        _run("approve_payouts", "2026-11", "--team", "north", "--by", "owner", "--recompute")
+    assert PayoutRun.objects.get(month=NOVEMBER, team=team).status == PayoutRun.Status.COMPUTED
+    output = _run("approve_payouts", "2026-11", "--team", "north", "--by", "head.north")
+    assert output == "north 2026-11 approved by head.north\n"
     run = PayoutRun.objects.get(month=NOVEMBER, team=team)
     assert run.status == PayoutRun.Status.APPROVED
     assert _paid(run, anna) == Decimal("25050.00")

@@ -1,6 +1,7 @@
 """A sales head's month in a real browser (Chromium through Playwright): review, reject one
 exception with a reason and approve another, approval refused while one is pending (with the
-link to it), approved once decided and recomputed, payroll downloaded with totals equal to the
+link to it), recomputed by the head and so approved by the owner (maker-checker), payroll
+downloaded with totals equal to the
 lines; the owner marks the month paid; another team's month and the current month stay shut.
 
 Screenshots go to var/screenshots/ (not committed), to be looked at."""
@@ -99,20 +100,27 @@ def test_a_head_reviews_decides_approves_and_exports_then_the_owner_marks_paid(
         "rejected", "no discount was agreed")
     assert vera_exception.status == "approved"
 
-    # The decisions made the run stale: recompute (a button with progress), then approve.
+    # The decisions made the run stale: the head recomputes (a button with progress); whoever
+    # asked for a computation does not approve it (SPEC §1), so the owner approves.
     head.click("text=Review and approve…")
     assert "recompute it first" in head.locator(".refusal-card").inner_text()
     head.click(".refusal-card button:has-text('Recompute')")
     head.wait_for_selector("text=Review and approve…")
     head.click("text=Review and approve…")
-    assert head.locator(".refusal-card").count() == 0
-    _shot(head, "approve-confirmation")
-    head.click("button:has-text('Approve and lock')")
-    assert "Approved" in head.locator(".review-messages").inner_text()
+    assert "You asked for this computation" in head.locator(".refusal-card").inner_text()
+    assert head.locator("button:has-text('Approve and lock')").is_disabled()
+    owner = _page(browser)
+    _log_in(owner, url, "owner")
+    owner.goto(f"{url}/review/runs/{run.pk}/approve/")
+    assert owner.locator(".refusal-card").count() == 0
+    _shot(owner, "approve-confirmation")
+    owner.click("button:has-text('Approve and lock')")
+    assert "Approved" in owner.locator(".review-messages").inner_text()
     run.refresh_from_db()
-    assert (run.status, run.approved_by) == (PayoutRun.Status.APPROVED, month.user("head_north"))
+    assert (run.status, run.approved_by) == (PayoutRun.Status.APPROVED, month.user("owner"))
 
     # The payroll file: one row per person, totals equal to the lines.
+    head.goto(f"{url}/review/?month=2026-11")
     with head.expect_download() as download:
         head.click("text=Payroll export (CSV)")
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
@@ -136,8 +144,6 @@ def test_a_head_reviews_decides_approves_and_exports_then_the_owner_marks_paid(
     assert open_month.status != PayoutRun.Status.APPROVED
 
     # The owner sees every team side by side and marks the approved month paid.
-    owner = _page(browser)
-    _log_in(owner, url, "owner")
     owner.goto(f"{url}/review/overview/?month=2026-11")
     assert owner.locator("table.overview tbody tr").count() == 2
     _shot(owner, "overview")
@@ -150,4 +156,4 @@ def test_a_head_reviews_decides_approves_and_exports_then_the_owner_marks_paid(
     assert history.is_visible()
     steps = [(t.to_status, t.by and t.by.username) for t in run.transitions.order_by("at", "pk")]
     assert steps[-2:] == [
-        ("approved", "head.north"), ("paid", "owner")]
+        ("approved", "owner"), ("paid", "owner")]
