@@ -6,6 +6,8 @@ exist. A sales head (own team) and owner or admin (all) open a manager's month w
 ``?manager=<id>`` — the review pages link here.
 """
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -91,14 +93,27 @@ def month(request):
 
 
 def _one_day():
-    import datetime
-
     return datetime.timedelta(days=1)
 
 
 @view_lines
 def line(request, pk):
+    """An address by id, from before lines had lasting ones: to the line's lasting address."""
     payout_line = _line(request, pk)
+    target = selectors.line_address(month=payout_line.month, manager_id=payout_line.manager_id,
+                                    kind=payout_line.kind, key=payout_line.key)
+    query = request.GET.urlencode()
+    return redirect(f"{target}?{query}" if query else target, permanent=True)
+
+
+@view_lines
+def line_at(request, month, manager_id, kind, key=""):
+    """A line by month, person, component and key: the address a bookmark or a mail keeps,
+    still right after the month is computed again (the line is a new row then)."""
+    lines = policy.scoped(request.user, policy.VIEW, "payout_lines").select_related(
+        "run", "manager__user")
+    payout_line = get_object_or_404(lines, month=month, manager_id=manager_id, kind=kind,
+                                    key=key)
     inquiries = selectors.line_inquiries(payout_line.manager, payout_line.run_id)
     figure = selectors.line_figures([payout_line], inquiries=inquiries)[0]
     return _render_line(request, payout_line, figure)
@@ -133,7 +148,9 @@ def ask(request, pk):
             inquiries=selectors.line_inquiries(payout_line.manager, payout_line.run_id))[0]
         return _render_line(request, payout_line, figure, error=" ".join(error.messages),
                             comment=comment)
-    return redirect(reverse("earnings:line", args=[payout_line.pk]) + "#inquiry")
+    return redirect(selectors.line_address(
+        month=payout_line.month, manager_id=payout_line.manager_id, kind=payout_line.kind,
+        key=payout_line.key) + "#inquiry")
 
 
 @view_lines
