@@ -191,6 +191,11 @@ def _detail(kind: str, key: str) -> str:
     return str(outcome) if outcome else key
 
 
+def line_detail(kind: str, key: str) -> str:
+    """What tells a line from the others of its component, in words ("Cold call", "cap")."""
+    return _detail(kind, key.rsplit(":", 1)[-1] if key.startswith("adj:") else key)
+
+
 def _source_label(value: str) -> str:
     try:
         return str(LeadSource(value).label)

@@ -78,6 +78,8 @@ def month(request):
             "manager_query": "" if own else f"&manager={manager.pk}",
             "previous_month": (chosen.replace(day=1) - _one_day()).replace(day=1),
             "next_month": next_month(chosen),
+            # "so far" only while the month is still under way
+            "open_month": chosen >= today.replace(day=1),
             "statements": selectors.statements(manager=manager),
             "chart": {
                 "labels": [f"{d.day.day}" for d in figures.days],
