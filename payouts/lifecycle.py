@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -157,10 +158,20 @@ def payout_run_approve(*, run: PayoutRun, approved_by) -> PayoutRun:
             _("exception #%(id)s on lead #%(lead)s holds %(amount)s")
             % {"id": b.id, "lead": b.lead_id, "amount": b.amount} for b in blocking
         )}, exceptions=blocking)
-    return payout_run_transition(
+    approved_at = timezone.now()
+    payout_run_transition(
         run=run, to=Status.APPROVED, by=approved_by,
-        extra={"approved_by": approved_by, "approved_at": timezone.now()},
+        extra={"approved_by": approved_by, "approved_at": approved_at},
     )
+    totals = run.lines.aggregate(paid=Sum("amount", filter=Q(held=False)),
+                                 held=Sum("amount", filter=Q(held=True)))
+    audit_record(action="payout_run_approved", obj=run, by=approved_by,
+                 before={"status": Status.COMPUTED},
+                 after={"status": Status.APPROVED, "approved_at": approved_at,
+                        "team": run.team.code, "month": run.month,
+                        "total": round_money(totals["paid"] or Decimal("0")),
+                        "held": round_money(totals["held"] or Decimal("0"))})
+    return run
 
 
 @transaction.atomic
