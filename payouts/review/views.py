@@ -209,7 +209,8 @@ def export(request, run_id):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"payroll.{file_format}"
         try:
-            payouts_export(month=run.month, path=path, file_format=file_format, team=run.team)
+            payouts_export(month=run.month, path=path, file_format=file_format, team=run.team,
+                           by=request.user)
         except PayrollNotFinal as error:
             messages.error(request, str(error))
             return redirect(_team_month_url(run))
@@ -316,7 +317,7 @@ def request_exception(request):
     policy.require(request.user, policy.REQUEST_EXCEPTION, "commission_exceptions",
                    CommissionException(lead=lead))
     try:
-        exception = commission_exception_request(
+        commission_exception_request(
             lead=lead, kind=data["kind"], reason=data["reason"], requested_by=request.user,
             rate=data["rate"], amount=data["amount"])
     except (CommissionExceptionError, ValidationError) as error:

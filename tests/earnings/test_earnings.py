@@ -184,7 +184,8 @@ def test_statement_xlsx_shows_the_payroll_exports_numbers(client, month):
     client.force_login(month.anna.user)
     response = client.get(reverse("earnings:statement") + MONTH + "&format=xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active
-    values = {row[0]: row[3] for row in sheet.iter_rows(values_only=True) if row and row[0]}
+    # The amount is the fifth column (line, how it adds up, quantity, rate, amount).
+    values = {row[0]: row[4] for row in sheet.iter_rows(values_only=True) if row and row[0]}
     payroll = next(r for r in payout_export_rows(month=NOVEMBER, team=month.team)
                    if r["login"] == "anna")
     assert Decimal(str(values["Total payable"])) == payroll["total"] == Decimal("15800.00")

@@ -162,14 +162,14 @@ def test_the_refusal_lists_the_blocking_exceptions(team, anna, head, owner, rout
 def test_export_refuses_a_run_that_is_not_approved(team, anna, tmp_path):
     compute(NOVEMBER, team)
     path = tmp_path / "payroll.csv"
-    with pytest.raises(CommandError, match=r"approved runs only; not final: north 2026-11 "
-                                           r"\(computed\)"):
+    with pytest.raises(CommandError, match=r"once a month is approved; not approved yet: "
+                                           rf"{team.name}, November 2026 \(computed\)"):
         _run("export_payouts", "2026-11", "--output", str(path))
     assert not path.exists()
 
 
 def test_export_refuses_a_month_with_no_run(team, tmp_path):
-    with pytest.raises(CommandError, match="no payout run for 2026-11"):
+    with pytest.raises(CommandError, match="no pay computed for November 2026"):
         _run("export_payouts", "2026-11", "--output", str(tmp_path / "payroll.csv"))
 
 
@@ -180,7 +180,8 @@ def test_a_run_reaches_paid_through_the_command_and_is_immutable_after(
     run = payout_run_approve(run=compute(NOVEMBER, team), approved_by=head.user)
     path = tmp_path / "payroll.csv"
     _run("export_payouts", "2026-11", "--output", str(path))
-    assert [row["total"] for row in csv.DictReader(path.open(encoding="utf-8"))] == ["50.00"]
+    assert [row["Total payable"] for row in csv.DictReader(path.open(encoding="utf-8-sig"))] == [
+        "50.00"]
     for who in ("anna", "head.north"):
         with pytest.raises(CommandError, match="may not mark pay as paid"):
             _run("mark_payouts_paid", "2026-11", "--team", "north", "--by", who)
