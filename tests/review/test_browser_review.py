@@ -116,15 +116,16 @@ def test_a_head_reviews_decides_approves_and_exports_then_the_owner_marks_paid(
     # The payroll file: one row per person, totals equal to the lines.
     with head.expect_download() as download:
         head.click("text=Payroll export (CSV)")
-    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
     lines = PayoutLine.objects.filter(run=run)
-    assert sorted(r["login"] for r in rows) == ["anna", "vera"]  # the head has no plan, no lines
-    assert sum(Decimal(r["total"]) for r in rows) == sum(
+    assert sorted(r["Login"] for r in rows) == ["anna", "vera"]  # the head has no plan, no lines
+    assert sum(Decimal(r["Total payable"]) for r in rows) == sum(
         line.amount for line in lines if not line.held)
     for row in rows:
-        assert Decimal(row["total"]) == sum(
+        assert Decimal(row["Total payable"]) == sum(
             line.amount for line in lines if not line.held and
-            line.manager.user.username == row["login"])
+            line.manager.user.username == row["Login"])
 
     # Another team's month, and the open month, stay shut.
     assert head.goto(f"{url}/review/?month=2026-11&team=south").status == 404
