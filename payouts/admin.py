@@ -268,7 +268,22 @@ def money_format(amount) -> str:
 
 @admin.register(PayoutLine)
 class PayoutLineAdmin(PolicyModelAdmin):
-    list_display = ["month", "manager", "kind", "key", "quantity", "rate", "amount", "held"]
+    list_display = ["month", "manager", "kind", "detail", "quantity", "rate", "amount", "held"]
+    # The line in words, not the engine's stored explanation (codes and JSON).
+    exclude = ["explanation", "key"]
+    readonly_fields = ["detail", "in_words"]
+
+    @admin.display(description=_("detail"))
+    def detail(self, line):
+        from .earnings.selectors import line_detail
+
+        return line_detail(line.kind, line.key)
+
+    @admin.display(description=_("how it adds up"))
+    def in_words(self, line):
+        from .earnings.selectors import line_figures
+
+        return line_figures([line])[0].arithmetic
     list_filter = ["month", "kind", "held", "run__team"]
     list_select_related = ["manager__user"]
     search_fields = ["manager__user__username", "manager__user__last_name"]
@@ -348,8 +363,8 @@ class PartnerStatementLineInline(PolicyInline, admin.TabularInline):
     model = PartnerStatementLine
     extra = 0
     can_delete = False
-    readonly_fields = ["kind", "payment", "base", "percent", "amount", "payable_on",
-                       "explanation"]
+    readonly_fields = ["kind", "payment", "base", "percent", "amount", "payable_on"]
+    exclude = ["explanation"]
 
     def has_add_permission(self, request, obj=None):
         return False

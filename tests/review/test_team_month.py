@@ -131,7 +131,7 @@ def test_the_confirmation_lists_what_blocks_approval_each_with_a_link(client, mo
     for name in ("anna", "vera"):
         assert f"#exception-{month.exceptions[name].pk}" in page
     response = client.post(f"/review/runs/{run.pk}/approve/", follow=True)
-    assert "Pending exceptions hold money in this run" in response.content.decode()
+    assert "Pending exceptions hold money in this month" in response.content.decode()
     run.refresh_from_db()
     assert run.status == PayoutRun.Status.COMPUTED
 
