@@ -163,7 +163,20 @@ class PayoutRunTransitionInline(PolicyInline, admin.TabularInline):
     model = PayoutRunTransition
     extra = 0
     can_delete = False
-    readonly_fields = ["from_status", "to_status", "by", "at", "note"]
+    # Statuses by their names, the stored note in words.
+    fields = ["at", "by", "step"]
+    readonly_fields = fields
+
+    @admin.display(description=_("step"))
+    def step(self, transition):
+        from .review.history import NOTES
+        from .review.templatetags.review_extras import run_status
+
+        text = run_status(transition.to_status)
+        if transition.from_status:
+            text = f"{run_status(transition.from_status)} → {text}"
+        note = NOTES.get(transition.note, transition.note)
+        return f"{text} ({note})" if note else text
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -175,9 +188,9 @@ class PayoutRunAdmin(PolicyModelAdmin):
                     "requested_by", "approved_by"]
     list_filter = ["status", "team", "month"]
     readonly_fields = ["month", "team", "status", "generation", "managers_total", "requested_by",
-                       "computed_at", "approved_by", "approved_at", "paid_at", "team_facts",
-                       "pay_by_manager"]
-    exclude = []
+                       "computed_at", "approved_by", "approved_at", "paid_at", "pay_by_manager"]
+    # The team's gathered figures are the engine's (JSON), not for reading.
+    exclude = ["team_facts"]
     inlines = [PayoutRunTransitionInline]
     actions = ["approve", "compute_again"]
 
@@ -307,7 +320,7 @@ class CommissionExceptionAdmin(PolicyModelAdmin):
     """The queue of commission exceptions (SPEC §5): pending first, with the amount at stake.
     Requests are made here (reason required); decisions only through the actions."""
 
-    list_display = ["pk", "lead", "kind", "rate", "amount", "at_stake", "status",
+    list_display = ["number", "lead", "kind", "rate", "amount", "at_stake", "status",
                     "requested_by", "requested_at", "decided_by", "decided_at"]
     list_filter = ["status", "kind"]
     list_select_related = ["lead", "requested_by", "decided_by"]
@@ -329,6 +342,10 @@ class CommissionExceptionAdmin(PolicyModelAdmin):
             partner=obj.partner,
         )
         obj.pk = created.pk
+
+    @admin.display(description=_("number"), ordering="pk")
+    def number(self, exception):
+        return exception.pk
 
     @admin.display(description=_("amount at stake"))
     def at_stake(self, exception):

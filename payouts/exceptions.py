@@ -88,8 +88,8 @@ def _decide(*, exception, by, status: str, comment: str) -> CommissionException:
             "status": exception.get_status_display().lower()})
     # Maker-checker (SPEC §5): the requester never decides their own request.
     if exception.requested_by_id == by.pk:
-        raise CommissionExceptionError(_("Whoever asked for an exception (the requester) does "
-                                         "not decide it: someone else does."))
+        raise CommissionExceptionError(_("Whoever asked for an exception does not decide it: "
+                                         "someone else does."))
     if not may_decide(user=by, exception=exception):
         raise CommissionExceptionError(_("%(user)s has no right to decide this exception.")
                                        % {"user": _who(by)})
