@@ -177,3 +177,28 @@ def test_the_admins_audit_trail_lists_words_not_codes(client, month):
     page = _text(client.get("/admin/leads/auditentry/"))
     assert "Approved the pay of North for November 2026" in page
     assert "payout_run_approved" not in page and "exception_requested" not in page
+
+
+# --- mail links --------------------------------------------------------------------------------
+
+def test_mail_links_point_at_the_configured_site_url(month, mailoutbox, settings):
+    from payouts import notifications
+
+    settings.SALESOPS_SITE_URL = "https://pay.example.com"
+    notifications.run_ready_for_review(month.runs["north"])
+    assert mailoutbox[0].body.endswith(
+        "Review and approve it: https://pay.example.com/review/?team=north&month=2026-11")
+
+
+def test_an_answered_question_mails_the_lasting_address_of_its_line(month, mailoutbox, settings):
+    from payouts import notifications
+    from payouts.inquiries import inquiry_decide
+
+    settings.SALESOPS_SITE_URL = "http://127.0.0.1:8101/"
+    inquiry = inquiry_decide(inquiry=month.inquiries["anna"], accepted=False,
+                             comment="the calls of the 14th are there",
+                             decided_by=month.user("head_north"))
+    notifications.inquiry_decided(inquiry)
+    anna = month.people["anna"]
+    assert mailoutbox[-1].body.splitlines()[-1] == (
+        f"The line: http://127.0.0.1:8101/earnings/2026-11/{anna.pk}/per_conversation/")
