@@ -70,7 +70,9 @@ def payout_run_staleness(*, run: PayoutRun, figures: bool = True) -> list[StaleM
     from .services import run_input_months, team_members_for_month
 
     stale: dict[int, str] = {}
-    members = {member.manager_id: member for member in run.members.all()}
+    # The gathered figures (large) are read only when they are compared.
+    rows = run.members.all() if figures else run.members.defer("facts")
+    members = {member.manager_id: member for member in rows}
     people = team_members_for_month(team=run.team, month=run.month)
     for pk in {m.pk for m in people} ^ set(members):
         stale[pk] = JOINED_OR_LEFT
