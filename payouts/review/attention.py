@@ -1,7 +1,8 @@
 """What asks for a look on the organisation overview, per team: decisions waiting (pending
 exceptions, open inquiries, duplicates under review) and people whose figures changed since
 the computation. Grouped counts, a few queries for every team at once, plus the cheap
-staleness check of each open run (change marks, plans, people; never the month's calls).
+staleness check of each open run (change marks, plans, people; never the month's calls), kept
+for a minute under a key any new change mark makes new (``history.run_staleness``).
 """
 
 from collections import Counter, defaultdict
@@ -11,8 +12,14 @@ from django.utils.translation import ngettext
 
 from leads.models import DuplicateState, Lead
 
-from ..models import CommissionException, ExceptionStatus, InquiryStatus, PayoutInquiry, PayoutRun
-from ..staleness import payout_run_staleness
+from ..models import (
+    CommissionException,
+    ExceptionStatus,
+    InquiryStatus,
+    PayoutInquiry,
+    PayoutRun,
+)
+from .history import changes_token, run_staleness
 from .selectors import Flag
 
 
@@ -31,8 +38,9 @@ def teams_attention(*, runs: list[PayoutRun], team_ids: list[int]) -> dict[int, 
         Lead.objects.filter(duplicate_state=DuplicateState.PENDING, owner__team__in=team_ids)
         .values("owner__team").annotate(n=Count("pk")).order_by()
         .values_list("owner__team", "n")))
-    stale = {run.team_id: len(payout_run_staleness(run=run, figures=False))
-             for run in runs if not run.is_locked}
+    open_runs = [run for run in runs if not run.is_locked]
+    token = changes_token() if open_runs else ""
+    stale = {run.team_id: len(run_staleness(run=run, token=token)) for run in open_runs}
     flags = defaultdict(list)
     for team_id in team_ids:
         if n := exceptions[team_id]:

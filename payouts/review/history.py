@@ -9,14 +9,17 @@ never the month's calls).
 import datetime
 from dataclasses import dataclass
 
+from django.core.cache import cache
+from django.db.models import Count, Max, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from leads.models import AuditEntry
 from salesops.models import Manager
 
-from ..models import PayoutRun
-from ..staleness import payout_run_staleness
+from .. import staleness
+from ..models import PayoutInputChange, PayoutRun
+from ..staleness import StaleMember, payout_run_staleness
 
 Status = PayoutRun.Status
 
@@ -53,12 +56,45 @@ def run_stale_people(*, run: PayoutRun, names: dict[int, str]) -> list[StalePers
     compares every figure again before it locks anything."""
     if run.is_locked:
         return []
-    stale = payout_run_staleness(run=run, figures=False)
+    stale = run_staleness(run=run)
     missing = {s.manager_id for s in stale} - set(names)
     if missing:
         names = {**names, **people_names(missing)}
     return sorted((StalePerson(s.manager_id, names.get(s.manager_id, ""), str(s.reason))
                    for s in stale), key=lambda p: p.name)
+
+
+# How long a page may show who changed since a computation. Any write of a pay input (an
+# import, a decision, a payment) raises a change mark and so makes a new key at once, as do a
+# new computation or status; a plan or a team edited in the admin (which marks nothing) shows
+# within this time. Approval compares every figure again, whatever the page showed.
+STALE_TTL_S = 60
+_REASONS = (staleness.JOINED_OR_LEFT, staleness.PLAN_CHANGED, staleness.INPUTS_CHANGED,
+            staleness.FIGURES_CHANGED, staleness.TEAM_CHANGED)
+
+
+def changes_token() -> str:
+    """What changed in pay inputs, as one short text: the change marks' count, versions, last
+    time (``payouts.changes``: every write raises a version)."""
+    marks = PayoutInputChange.objects.aggregate(n=Count("pk"), versions=Sum("version"),
+                                                last=Max("changed_at"))
+    return f"{marks['n']}:{marks['versions']}:{marks['last']}"
+
+
+def run_staleness(*, run: PayoutRun, token: str | None = None) -> list[StaleMember]:
+    """The cheap staleness check of an open run (change marks, plans, people), kept for a
+    minute under a key that any change mark, computation or status makes new."""
+    stamp = run.computed_at.timestamp() if run.computed_at else 0
+    key = (f"review:stale:{run.pk}:{run.generation}:{run.status}:{stamp}:"
+           f"{token or changes_token()}")
+    kept = cache.get(key)
+    if kept is None:
+        stale = payout_run_staleness(run=run, figures=False)
+        kept = [(s.manager_id, _REASONS.index(s.reason) if s.reason in _REASONS else str(s.reason))
+                for s in stale]
+        cache.set(key, kept, STALE_TTL_S)
+    return [StaleMember(pk, _REASONS[reason] if isinstance(reason, int) else reason)
+            for pk, reason in kept]
 
 
 # The run's stored notes, said in the reader's language.

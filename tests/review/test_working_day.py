@@ -202,3 +202,13 @@ def test_an_answered_question_mails_the_lasting_address_of_its_line(month, mailo
     anna = month.people["anna"]
     assert mailoutbox[-1].body.splitlines()[-1] == (
         f"The line: http://127.0.0.1:8101/earnings/2026-11/{anna.pk}/per_conversation/")
+
+
+def test_after_a_decision_the_team_month_says_at_once_who_it_made_out_of_date(client, month):
+    client.force_login(month.user("owner"))
+    before = client.get("/review/?team=north&month=2026-11").context["stale"]
+    commission_exception_approve(exception=month.exceptions["anna"],
+                                 approved_by=month.user("owner"))
+    after = client.get("/review/?team=north&month=2026-11").context["stale"]
+    assert (before, [(s.name, s.reason) for s in after]) == (
+        [], [("Anna Seller", "inputs changed")])
