@@ -56,9 +56,14 @@ def rate_with_unit(kind: str, rate: Decimal | None, *, is_percent: bool) -> str:
     return units[kind] % {"money": amount} if kind in units else amount
 
 
-def line_words(*, kind: str, key: str, quantity: Decimal, rate: Decimal | None,
-               amount: Decimal, is_percent: bool, explanation: dict) -> str:
-    """The line in words: how its amount comes about."""
+def line_words(**line) -> str:
+    """The line in words: how its amount comes about. A number and its "%" never part at the
+    end of a line."""
+    return _line_words(**line).replace(" %", "\u00a0%")
+
+
+def _line_words(*, kind: str, key: str, quantity: Decimal, rate: Decimal | None,
+                amount: Decimal, is_percent: bool, explanation: dict) -> str:
     explanation = explanation or {}
     if "adjusts_month" in explanation and "now" in explanation:
         return _correction(explanation, amount)

@@ -63,7 +63,9 @@ def test_a_line_shows_the_arithmetic_that_gives_its_amount(month):
     by_kind = {f.kind: f.arithmetic for f in figures.components}
     assert by_kind[ComponentKind.PER_CONVERSATION] == "12 conversations × ₽10.00 = ₽120.00"
     assert by_kind[ComponentKind.PER_MINUTE] == "30 min × ₽6.00 per minute = ₽180.00"
-    assert by_kind[ComponentKind.REVENUE_PERCENT] == "10 % of ₽30,000.00 in payments = ₽3,000.00"
+    # A number and its "%" are held together (a no-break space).
+    assert by_kind[ComponentKind.REVENUE_PERCENT] == (
+        "10\u00a0% of ₽30,000.00 in payments = ₽3,000.00")
 
 
 def test_an_approved_month_is_no_longer_provisional(month):
@@ -280,5 +282,5 @@ def test_a_line_of_a_lead_source_with_its_own_rate_says_that_rate(month):
     rules = {f.detail: (f.rule, f.arithmetic) for f in figures.components
              if f.kind == ComponentKind.REVENUE_PERCENT}
     assert rules[str(LeadSource.INBOUND.label)] == (
-        "3 % of payments on your leads", "3 % of ₽10,000.00 in payments = ₽300.00")
+        "3 % of payments on your leads", "3\u00a0% of ₽10,000.00 in payments = ₽300.00")
     assert rules[str(LeadSource.COLD_CALL.label)][0] == "10 % of payments on your leads"

@@ -111,7 +111,7 @@ def test_payroll_xlsx_gives_each_rate_its_unit_and_each_line_in_words(
     assert (minutes[8].value, minutes[8].number_format) == (6.5, '"₽"#,##0.00')
     assert (revenue[8].value, revenue[8].number_format) == (5, '#,##0\\ "%"')
     assert minutes[6].value == "20 min × ₽6.50 per minute = ₽130.00"
-    assert revenue[6].value == "5 % of ₽24,690.00 in payments = ₽1,234.50"
+    assert revenue[6].value == "5\u00a0% of ₽24,690.00 in payments = ₽1,234.50"
     assert revenue[5].value == "Cold call"
 
 
