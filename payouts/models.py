@@ -421,7 +421,7 @@ class PayoutRunManager(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.run}: {self.manager_id}"
+        return f"{self.run}: {self.manager}"
 
 
 class PayoutLine(models.Model):
@@ -466,7 +466,11 @@ class PayoutLine(models.Model):
         indexes = [models.Index(fields=["run", "manager"], name="payoutline_run_manager")]
 
     def __str__(self):
-        return f"{self.manager_id} {self.kind} {self.key}: {self.amount}"
+        from .earnings.selectors import line_detail
+
+        detail = line_detail(self.kind, self.key)
+        return (f"{self.manager}: {self.get_kind_display()}"
+                + (f" ({detail})" if detail else "") + f", {self.amount}")
 
 
 class Decision(models.TextChoices):
