@@ -56,8 +56,20 @@ def managers_visible_to(user) -> QuerySet[Manager]:
     return scope_to_user(Manager.objects.select_related("user", "team"), user, via="")
 
 
+def floor_managers(*, user) -> QuerySet[Manager]:
+    """The managers of the sales floor ``user`` may see, in the page's order."""
+    return managers_visible_to(user).filter(role=Role.MANAGER).order_by(
+        "team__name", "user__last_name", "user__first_name")
+
+
 def floor_month_summary(*, user, month: datetime.date) -> list[Manager]:
-    """Each visible manager with the month's calls, conversations and operator seconds.
+    """Each visible manager with the month's calls, conversations and operator seconds."""
+    return floor_month_figures(managers=list(floor_managers(user=user)), month=month)
+
+
+def floor_month_figures(*, managers: list[Manager], month: datetime.date) -> list[Manager]:
+    """``managers`` (a page of the floor) with the month's calls, conversations and operator
+    seconds as attributes.
 
     Read from the daily figures imports keep (``DailyManagerStats``: one row per person and
     day), never from the month's calls, so the page costs the same whatever the month's size.
@@ -66,8 +78,6 @@ def floor_month_summary(*, user, month: datetime.date) -> list[Manager]:
     computation recounts it) is counted again from that manager's calls."""
     from .models import DailyManagerStats
 
-    managers = list(managers_visible_to(user).filter(role=Role.MANAGER).order_by(
-        "team__name", "user__last_name", "user__first_name"))
     ids = [m.pk for m in managers]
     thresholds = conversation_thresholds(manager_ids=ids, months=[month])
     figures = {pk: {"calls": 0, "conversations": 0, "operator": 0} for pk in ids}

@@ -53,8 +53,10 @@ def _month(request) -> datetime.date:
 
 def _run_for(request, run_id: int, action: str = policy.VIEW) -> PayoutRun:
     """A run the user may see (else 404, as for a row that is not there), then ``action``."""
+    # The team's gathered figures (JSON) are read only where they are compared.
     run = get_object_or_404(
-        policy.scoped(request.user, policy.VIEW, RUNS, PayoutRun.objects.select_related("team")),
+        policy.scoped(request.user, policy.VIEW, RUNS,
+                      PayoutRun.objects.select_related("team").defer("team_facts")),
         pk=run_id)
     policy.require(request.user, action, RUNS, run)
     return run
@@ -85,7 +87,7 @@ def team_month(request):
     else:
         return redirect(f"{reverse('review:overview')}?month={month:%Y-%m}")
     run = (policy.scoped(request.user, policy.VIEW, RUNS)
-           .filter(team=team, month=month).select_related("team").first())
+           .filter(team=team, month=month).select_related("team").defer("team_facts").first())
     data = selectors.team_month(run=run) if run else None
     names = {p.manager_id: p.name for p in data.people} if data else {}
     context = {
