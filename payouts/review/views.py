@@ -108,6 +108,9 @@ def team_month(request):
         "history": history.run_history(run=run) if run else [],
         # Just asked to recompute: the page follows it until the new figures are in.
         "recomputing": run is not None and request.GET.get("recomputing", "").isdigit(),
+        # ... and already done by the time the page is drawn (a new computation since).
+        "recomputed": run is not None and request.GET.get("recomputing", "").isdigit()
+        and run.generation > int(request.GET["recomputing"]),
     }
     if data:
         context["earnings"] = _earnings_base()
