@@ -7,6 +7,7 @@ never the month's calls).
 """
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -78,7 +79,8 @@ def changes_token() -> str:
     time (``payouts.changes``: every write raises a version)."""
     marks = PayoutInputChange.objects.aggregate(n=Count("pk"), versions=Sum("version"),
                                                 last=Max("changed_at"))
-    return f"{marks['n']}:{marks['versions']}:{marks['last']}"
+    text = f"{marks['n']}:{marks['versions']}:{marks['last']}"
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
 
 def run_staleness(*, run: PayoutRun, token: str | None = None) -> list[StaleMember]:
