@@ -7,6 +7,7 @@ exist. A sales head (own team) and owner or admin (all) open a manager's month w
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salesops import policy
-from salesops.models import Manager
+from salesops.models import CallLog, Manager, WorkShift
 from salesops.periods import next_month, parse_month
 from salesops.selectors import manager_for_user
 
@@ -58,6 +59,43 @@ def _line(request, pk) -> PayoutLine:
     lines = policy.scoped(request.user, policy.VIEW, "payout_lines").select_related(
         "run", "manager__user")
     return get_object_or_404(lines, pk=pk)
+
+
+@dataclass
+class RowsPage:
+    """A page of a person's calls or shifts in time order, without counting every row of the
+    month first (thousands of calls): the page reads one row more to know there is a next."""
+
+    object_list: list
+    number: int
+    has_next: bool
+    paginator = None  # no count: the pager says the page's number only
+
+    @classmethod
+    def of(cls, rows, page: str | None) -> "RowsPage":
+        number = int(page) if page and page.isdigit() and int(page) > 0 else 1
+        start = (number - 1) * ITEMS_PER_PAGE
+        found = list(rows[start:start + ITEMS_PER_PAGE + 1])
+        return cls(found[:ITEMS_PER_PAGE], number, len(found) > ITEMS_PER_PAGE)
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __bool__(self):
+        return True
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
 
 
 @view_lines
@@ -126,7 +164,9 @@ def _render_line(request, payout_line, figure, *, error: str = "", comment: str 
     itemised = items.exists()
     rows = items if itemised else payout_line_source_rows(line=payout_line)
     page = None
-    if rows is not None:
+    if rows is not None and getattr(rows, "model", None) in (CallLog, WorkShift):
+        page = RowsPage.of(rows.order_by("started_at", "pk"), request.GET.get("page"))
+    elif rows is not None:
         page = Paginator(rows.order_by("pk"), ITEMS_PER_PAGE).get_page(request.GET.get("page"))
     own = payout_line.manager == manager_for_user(request.user)
     return render(request, "earnings/line.html", {

@@ -284,3 +284,20 @@ def test_a_line_of_a_lead_source_with_its_own_rate_says_that_rate(month):
     assert rules[str(LeadSource.INBOUND.label)] == (
         "3 % of payments on your leads", "3\u00a0% of ₽10,000.00 in payments = ₽300.00")
     assert rules[str(LeadSource.COLD_CALL.label)][0] == "10 % of payments on your leads"
+
+
+def test_a_calls_drilldown_pages_them_in_time_order_without_counting_the_month(client, db):
+    from tests.earnings.conftest import build_month
+
+    month = build_month(anna_calls=60)
+    client.force_login(month.anna.user)
+    line = _line(month.anna, ComponentKind.PER_CONVERSATION)
+    first = client.get(_address(line))
+    calls = list(first.context["page"])
+    in_time = sorted(month.calls, key=lambda c: (c.started_at, c.pk))
+    assert [c.pk for c in calls] == [c.pk for c in in_time[:50]]
+    assert 'href="?page=2"' in first.content.decode()
+    second = client.get(_address(line) + "?page=2")
+    assert [c.pk for c in second.context["page"]] == [c.pk for c in in_time[50:]]
+    assert "page 2" in second.content.decode() and 'href="?page=3"' not in (
+        second.content.decode())
