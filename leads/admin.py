@@ -9,9 +9,8 @@ from salesops.admin_scoping import (
     PolicyModelAdmin,
     action_form,
 )
-from salesops.audit_words import action_label, audit_entry_text
 
-from .models import AuditEntry, DuplicateState, Lead, LeadMilestone, Partner, Payment
+from .models import DuplicateState, Lead, LeadMilestone, Partner, Payment
 from .resources import LeadResource, PartnerResource, PaymentResource
 from .selectors import lead_status
 from .services import (
@@ -207,57 +206,3 @@ class PaymentAdmin(PolicyImportExportAdmin):
                 payment=payment, received_on=data["received_on"], amount=data["amount"],
                 by=request.user),
         )
-
-
-class ActionFilter(admin.SimpleListFilter):
-    """The audit trail's actions by their names in the reader's language."""
-
-    title = _("what happened")
-    parameter_name = "action"
-
-    def lookups(self, request, model_admin):
-        actions = model_admin.get_queryset(request).order_by().values_list(
-            "action", flat=True).distinct()
-        labels = {}
-        for action in actions:
-            labels.setdefault(action_label(action), []).append(action)
-        return sorted(((",".join(codes), label) for label, codes in labels.items()),
-                      key=lambda pair: pair[1])
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(action__in=self.value().split(","))
-        return queryset
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(PolicyModelAdmin):
-    """The audit trail: read by those who decide, edited by nobody (SPEC §5)."""
-
-    list_display = ["at", "who", "what", "comment"]
-    list_filter = [ActionFilter]
-    list_select_related = ["by"]
-    search_fields = ["object_id", "by__username", "by__last_name", "comment"]
-    date_hierarchy = "at"
-    # The row in words; its stored codes and data are not for reading.
-    fields = ["at", "who", "what", "comment"]
-    readonly_fields = fields
-
-    @admin.display(description=_("who"), ordering="by__username")
-    def who(self, entry):
-        if entry.by is None:
-            return _("scheduled task")
-        return entry.by.get_full_name() or entry.by.get_username()
-
-    @admin.display(description=_("what happened"))
-    def what(self, entry):
-        return audit_entry_text(entry)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

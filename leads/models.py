@@ -1,7 +1,6 @@
 """Leads, their milestone history, partners and payments (SPEC §2, §5)."""
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -242,31 +241,38 @@ class Payment(models.Model):
         return self.refund_of_id is not None
 
 
-class AuditEntry(models.Model):
-    """An append-only record of a decision: who, when, what it was before and after
-    (SPEC §5 "every decision is audited", §6.3). Nobody edits it: the admin is read-only and on
-    PostgreSQL a trigger refuses UPDATE and DELETE (migration 0003)."""
+class LeadOwnership(models.Model):
+    """Who owned a lead from when (SPEC §6.7): a milestone or payment is credited to the owner
+    in force at its time, so reassigning a lead never changes what earlier months paid, and
+    later payments and milestones follow the new owner.
 
-    action = models.CharField(_("action"), max_length=64)
-    object_type = models.CharField(_("object type"), max_length=64)
-    object_id = models.BigIntegerField(_("object id"))
-    # Empty for what a scheduled job decided by the rules (e.g. closing a partner's month).
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("by"),
+    Days are the organisation's calendar days: a reassignment takes effect from the start of
+    its day. The first owner's row has no ``since``: it owns everything before the first
+    reassignment.
+    """
+
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="ownerships", verbose_name=_("lead")
     )
-    at = models.DateTimeField(_("at"))
-    before = models.JSONField(_("before"), default=dict, blank=True, encoder=DjangoJSONEncoder)
-    after = models.JSONField(_("after"), default=dict, blank=True, encoder=DjangoJSONEncoder)
-    comment = models.TextField(_("comment"), blank=True)
+    owner = models.ForeignKey(
+        Manager, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner manager")
+    )
+    since = models.DateField(_("from"), null=True, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("set by"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
 
     class Meta:
-        ordering = ["-at", "-pk"]
-        verbose_name = _("audit entry")
-        verbose_name_plural = _("audit trail")
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+        ordering = ["lead", "since"]
+        verbose_name = _("lead owner")
+        verbose_name_plural = _("lead owners")
+        constraints = [
+            models.UniqueConstraint(fields=["lead", "since"], name="leadownership_once"),
+            models.UniqueConstraint(fields=["lead"], condition=Q(since__isnull=True),
+                                    name="leadownership_one_first_owner"),
+        ]
 
     def __str__(self):
-        from salesops.audit_words import audit_entry_text  # the row in words, not its codes
-
-        return audit_entry_text(self)
+        return f"{self.lead} → {self.owner} from {self.since or '—'}"

@@ -9,11 +9,12 @@ for duplicates (SPEC §6.3).
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
-from payouts.changes import MarksPayInputs
 from salesops.admin_scoping import PolicyResourceMixin
+from salesops.inputs.resources import MarksPayInputs
 from salesops.models import Manager
 
 from .models import Lead, Partner, Payment
+from .ownership import lead_owner_first, owner_on_day
 from .phones import phone_normalise, tax_id_normalise
 from .services import lead_duplicate_flag
 
@@ -66,11 +67,16 @@ class LeadResource(PolicyResourceMixin, resources.ModelResource):
         use_transactions = True
 
     def after_save_instance(self, instance, row, **kwargs):
+        lead_owner_first(lead=instance)
         # A dry run rolls back, so the preview shows the flag the real import will set.
         lead_duplicate_flag(lead=instance)
 
 
 class PaymentResource(MarksPayInputs, PolicyResourceMixin, resources.ModelResource):
+    def pay_input_day(self, instance):
+        return owner_on_day(lead_id=instance.lead_id, day=instance.received_on), \
+            instance.received_on
+
     # A refund is entered with the admin's Refund action (payment_refund), never by a file:
     # a negative amount without what it refunds is refused by the model's constraint.
     refund_of = fields.Field(attribute="refund_of_id", column_name="refund_of", readonly=True)

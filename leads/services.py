@@ -9,13 +9,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from payouts.changes import payout_inputs_changed, payout_inputs_changed_for_leads
 from salesops import policy
 from salesops.formatting import format_money
+from salesops.inputs import Lock, pay_input_recorded
 from salesops.models import Manager
-from salesops.periods import month_of
+from salesops.periods import organisation_zone
 
-from .audit import audit_record
 from .models import (
     DuplicateState,
     Lead,
@@ -25,6 +24,7 @@ from .models import (
     Payment,
     PaymentKind,
 )
+from .ownership import lead_owner_first, lead_pay_days, lead_reassign, owner_on_day
 from .phones import phone_normalise, tax_id_normalise
 from .selectors import NEW, lead_duplicate_original, lead_status
 
@@ -65,35 +65,57 @@ def lead_create(
     )
     lead.full_clean(exclude=["duplicate_of", "duplicate_state"])
     lead.save()
+    lead_owner_first(lead=lead)
     return lead_duplicate_flag(lead=lead)
 
 
 # What a person may change on a lead by hand; the duplicate fields move only by a decision.
 LEAD_CHANGEABLE = ("owner", "source", "partner", "name", "company", "phone", "tax_id",
                    "created_at")
+LEAD_PAY_FIELDS = ("source", "partner")
 
 
 @transaction.atomic
-def lead_change(*, lead: Lead, changes: dict, by) -> Lead:
-    """Change a lead's own fields (normalised as on creation). The pay of its owner before and
-    after is marked changed for each month the lead reached a milestone or was paid in (SPEC
-    §7); a lead not yet flagged is checked again for a duplicate (a corrected phone may make
-    it one, SPEC §6.3)."""
+def lead_change(*, lead: Lead, changes: dict, by, reason: str = "") -> Lead:
+    """Change a lead's own fields (normalised as on creation). A new owner takes the lead from
+    today (``lead_reassign``: earlier items stay credited to whoever owned it on their day,
+    SPEC §6.7). Any other change (source, partner, contact) changes what the lead's items
+    earn: their months are marked changed, a locked month's difference paid as an adjustment
+    (SPEC §6.5); audited. A lead not yet flagged is checked again for a duplicate (a corrected
+    phone may make it one, SPEC §6.3)."""
     unknown = set(changes) - set(LEAD_CHANGEABLE)
     if unknown:
         raise LeadError(_("These fields of a lead are not changed by hand: %(fields)s")
                         % {"fields": ", ".join(sorted(unknown))})
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     policy.require(by, policy.CHANGE, "leads", lead)
-    payout_inputs_changed_for_leads(lead_ids=[lead.pk])  # the owner's months before
+    changes = dict(changes)
+    owner = changes.pop("owner", None)
+    if owner is not None and owner.pk != lead.owner_id:
+        lead = lead_reassign(lead=lead, owner=owner, by=by, reason=reason)
+    before = {name: _plain(getattr(lead, name)) for name in changes}
     for name, value in changes.items():
         setattr(lead, name, value)
     lead.phone, lead.tax_id = phone_normalise(lead.phone), tax_id_normalise(lead.tax_id)
     policy.require(by, policy.CHANGE, "leads", lead)  # nobody moves a lead out of reach
     lead.full_clean(exclude=["duplicate_of", "duplicate_state"])
     lead.save()
-    payout_inputs_changed_for_leads(lead_ids=[lead.pk])  # and after
+    after = {name: _plain(getattr(lead, name)) for name in changes}
+    if before != after:
+        # The source and the partner decide what the lead's items earn; contact details don't.
+        feeds_pay = any(before[name] != after[name] for name in LEAD_PAY_FIELDS if name in after)
+        pay_input_recorded(action="lead_changed", obj=lead, by=by, before=before, after=after,
+                           days=lead_pay_days(lead_ids=[lead.pk]) if feeds_pay else set(),
+                           lock=Lock.NEW, reason=reason)
     return lead_duplicate_flag(lead=lead)
+
+
+def _plain(value):
+    return value.pk if hasattr(value, "pk") else value
+
+
+def _day(instant: datetime.datetime) -> datetime.date:
+    return timezone.localtime(instant, organisation_zone()).date()
 
 
 def lead_duplicate_flag(*, lead: Lead) -> Lead:
@@ -126,7 +148,15 @@ def lead_milestone_set(
     milestone = LeadMilestone.objects.create(
         lead=lead, kind=kind, at=at or timezone.now(), set_by=by, note=note
     )
-    payout_inputs_changed(manager_ids=[lead.owner_id], months=[month_of(milestone.at)])
+    # Late data for a locked month is admitted: its next open month pays it (SPEC §6.5). A
+    # step also changes how the lead's earlier months read (a step voided and reached again
+    # stays paid by the month that paid it, SPEC §6.2): every month of the lead is marked.
+    pay_input_recorded(
+        action="milestone_set", obj=milestone, by=by, before={"status": current},
+        after={"status": kind, "at": milestone.at},
+        days=lead_pay_days(lead_ids=[lead.pk]),
+        lock=Lock.NEW,
+    )
     return milestone
 
 
@@ -165,14 +195,15 @@ def lead_milestone_correct(
         lead=lead, kind=K.CORRECTION, corrects=milestone, at=at or timezone.now(), set_by=by,
         reason=reason,
     )
-    audit_record(
+    # What a locked month paid for the voided step is taken back in the next open month
+    # (SPEC §6.5); its months are stale (SPEC §7).
+    pay_input_recorded(
         action="milestone_corrected", obj=lead, by=by,
         before={"status": before, "milestone": milestone.pk, "kind": milestone.kind,
                 "at": milestone.at},
         after={"status": lead_status(lead=lead), "correction": correction.pk},
-        comment=reason,
+        days=lead_pay_days(lead_ids=[lead.pk]), lock=Lock.NEW, reason=reason,
     )
-    payout_inputs_changed_for_leads(lead_ids=[lead.pk])  # SPEC §7: its months are stale
     return correction
 
 
@@ -222,6 +253,7 @@ def duplicate_resolve(*, lead: Lead, resolution: str, by, comment: str = "") -> 
         raise LeadError(_("%(user)s may not resolve duplicates of %(team)s.") % {
             "user": by, "team": lead.owner.team})
     before = {"duplicate_state": lead.duplicate_state, "duplicate_of": lead.duplicate_of_id}
+    days = lead_pay_days(lead_ids=[lead.pk])  # credited before a merge moves its items
     moved = {}
     if resolution == DuplicateState.MERGED:
         moved = {
@@ -235,11 +267,11 @@ def duplicate_resolve(*, lead: Lead, resolution: str, by, comment: str = "") -> 
     lead.duplicate_state = resolution
     lead.save(update_fields=["duplicate_state"])
     # SPEC §7: the decision changes what both leads' owners are paid, in the leads' months.
-    payout_inputs_changed_for_leads(lead_ids=[lead.pk, lead.duplicate_of_id])
-    audit_record(
+    pay_input_recorded(
         action=f"duplicate_{resolution}", obj=lead, by=by, before=before,
         after={"duplicate_state": resolution, "duplicate_of": lead.duplicate_of_id, **moved},
-        comment=comment,
+        days=days | lead_pay_days(lead_ids=[lead.pk, lead.duplicate_of_id]), lock=Lock.NEW,
+        reason=comment,
     )
     return lead
 
@@ -255,8 +287,20 @@ def payment_create(
                       period_start=period_start, external_id=external_id)
     payment.full_clean()
     payment.save()
-    payout_inputs_changed(manager_ids=[lead.owner_id], months=[received_on])
+    _payment_recorded(payment, by=by, action="payment_received")
     return payment
+
+
+def _payment_recorded(payment: Payment, *, by, action: str) -> None:
+    # Late data for a locked month is admitted: its next open month pays it (SPEC §6.5).
+    pay_input_recorded(
+        action=action, obj=payment, by=by, before={},
+        after={"amount": payment.amount, "received_on": payment.received_on,
+               "refund_of": payment.refund_of_id},
+        days={(owner_on_day(lead_id=payment.lead_id, day=payment.received_on),
+               payment.received_on)},
+        lock=Lock.NEW,
+    )
 
 
 @transaction.atomic
@@ -276,17 +320,18 @@ def payment_refund(
     if amount <= 0 or refunded + amount > payment.amount:
         raise LeadError(_("Cannot refund %(amount)s: %(left)s is left to refund.") % {
             "amount": format_money(amount), "left": format_money(payment.amount - refunded)})
-    return _refund_row(payment, amount, received_on, external_id)
+    return _refund_row(payment, amount, received_on, external_id, by=by)
 
 
-def _refund_row(payment: Payment, amount: Decimal, received_on, external_id) -> Payment:
+def _refund_row(payment: Payment, amount: Decimal, received_on, external_id, *, by=None
+                ) -> Payment:
     refund = Payment(
         lead=payment.lead, amount=-amount, received_on=received_on, kind=payment.kind,
         period_start=payment.period_start, refund_of=payment, external_id=external_id,
     )
     refund.full_clean()
     refund.save()
-    payout_inputs_changed(manager_ids=[payment.lead.owner_id], months=[received_on])
+    _payment_recorded(refund, by=by, action="payment_refunded")
     return refund
 
 

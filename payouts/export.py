@@ -16,7 +16,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from leads.audit import audit_record
 from salesops import policy
 from salesops.exports import (
     csv_writer,
@@ -27,6 +26,7 @@ from salesops.exports import (
     xlsx_append,
 )
 from salesops.formatting import format_month
+from salesops.inputs import audit_record
 from salesops.models import Team
 
 from .models import LOCKED_STATUSES, LineKind, PayoutRun

@@ -12,8 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from leads.audit import audit_record
 from salesops import policy
+from salesops.inputs import audit_record
 
 from .models import InquiryStatus, PayoutInquiry, PayoutLine, PayoutRun
 

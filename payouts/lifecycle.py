@@ -20,10 +20,10 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from leads.audit import audit_record
 from leads.models import Lead
 from salesops import policy
 from salesops.formatting import format_money, format_month
+from salesops.inputs import audit_record, period_lock
 from salesops.money import round_money
 from salesops.periods import month_bounds, organisation_zone
 
@@ -35,7 +35,10 @@ from .staleness import StaleMember, payout_run_staleness
 Status = PayoutRun.Status
 
 TRANSITIONS = {
-    Status.DRAFT: {Status.COMPUTED},
+    # A computation that fails for a reason a retry cannot fix ends failed (SPEC §7); a new
+    # computation (its inputs changed) takes it back to draft.
+    Status.DRAFT: {Status.COMPUTED, Status.FAILED},
+    Status.FAILED: {Status.DRAFT},
     # Recomputing an open month takes it back to draft until every member is done again.
     Status.COMPUTED: {Status.DRAFT, Status.APPROVED},
     Status.APPROVED: {Status.PAID},
@@ -93,6 +96,9 @@ def payout_run_transition(
     for name, value in (extra or {}).items():
         setattr(run, name, value)
     run.save(update_fields=fields)
+    if to in (Status.APPROVED, Status.PAID):
+        # Every writer of a pay input reads this to respect the locked month (SPEC §6.5).
+        period_lock(team_id=run.team_id, month=run.month, status=to)
     Transition.objects.create(
         run=run, from_status=previous, to_status=to, by=by, at=timezone.now(), note=note
     )

@@ -36,8 +36,8 @@ from django.db.models import Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from leads.audit import audit_record
 from leads.models import DUPLICATE_UNPAID, Partner, Payment, PaymentKind
+from salesops.inputs import audit_record
 from salesops.models import Role
 from salesops.money import round_money
 from salesops.periods import current_month, month_start, next_month

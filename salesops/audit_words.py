@@ -40,6 +40,21 @@ ACTION_LABELS = {
     "exception_requested": gettext_lazy("Exception requested"),
     "exception_approved": gettext_lazy("Exception approved"),
     "exception_rejected": gettext_lazy("Exception rejected"),
+    "call_added": gettext_lazy("Call added"),
+    "call_changed": gettext_lazy("Call changed"),
+    "call_deleted": gettext_lazy("Call deleted"),
+    "shift_added": gettext_lazy("Shift added"),
+    "shift_changed": gettext_lazy("Shift changed"),
+    "shift_deleted": gettext_lazy("Shift deleted"),
+    "targets_set": gettext_lazy("Targets set"),
+    "targets_changed": gettext_lazy("Targets changed"),
+    "targets_deleted": gettext_lazy("Targets deleted"),
+    "membership_changed": gettext_lazy("Team changed"),
+    "lead_reassigned": gettext_lazy("Lead reassigned"),
+    "lead_changed": gettext_lazy("Lead changed"),
+    "milestone_set": gettext_lazy("Lead step recorded"),
+    "payment_received": gettext_lazy("Payment recorded"),
+    "payment_refunded": gettext_lazy("Refund recorded"),
 }
 
 # The last word of an action nobody has described yet ("payment_created").
@@ -197,7 +212,85 @@ def _exception(entry, before, after):
     return words[entry.action] % values
 
 
+# --- writes of pay inputs (salesops.inputs) ---------------------------------------------------
+
+def _call(entry, before, after):
+    state = after or before
+    values = {"person": _manager(state.get("manager")), "at": _datetime(state.get("started_at")),
+              "talk": state.get("talk_s", "—")}
+    words = {
+        "call_added": _("Added a call of %(person)s at %(at)s (%(talk)s s of talk)."),
+        "call_changed": _("Changed the call of %(person)s at %(at)s (now %(talk)s s of talk)."),
+        "call_deleted": _("Deleted the call of %(person)s at %(at)s."),
+    }
+    return words[entry.action] % values
+
+
+def _shift(entry, before, after):
+    state = after or before
+    values = {"person": _manager(state.get("manager")), "from": _datetime(state.get("started_at")),
+              "to": _datetime(state.get("ended_at"))}
+    words = {
+        "shift_added": _("Added a shift of %(person)s, %(from)s – %(to)s."),
+        "shift_changed": _("Changed the shift of %(person)s to %(from)s – %(to)s."),
+        "shift_deleted": _("Deleted the shift of %(person)s, %(from)s – %(to)s."),
+    }
+    return words[entry.action] % values
+
+
+def _targets(entry, before, after):
+    state = after or before
+    values = {"person": _manager(state.get("manager")), "month": _month(state.get("month")),
+              "conversations": state.get("target_conversations", "—"),
+              "confirmed": state.get("target_confirmed_leads", "—"),
+              "revenue": _money(state.get("target_revenue"))}
+    if entry.action == "targets_deleted":
+        return _("Deleted the targets of %(person)s for %(month)s.") % values
+    return _("Targets of %(person)s for %(month)s: %(conversations)s conversations, "
+             "%(confirmed)s confirmed leads, %(revenue)s of revenue.") % values
+
+
+def _membership(entry, before, after):
+    values = {"person": _manager(entry.object_id), "team": _team_name_by_id(after.get("team"))
+              or _("no team"), "date": _date(after.get("since"))}
+    return _("%(person)s moved to %(team)s from %(date)s.") % values
+
+
+def _lead_write(entry, before, after):
+    lead = _lead(entry.object_id)
+    if entry.action == "lead_reassigned":
+        return _("Lead «%(lead)s» reassigned from %(old)s to %(new)s from %(date)s.") % {
+            "lead": lead, "old": _manager(before.get("owner")), "new": _manager(after.get("owner")),
+            "date": _date(after.get("since"))}
+    return _("Changed lead «%(lead)s».") % {"lead": lead}
+
+
+def _milestone_set(entry, before, after):
+    from leads.models import MilestoneKind
+
+    milestone = _object(entry)
+    return _("Lead «%(lead)s»: %(step)s on %(date)s.") % {
+        "lead": str(milestone.lead) if milestone else "—",
+        "step": str(MilestoneKind(after["status"]).label).lower() if after.get("status") else "—",
+        "date": _date(after.get("at"))}
+
+
+def _payment(entry, before, after):
+    payment = _object(entry)
+    values = {"lead": str(payment.lead) if payment else "—", "amount": _money(after.get("amount")),
+              "date": _date(after.get("received_on"))}
+    if entry.action == "payment_refunded":
+        return _("Refund of %(amount)s on lead «%(lead)s», %(date)s.") % values
+    return _("Payment of %(amount)s on lead «%(lead)s», %(date)s.") % values
+
+
 _DESCRIBE = {
+    "call_added": _call, "call_changed": _call, "call_deleted": _call,
+    "shift_added": _shift, "shift_changed": _shift, "shift_deleted": _shift,
+    "targets_set": _targets, "targets_changed": _targets, "targets_deleted": _targets,
+    "membership_changed": _membership, "lead_reassigned": _lead_write,
+    "lead_changed": _lead_write, "milestone_set": _milestone_set,
+    "payment_received": _payment, "payment_refunded": _payment,
     "payout_run_computed": _computed, "payout_run_recomputed": _recomputed,
     "payout_run_approved": _approved, "payout_run_paid": _paid, "payroll_exported": _exported,
     "role_granted": _role, "milestone_corrected": _milestone,
@@ -259,6 +352,25 @@ def _lead(pk) -> str:
 
     lead = Lead.objects.filter(pk=pk).first() if pk else None
     return str(lead) if lead else "—"
+
+
+def _manager(pk) -> str:
+    from .models import Manager
+
+    person = Manager.objects.filter(pk=pk).select_related("user").first() if pk else None
+    return str(person) if person else "—"
+
+
+def _datetime(value) -> str:
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if isinstance(value, datetime.datetime):
+        from django.utils import timezone
+
+        from .periods import organisation_zone
+
+        return timezone.localtime(value, organisation_zone()).strftime("%d.%m.%Y %H:%M")
+    return "—"
 
 
 def _month(value) -> str:

@@ -465,7 +465,7 @@ def _calls_in_shift(
 
 def _draw_call(rng: random.Random) -> tuple[int, int, int, int]:
     """One dial attempt: (outcome, duration_s, talk_s, wrapup_s), with talk within duration."""
-    outcome = bisect.bisect_right(_OUTCOME_BOUNDS, rng.random())
+    outcome = _OUTCOME_SHARES[bisect.bisect_right(_OUTCOME_BOUNDS, rng.random())][0]
     if outcome == Outcome.NO_ANSWER:
         return outcome, rng.randint(10, 40), 0, 0
     talk = rng.randint(*_TALK_S[outcome])

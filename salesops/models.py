@@ -23,13 +23,19 @@ ROLE_GROUPS = {
 
 
 class Outcome(models.IntegerChoices):
-    """How far a call got, ordered (SPEC §2): a larger value is a better outcome."""
+    """How far a call got, ordered (SPEC §2): a larger value is a better outcome.
+
+    Telephony knows only whether somebody picked up (no answer / answered); the later
+    statuses are what an operator or a dialer's script records. An answered call whose dialog
+    status nobody gave is ``ANSWERED``, never guessed to be a secretary (migration 0010
+    renumbered the stored values when it was added)."""
 
     NO_ANSWER = 0, _("No answer")
-    SECRETARY = 1, _("Secretary")
-    DECISION_MAKER = 2, _("Decision maker reached")
-    PRESENTATION = 3, _("Presentation given")
-    CONSENT = 4, _("Consent")
+    ANSWERED = 1, _("Answered, dialog status not given")
+    SECRETARY = 2, _("Secretary")
+    DECISION_MAKER = 3, _("Decision maker reached")
+    PRESENTATION = 4, _("Presentation given")
+    CONSENT = 5, _("Consent")
 
 
 # A conversation is a call with at least this much talk (SPEC §2); a plan may set its own.
@@ -497,3 +503,13 @@ class DailyManagerStats(models.Model):
 
     def __str__(self):
         return f"{self.manager} {self.day}"
+
+
+# The pay-input write layer's rows (audit trail, change marks, dated membership): defined in
+# ``salesops.inputs.models``, part of this app.
+from .inputs.models import (  # noqa: E402,F401
+    AuditEntry,
+    LockedPeriod,
+    PayoutInputChange,
+    TeamMembership,
+)

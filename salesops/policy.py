@@ -99,7 +99,10 @@ RESOURCES = [
              team="lead__owner__team"),
     Resource("payments", "leads.payment", manager="lead__owner", team="lead__owner__team"),
     Resource("partners", "leads.partner", partner=""),
-    Resource("audit_entries", "leads.auditentry"),
+    Resource("audit_entries", "salesops.auditentry"),
+    Resource("memberships", "salesops.teammembership", manager="manager",
+             team="manager__team"),
+    Resource("lead_owners", "leads.leadownership", manager="owner", team="owner__team"),
     Resource("compensation_plans", "payouts.compensationplan"),
     Resource("plan_versions", "payouts.planversion"),
     Resource("plan_components", "payouts.plancomponent"),
@@ -135,14 +138,21 @@ RULES: dict[str, dict[str, dict[str, Scope]]] = {
     "shifts": {VIEW: FLOOR, EXPORT: HEAD_AND_ABOVE, CREATE: ADMIN_ONLY, CHANGE: ADMIN_ONLY,
                DELETE: ADMIN_ONLY, IMPORT: ADMIN_ONLY},
     # A sales head sets the monthly plans of own team (SPEC §1, §2).
+    # The targets of an approved month are final (SPEC §6.5): only the owner and admins
+    # correct them, with a reason.
     "plans": {VIEW: FLOOR, EXPORT: HEAD_AND_ABOVE, CREATE: HEAD_AND_ABOVE,
-              CHANGE: HEAD_AND_ABOVE, DELETE: ADMIN_ONLY, IMPORT: HEAD_AND_ABOVE},
+              CHANGE: HEAD_AND_ABOVE, DELETE: ADMIN_ONLY, IMPORT: HEAD_AND_ABOVE,
+              CORRECT: SEE_ALL},
     # A role changes only by a grant (GRANTS); managers are never deleted, they get "active to".
     # An admin keeps the profiles of people below admins, the owner everyone's.
     "managers": {VIEW: FLOOR, EXPORT: HEAD_AND_ABOVE, CREATE: {A: BELOW, O: ALL},
                  CHANGE: {A: BELOW, O: ALL}, IMPORT: {A: BELOW}, GRANT_ROLE: {A: BELOW, O: ALL}},
     "teams": {VIEW: HEAD_AND_ABOVE, CREATE: ADMIN_ONLY, CHANGE: ADMIN_ONLY},
     "daily_stats": {VIEW: FLOOR},
+    # Moving people between teams (dated, SPEC §1) decides which team's run pays them.
+    "memberships": {VIEW: HEAD_AND_ABOVE, CREATE: SEE_ALL},
+    # Who owned a lead when (SPEC §6.7): read like the leads, written by a reassignment.
+    "lead_owners": {VIEW: FLOOR},
     "import_batches": {VIEW: SEE_ALL, CREATE: ADMIN_ONLY, DELETE: ADMIN_ONLY},
     # Error rows go with their batch when an admin deletes it.
     "import_row_errors": {VIEW: SEE_ALL, DELETE: ADMIN_ONLY},

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import ROLE_GROUPS, Manager, Role, Team
+from .models import ROLE_GROUPS, Manager, Role, Team, TeamMembership
 
 
 def _sync_role_group(*, user, role: str) -> None:
@@ -53,6 +53,9 @@ def manager_create(
     )
     manager.full_clean()
     manager.save()
+    if team is not None:
+        # Dated membership (SPEC §1): in the team from the first day the person works.
+        TeamMembership.objects.create(manager=manager, team=team, since=active_from)
     _sync_role_group(user=user, role=role)
     return manager
 
@@ -63,8 +66,10 @@ def manager_set_role(
 ) -> Manager:
     """Give ``manager`` the role ``role`` (and ``team``), keeping the role group and
     ``is_staff`` in step. ``by``, when given (every screen gives it), must be allowed the grant
-    by the policy (salesops.policy.GRANTS), and the change is audited."""
-    from leads.audit import audit_record
+    by the policy (salesops.policy.GRANTS), and the change is audited. A new team takes
+    effect today (``membership_transfer``: dated membership, SPEC §1)."""
+    from salesops.inputs import audit_record
+    from salesops.inputs.membership import membership_transfer, organisation_today
 
     from . import policy
 
@@ -79,7 +84,8 @@ def manager_set_role(
             raise policy.AccessDenied(_("%(user)s may not move people to %(team)s")
                                       % {"user": by, "team": team})
     manager.role = role
-    if team is not None:
+    if team is not None and team.pk != stored.get("team_id"):
+        membership_transfer(manager=manager, team=team, since=organisation_today(), by=by)
         manager.team = team
     manager.full_clean()
     manager.save(update_fields=["role", "team"])

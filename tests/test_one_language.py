@@ -18,13 +18,13 @@ from django.test import RequestFactory
 from django.urls import path, reverse
 
 from leads.models import Lead, Partner
-from payouts.changes import payout_inputs_changed
 from payouts.earnings.selectors import line_address
 from payouts.exceptions import commission_exception_approve
 from payouts.lifecycle import payout_run_approve
 from payouts.models import CommissionException, CompensationPlan, PayoutInquiry, PayoutLine
 from salesops.imports.selectors import available_presets
 from salesops.imports.services import import_file
+from salesops.inputs import mark_months
 from salesops.models import (
     CallLog,
     ImportBatch,
@@ -150,7 +150,7 @@ def world(db, settings, tmp_path):
     month.batch = import_file(path=sample("asterisk-testsuite_cdrlib_good.csv"),
                               created_by=month.user("admin"))
     # Boris's figures changed after south was computed: its team month says so.
-    payout_inputs_changed(manager_ids=[month.people["boris"].pk], months=[NOVEMBER])
+    mark_months(manager_ids=[month.people["boris"].pk], months=[NOVEMBER])
     return month
 
 

@@ -15,11 +15,10 @@ from django.db.models import Count, Max, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from leads.models import AuditEntry
-from salesops.models import Manager
+from salesops.models import AuditEntry, Manager, PayoutInputChange
 
 from .. import staleness
-from ..models import PayoutInputChange, PayoutRun
+from ..models import PayoutRun
 from ..staleness import StaleMember, payout_run_staleness
 
 Status = PayoutRun.Status
@@ -76,7 +75,7 @@ _REASONS = (staleness.JOINED_OR_LEFT, staleness.PLAN_CHANGED, staleness.INPUTS_C
 
 def changes_token() -> str:
     """What changed in pay inputs, as one short text: the change marks' count, versions, last
-    time (``payouts.changes``: every write raises a version)."""
+    time (``salesops.inputs.changes``: every write raises a version)."""
     marks = PayoutInputChange.objects.aggregate(n=Count("pk"), versions=Sum("version"),
                                                 last=Max("changed_at"))
     text = f"{marks['n']}:{marks['versions']}:{marks['last']}"

@@ -10,13 +10,17 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
-from payouts.changes import MarksPayInputs
 from salesops.admin_scoping import PolicyResourceMixin
+from salesops.inputs.resources import MarksPayInputs
 from salesops.models import CallLog, Manager, MonthlyPlan, Team, WorkShift
 from salesops.periods import organisation_zone
 
 from .selectors import manager_keys, status_map
 from .values import normalise_phone, parse_datetime, parse_direction, parse_duration
+
+
+def _local_day(instant):
+    return instant.astimezone(organisation_zone()).date()
 
 
 class ManagerKeyWidget(widgets.ForeignKeyWidget):
@@ -65,7 +69,7 @@ class PhoneWidget(widgets.CharWidget):
 
 
 class OutcomeWidget(widgets.IntegerWidget):
-    """An outcome number (0–4) or any status value in the status mappings."""
+    """An outcome number (0–5) or any status value in the status mappings."""
 
     def clean(self, value, row=None, **kwargs):
         text = str(value if value is not None else "").strip()
@@ -109,6 +113,9 @@ class CallResource(MarksPayInputs, PolicyResourceMixin, resources.ModelResource)
         report_skipped = True
         use_bulk = False
 
+    def pay_input_day(self, instance):
+        return instance.manager_id, _local_day(instance.started_at)
+
     def before_import_row(self, row, **kwargs):
         if not row.get("source"):
             row["source"] = "spreadsheet"
@@ -130,6 +137,9 @@ class ShiftResource(MarksPayInputs, PolicyResourceMixin, resources.ModelResource
         fields = ("manager", "started_at", "ended_at")
         import_id_fields = ("manager", "started_at")
         skip_unchanged = True
+
+    def pay_input_day(self, instance):
+        return instance.manager_id, _local_day(instance.started_at)
 
 
 class ManagerResource(PolicyResourceMixin, resources.ModelResource):
@@ -176,3 +186,6 @@ class MonthlyPlanResource(MarksPayInputs, PolicyResourceMixin, resources.ModelRe
                   "target_revenue")
         import_id_fields = ("manager", "month")
         skip_unchanged = True
+
+    def pay_input_day(self, instance):
+        return instance.manager_id, instance.month

@@ -35,7 +35,7 @@ MAX_ID = 128
 MAX_COLUMN = 100  # ImportRowError.column
 NO_ANSWER = int(Outcome.NO_ANSWER)
 UNKNOWN_STATUS = ImportRowError.Kind.UNKNOWN_STATUS.value
-ANSWERED = int(Outcome.SECRETARY)
+ANSWERED = int(Outcome.ANSWERED)
 
 
 class RowError(Exception):

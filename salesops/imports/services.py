@@ -22,9 +22,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from leads.audit import audit_record
-from payouts.changes import payout_inputs_changed_on_days
 from salesops import policy
+from salesops.inputs import audit_record, mark_days
 from salesops.models import CallLog, ImportBatch, ImportCallChange, ImportConflict, ImportRowError
 from salesops.periods import organisation_zone
 
@@ -307,7 +306,7 @@ def _refresh_days(batch: ImportBatch) -> None:
         daily_stats_refresh(pairs=days)
         # SPEC §7: the months these calls fall in are stale for their people, and the open
         # month's pay is recomputed for them once this commits.
-        payout_inputs_changed_on_days(days=days)
+        mark_days(days=days)
 
 
 @dataclass
@@ -429,7 +428,7 @@ def import_batch_rollback(*, batch: ImportBatch) -> int:
             },
         )
         daily_stats_refresh(pairs=pairs)
-        payout_inputs_changed_on_days(days=pairs)
+        mark_days(days=pairs)
     return deleted
 
 
@@ -474,7 +473,7 @@ def import_conflict_accept(*, conflict: ImportConflict, by) -> CallLog:
             % {"batch": conflict.batch_id, "line": conflict.line},
         )
         daily_stats_refresh(pairs=pairs | {_day_of(call)})
-        payout_inputs_changed_on_days(days=pairs | {_day_of(call)})
+        mark_days(days=pairs | {_day_of(call)})
     return call
 
 

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from leads.models import AuditEntry, LeadMilestone, MilestoneKind, Partner, Payment
+from leads.models import LeadMilestone, MilestoneKind, Partner, Payment
 from payouts.exceptions import commission_exception_request
 from payouts.inquiries import inquiry_raise
 from payouts.models import (
@@ -32,6 +32,7 @@ from payouts.models import (
 )
 from salesops import policy
 from salesops.models import (
+    AuditEntry,
     DailyManagerStats,
     ImportBatch,
     ImportPreset,
@@ -132,7 +133,7 @@ def _side(world, suffix, team, manager, head, partner):
     rows["payouts.partnerstatementline"] = PartnerStatementLine.objects.create(
         statement=statement, kind="commission", payment=payment, base=Decimal("100000.00"),
         percent=Decimal("10"), amount=Decimal("10000.00"), payable_on=datetime.date(2026, 12, 5))
-    rows["leads.auditentry"] = AuditEntry.objects.create(
+    rows["salesops.auditentry"] = AuditEntry.objects.create(
         action="exception_requested", object_type="payouts.commissionexception",
         object_id=exception.pk, by=head.user, at=timezone.now(), before={}, after={})
     return rows

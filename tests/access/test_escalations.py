@@ -10,14 +10,14 @@ import tablib
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
-from leads.models import AuditEntry, LeadMilestone, MilestoneKind, Payment
+from leads.models import LeadMilestone, MilestoneKind, Payment
 from leads.services import lead_milestone_set
 from payouts.exceptions import CommissionExceptionError, commission_exception_request
 from payouts.lifecycle import PayoutRunError, payout_run_approve, payout_run_mark_paid
 from payouts.models import CommissionException, ExceptionKind, ExceptionStatus, PayoutRun
 from salesops import policy
 from salesops.imports.resources import ManagerResource, MonthlyPlanResource
-from salesops.models import CallLog, ImportPreset, Manager, MonthlyPlan, Role
+from salesops.models import AuditEntry, CallLog, ImportPreset, Manager, MonthlyPlan, Role
 from salesops.selectors import scope_to_user
 from salesops.services import manager_set_role
 
@@ -263,7 +263,7 @@ def test_an_admin_promotes_a_manager_to_sales_head_audited(world):
 
 def test_a_sales_head_reads_neither_the_audit_trail_nor_partner_statements(world, client):
     login(client, world, "sales_head")
-    assert client.get("/admin/leads/auditentry/").status_code == 403
+    assert client.get("/admin/salesops/auditentry/").status_code == 403
     assert client.get("/admin/payouts/partnerstatement/").status_code == 403
     assert client.get("/api/partner-statements/").status_code == 403
 

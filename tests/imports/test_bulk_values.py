@@ -75,8 +75,8 @@ def test_an_alias_wins_over_a_full_name(semenov, tmp_path, run_import):
     ("Ошибка", Outcome.NO_ANSWER), ("Занято", Outcome.NO_ANSWER),
     ("Не отвечен", Outcome.NO_ANSWER), ("Нет ответа", Outcome.NO_ANSWER),
     ("Пропущен", Outcome.NO_ANSWER), ("Сброшен", Outcome.NO_ANSWER),
-    ("Голосовая почта", Outcome.NO_ANSWER), ("Отвечен", Outcome.SECRETARY),
-    ("ANSWERED", Outcome.SECRETARY), ("Busy", Outcome.NO_ANSWER),
+    ("Голосовая почта", Outcome.NO_ANSWER), ("Отвечен", Outcome.ANSWERED),
+    ("ANSWERED", Outcome.ANSWERED), ("Busy", Outcome.NO_ANSWER),
     ("Failed", Outcome.NO_ANSWER), ("Missed", Outcome.NO_ANSWER),
     ("Voicemail", Outcome.NO_ANSWER), ("Cancelled", Outcome.NO_ANSWER),
 ])

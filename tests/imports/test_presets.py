@@ -32,7 +32,7 @@ def test_freeswitch_default_template_maps_hangup_causes(run_import):
     batch = run_import(fixture("freeswitch_default.csv"))
     assert (batch.preset, batch.created_count, batch.error_count) == ("freeswitch", 3, 0)
     assert sorted(CallLog.objects.values_list("external_id", "talk_s", "outcome")) == [
-        ("4f4c1c5e-0a4b-4d3a-9d55-6a2d7d9e0001", 60, Outcome.SECRETARY),
+        ("4f4c1c5e-0a4b-4d3a-9d55-6a2d7d9e0001", 60, Outcome.ANSWERED),
         ("4f4c1c5e-0a4b-4d3a-9d55-6a2d7d9e0003", 0, Outcome.NO_ANSWER),
         ("4f4c1c5e-0a4b-4d3a-9d55-6a2d7d9e0004", 0, Outcome.NO_ANSWER),
     ]
@@ -44,7 +44,7 @@ def test_twilio_export_in_any_column_order_with_rfc2822_dates(run_import):
     assert (batch.preset, batch.created_count, batch.error_count) == ("twilio", 4, 0)
     child = CallLog.objects.get(external_id="CA00000000000000000000000000000000")
     assert child.started_at == datetime.datetime(2026, 2, 7, 13, 15, 19, tzinfo=UTC)
-    assert (child.duration_s, child.talk_s, child.outcome) == (125, 125, Outcome.SECRETARY)
+    assert (child.duration_s, child.talk_s, child.outcome) == (125, 125, Outcome.ANSWERED)
     unanswered = CallLog.objects.get(external_id="CA22222222222222222222222222222222")
     assert (unanswered.duration_s, unanswered.talk_s) == (0, 0)
     inbound = CallLog.objects.get(external_id="CA44444444444444444444444444444444")
@@ -124,7 +124,7 @@ def test_multi_leg_calls_count_once_credited_to_the_leg_that_answered(run_import
     assert (batch.rows_read, batch.created_count, batch.skipped_count) == (5, 3, 2)
     assert CallLog.objects.count() == 3
     dialled = CallLog.objects.get(external_id="1791360000.10")
-    assert (dialled.manager, dialled.talk_s, dialled.outcome) == (boris, 120, Outcome.SECRETARY)
+    assert (dialled.manager, dialled.talk_s, dialled.outcome) == (boris, 120, Outcome.ANSWERED)
     # Rung at two desks, answered at Clara's: hers.
     ring_group = CallLog.objects.get(external_id="1791363600.15")
     assert (ring_group.manager, ring_group.direction, ring_group.talk_s) == (
@@ -140,7 +140,7 @@ def test_a_leg_arriving_in_a_later_file_replaces_the_unanswered_one(run_import, 
     second = run_import(tmp_path / "second.csv")
     assert (first.created_count, second.created_count, second.updated_count) == (1, 0, 1)
     call = CallLog.objects.get()
-    assert (call.manager, call.talk_s, call.outcome) == (boris, 120, Outcome.SECRETARY)
+    assert (call.manager, call.talk_s, call.outcome) == (boris, 120, Outcome.ANSWERED)
 
 
 def test_daily_aggregates_are_refreshed_for_the_imported_days(run_import):

@@ -23,7 +23,7 @@ def test_headerless_asterisk_file_keeps_its_first_row(run_import):
     assert (batch.rows_read, batch.created_count, batch.error_count) == (2, 2, 0)
     calls = CallLog.objects.order_by("started_at")
     assert [(c.duration_s, c.talk_s, c.outcome, c.manager) for c in calls] == [
-        (7, 7, Outcome.SECRETARY, manager), (7, 7, Outcome.SECRETARY, manager),
+        (7, 7, Outcome.ANSWERED, manager), (7, 7, Outcome.ANSWERED, manager),
     ]
     # Asterisk wrote local time; the file's zone defaults to the organisation's: Moscow, which
     # in April 2010 kept summer time (UTC+4).
@@ -42,7 +42,7 @@ def test_asterisk_dispositions_import_and_billsec_over_duration_is_reported(run_
     calls = CallLog.objects.filter(manager=manager)
     assert sorted((c.talk_s, c.outcome) for c in calls) == [
         (0, Outcome.NO_ANSWER), (0, Outcome.NO_ANSWER), (0, Outcome.NO_ANSWER),
-        (5, Outcome.SECRETARY),
+        (5, Outcome.ANSWERED),
     ]
     assert {c.direction for c in calls} == {Direction.OUTBOUND}
     assert {c.phone for c in calls} == {"100"}
@@ -84,7 +84,7 @@ def test_cdr_stats_file_with_a_header_imports_inbound_calls(run_import):
     first = CallLog.objects.get(external_id="96aa82fe-7bd1-11e5-a230-5c514f6a0f72")
     assert (first.manager, first.duration_s, first.talk_s) == (manager, 55, 50)
     assert (first.direction, first.phone, first.outcome) == (
-        Direction.INBOUND, "904151440", Outcome.SECRETARY)
+        Direction.INBOUND, "904151440", Outcome.ANSWERED)
 
 
 def test_cdr_stats_headerless_epoch_file_strips_spaces_and_reports_negative_billsec(run_import):

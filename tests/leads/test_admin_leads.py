@@ -1,14 +1,19 @@
 """A lead added or changed in the admin goes through the services, as an imported one does:
 its phone normalised, checked for a duplicate (SPEC §6.3), its owners' pay marked changed (§7)."""
 
+import datetime
+
 import pytest
+import time_machine
 
 from leads.models import DuplicateState, Lead, LeadSource, MilestoneKind
-from payouts.models import PayoutInputChange
-from salesops.models import Role
+from leads.ownership import lead_pay_days
+from salesops.models import PayoutInputChange, Role
 from tests.factories import LeadFactory, LeadMilestoneFactory, ManagerFactory, TeamFactory
 from tests.payouts.factories import person
-from tests.payouts.helpers import NOVEMBER, moscow
+from tests.payouts.helpers import moscow
+
+DECEMBER = datetime.date(2026, 12, 1)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +40,10 @@ def test_a_lead_added_in_the_admin_is_normalised_and_flagged_as_a_duplicate(clie
         "+79161234567", first, DuplicateState.PENDING)
 
 
-def test_a_lead_given_to_another_owner_in_the_admin_marks_both_owners_pay_changed(client):
+@time_machine.travel(moscow(2026, 12, 8, 10, 0), tick=False)
+def test_a_lead_given_to_another_owner_in_the_admin_moves_it_from_today(client):
+    """SPEC §6.7: the November milestone stays Anna's; from today the lead is Boris's, and both
+    people's pay from today on is marked changed."""
     team = TeamFactory()
     anna, boris = ManagerFactory(team=team), ManagerFactory(team=team)
     lead = LeadFactory(owner=anna, phone="+79160000001")
@@ -48,7 +56,8 @@ def test_a_lead_given_to_another_owner_in_the_admin_marks_both_owners_pay_change
     lead.refresh_from_db()
     assert lead.owner == boris
     assert set(PayoutInputChange.objects.values_list("manager", "month")) == {
-        (anna.pk, NOVEMBER), (boris.pk, NOVEMBER)}
+        (anna.pk, DECEMBER), (boris.pk, DECEMBER)}
+    assert lead_pay_days(lead_ids=[lead.pk]) == {(anna.pk, datetime.date(2026, 11, 5))}
 
 
 def test_a_sales_head_cannot_give_a_lead_to_another_team_in_the_admin(client):

@@ -8,13 +8,13 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from leads import phones
-from leads.models import AuditEntry, DuplicateState, LeadSource, MilestoneKind, Payment
+from leads.models import DuplicateState, LeadSource, MilestoneKind, Payment
 from leads.phones import phone_normalise
 from leads.services import LeadError, duplicate_resolve, lead_create, lead_milestone_set
 from payouts.exceptions import commission_exception_approve, commission_exception_request
 from payouts.models import ComponentKind, ExceptionKind, PayoutLine
 from payouts.partners import partner_statement_compute
-from salesops.models import Role
+from salesops.models import AuditEntry, Role
 from tests.factories import ManagerFactory, PartnerFactory, PaymentFactory
 from tests.payouts.factories import person, plan_for
 from tests.payouts.helpers import NOVEMBER, compute, moscow

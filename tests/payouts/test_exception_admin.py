@@ -5,11 +5,11 @@ from decimal import Decimal
 import pytest
 from django.utils import formats, translation
 
-from leads.models import AuditEntry, LeadSource
+from leads.models import LeadSource
 from payouts.exceptions import commission_exception_request
 from payouts.models import CommissionException, ComponentKind, ExceptionKind, ExceptionStatus
 from payouts.selectors import exception_amount_at_stake
-from salesops.models import Role
+from salesops.models import AuditEntry, Role
 from tests.factories import LeadFactory, ManagerFactory, PaymentFactory, TeamFactory
 from tests.payouts.factories import person, plan_for
 from tests.payouts.helpers import NOVEMBER, compute
@@ -75,9 +75,9 @@ def test_a_request_from_the_admin_records_the_requester_and_needs_a_reason(floor
 def test_nobody_can_edit_the_audit_trail_in_the_admin(floor, client):
     client.force_login(person(Role.ADMIN).user)
     entry = AuditEntry.objects.first()
-    assert client.get("/admin/leads/auditentry/").status_code == 200
-    page = client.get(f"/admin/leads/auditentry/{entry.pk}/change/")
+    assert client.get("/admin/salesops/auditentry/").status_code == 200
+    page = client.get(f"/admin/salesops/auditentry/{entry.pk}/change/")
     assert "Save" not in page.content.decode()
-    assert client.post(f"/admin/leads/auditentry/{entry.pk}/delete/", {"post": "yes"}) \
+    assert client.post(f"/admin/salesops/auditentry/{entry.pk}/delete/", {"post": "yes"}) \
         .status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()

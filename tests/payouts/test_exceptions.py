@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from leads.models import AuditEntry, LeadSource
+from leads.models import LeadSource
 from payouts.exceptions import (
     CommissionExceptionError,
     commission_exception_approve,
@@ -22,7 +22,7 @@ from payouts.models import (
     PayoutLine,
     PayoutRun,
 )
-from salesops.models import Role
+from salesops.models import AuditEntry, Role
 from tests.factories import LeadFactory, ManagerFactory, PaymentFactory, TeamFactory
 from tests.payouts.factories import CommissionExceptionFactory, person, plan_for
 from tests.payouts.helpers import DECEMBER, NOVEMBER, compute

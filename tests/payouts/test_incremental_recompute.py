@@ -6,10 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from payouts.changes import payout_inputs_changed, payout_inputs_changed_on_days
 from payouts.models import (
     ComponentKind,
-    PayoutInputChange,
     PayoutLine,
     PayoutRun,
     PayoutRunManager,
@@ -17,7 +15,8 @@ from payouts.models import (
 )
 from payouts.services import payout_run_claim_redrive, payout_runs_stalled
 from payouts.tasks import payout_runs_watchdog, recompute_payout_run_changes
-from salesops.models import Role
+from salesops.inputs import mark_days, mark_months
+from salesops.models import PayoutInputChange, Role
 from tests.factories import ManagerFactory, MonthlyPlanFactory
 from tests.payouts.factories import calls, plan_for
 from tests.payouts.helpers import NOVEMBER, compute, moscow, snapshot
@@ -60,7 +59,7 @@ def test_incremental_recompute_touches_only_the_changed_people_and_equals_a_full
     untouched = {m.pk: _line_ids(run, m) for m in (boris, vera)}
     # Late calls that are not conversations: anna's minutes change, the team's figure does not.
     calls(anna, 7, started_at=moscow(2026, 11, 20, 10, 0), talk_s=5, duration_s=30)
-    payout_inputs_changed_on_days(days=[(anna.pk, moscow(2026, 11, 20, 10, 0).date())])
+    mark_days(days=[(anna.pk, moscow(2026, 11, 20, 10, 0).date())])
     assert _recompute(run) == [anna.pk]
     run.refresh_from_db()
     assert run.status == PayoutRun.Status.COMPUTED
@@ -73,7 +72,7 @@ def test_a_moved_team_figure_also_recomputes_the_team_bonus(team, floor):
     (anna, boris, vera), head = floor
     run = compute(NOVEMBER, team)
     calls(boris, 4, started_at=moscow(2026, 11, 21, 10, 0), talk_s=40, duration_s=60)
-    payout_inputs_changed(manager_ids=[boris.pk], months=[NOVEMBER])
+    mark_months(manager_ids=[boris.pk], months=[NOVEMBER])
     assert _recompute(run) == sorted([boris.pk, head.pk])
     incremental = snapshot(run)
     assert snapshot(compute(NOVEMBER, team)) == incremental
@@ -136,7 +135,7 @@ def test_compute_payouts_changed_recomputes_only_the_changed_people(team, floor)
     (anna, boris, vera), head = floor
     compute(NOVEMBER, team)
     calls(vera, 2, started_at=moscow(2026, 11, 22, 10, 0), talk_s=5, duration_s=30)
-    payout_inputs_changed(manager_ids=[vera.pk], months=[NOVEMBER])
+    mark_months(manager_ids=[vera.pk], months=[NOVEMBER])
     out = StringIO()
     call_command("compute_payouts", "2026-11", "--changed", stdout=out)
     assert out.getvalue() == "north: 2026-11 computed, 1 people recomputed\n"
@@ -176,13 +175,14 @@ def test_late_data_for_an_approved_month_makes_the_next_open_month_stale_and_adj
     payout_run_approve(run=compute(october, team), approved_by=owner.user)
     november = compute(NOVEMBER, team)
     calls(anna, 2, started_at=moscow(2026, 10, 30, 10, 0), talk_s=20, duration_s=60)
-    payout_inputs_changed(manager_ids=[anna.pk], months=[october])
+    mark_months(manager_ids=[anna.pk], months=[october])
     assert payout_run_staleness(run=november, figures=False) == [
         StaleMember(anna.pk, "inputs changed")
     ]
     with pytest.raises(PayoutRunStale):
         payout_run_approve(run=november, approved_by=owner.user)
-    assert _recompute(november) == [anna.pk]
+    # The head's October team bonus reads the team's October: it is adjusted too (SPEC §6.5).
+    assert _recompute(november) == [anna.pk, head.pk]
     assert PayoutLine.objects.get(run=november, manager=anna, key="adj:2026-10:",
                                   kind=ComponentKind.PER_CONVERSATION).amount == Decimal("20.00")
     incremental = snapshot(november)

@@ -5,10 +5,9 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from leads.models import AuditEntry
 from payouts.inquiries import InquiryError, inquiries_visible_to, inquiry_decide, inquiry_raise
 from payouts.models import ComponentKind, InquiryStatus, PayoutInquiry, PayoutLine
-from salesops.models import Role
+from salesops.models import AuditEntry, Role
 from salesops.policy import AccessDenied
 from tests.factories import TeamFactory
 from tests.payouts.factories import calls, person, plan_for

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
-from leads.models import AuditEntry, LeadSource
+from leads.models import LeadSource
 from leads.services import payment_refund
 from payouts.models import PartnerStatement, PartnerStatementLine
 from payouts.partners import (
@@ -22,7 +22,7 @@ from payouts.partners import (
     partner_statements_compute,
 )
 from payouts.tasks import compute_last_month_partner_statements
-from salesops.models import Role
+from salesops.models import AuditEntry, Role
 from salesops.periods import current_month, next_month
 from tests.factories import LeadFactory, PartnerFactory, PaymentFactory
 from tests.payouts.factories import person

@@ -14,10 +14,11 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from leads.models import AuditEntry, LeadSource
+from leads.models import LeadSource
 from payouts.export import payouts_export
 from payouts.lifecycle import payout_run_approve
 from payouts.models import ComponentKind
+from salesops.models import AuditEntry
 from tests.factories import LeadFactory, PaymentFactory, TeamFactory
 from tests.payouts.factories import calls, person, plan_for
 from tests.payouts.helpers import NOVEMBER, compute, moscow

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
-from leads.models import AuditEntry, LeadSource
+from leads.models import LeadSource
 from leads.services import payment_create
 from payouts.exceptions import commission_exception_approve, commission_exception_request
 from payouts.lifecycle import (
@@ -25,7 +25,7 @@ from payouts.lifecycle import (
 from payouts.models import ComponentKind, ExceptionKind, PayoutLine, PayoutRun, PayoutRunTransition
 from payouts.services import payout_run_recompute_changed
 from salesops.formatting import format_month
-from salesops.models import Role
+from salesops.models import AuditEntry, Role
 from salesops.periods import current_month
 from tests.factories import LeadFactory, PaymentFactory
 from tests.payouts.factories import calls, person, plan_for

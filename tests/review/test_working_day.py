@@ -8,13 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from leads.models import AuditEntry
-from payouts.changes import payout_inputs_changed
 from payouts.exceptions import commission_exception_approve
 from payouts.lifecycle import payout_run_approve, payout_run_mark_paid
 from payouts.models import PayoutRun
 from salesops.audit_words import audit_entry_text
-from salesops.models import Role
+from salesops.inputs import mark_months
+from salesops.models import AuditEntry, Role
 from salesops.services import manager_set_role
 from tests.payouts.helpers import NOVEMBER, compute
 
@@ -39,7 +38,7 @@ def test_the_team_month_names_who_changed_since_the_computation_and_offers_recom
     client, month
 ):
     run = month.runs["north"]
-    payout_inputs_changed(manager_ids=[month.people["anna"].pk], months=[NOVEMBER])
+    mark_months(manager_ids=[month.people["anna"].pk], months=[NOVEMBER])
     client.force_login(month.user("head_north"))
     response = client.get("/review/?team=north&month=2026-11")
     assert [(s.name, s.reason) for s in response.context["stale"]] == [
@@ -119,7 +118,7 @@ def test_a_head_may_not_mark_paid_even_on_the_confirmation_page(client, month):
 
 
 def test_the_overview_says_per_team_what_to_look_at(client, month):
-    payout_inputs_changed(manager_ids=[month.people["boris"].pk], months=[NOVEMBER])
+    mark_months(manager_ids=[month.people["boris"].pk], months=[NOVEMBER])
     client.force_login(month.user("owner"))
     response = client.get("/review/overview/?month=2026-11")
     attention = response.context["attention"]
@@ -174,7 +173,7 @@ def test_an_action_with_no_words_of_its_own_still_reads_in_words(month):
 def test_the_admins_audit_trail_lists_words_not_codes(client, month):
     _approved_north(month)
     client.force_login(month.user("admin"))
-    page = _text(client.get("/admin/leads/auditentry/"))
+    page = _text(client.get("/admin/salesops/auditentry/"))
     assert "Approved the pay of North for November 2026" in page
     assert "payout_run_approved" not in page and "exception_requested" not in page
 
