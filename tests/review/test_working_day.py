@@ -211,3 +211,25 @@ def test_after_a_decision_the_team_month_says_at_once_who_it_made_out_of_date(cl
     after = client.get("/review/?team=north&month=2026-11").context["stale"]
     assert (before, [(s.name, s.reason) for s in after]) == (
         [], [("Anna Seller", "inputs changed")])
+
+
+def test_the_audit_trail_says_writes_of_pay_inputs_in_words(month):
+    import datetime
+
+    from leads.models import Lead
+    from leads.services import payment_create
+    from salesops.inputs.activity import target_set
+
+    admin, anna = month.user("admin"), month.people["anna"]
+    lead = Lead.objects.filter(owner=anna).first()
+    payment_create(lead=lead, amount=Decimal("5000.00"), received_on=datetime.date(2026, 12, 3),
+                   by=admin)
+    target_set(manager=anna, month=datetime.date(2026, 12, 1), conversations=300,
+               confirmed_leads=20, revenue=Decimal("250000.00"), by=admin)
+    words = [audit_entry_text(e) for e in AuditEntry.objects.filter(
+        action__in=["payment_received", "targets_set"]).order_by("at", "pk")]
+    assert words == [
+        f"Payment of ₽5,000.00 on lead «{lead}», 03.12.2026.",
+        "Targets of Anna Seller for December 2026: 300 conversations, 20 confirmed leads, "
+        "₽250,000.00 of revenue.",
+    ]
