@@ -9,8 +9,11 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 WORKERS ?= 3
 # The development targets turn DEBUG on (a development key, no HTTPS); the settings keep it off
-# unless asked, so production never runs with it by accident.
-DEV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true}
+# unless asked, so production never runs with it by accident. Links in mail point at the site
+# on PORT unless SALESOPS_SITE_URL says where it is (`make demo PORT=8101`, `make worker
+# PORT=8101`: the worker sends the mail).
+SITE_URL = $${SALESOPS_SITE_URL:-http://127.0.0.1:$(PORT)}
+DEV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true} SALESOPS_SITE_URL=$(SITE_URL)
 
 .PHONY: demo test install lint worker beat serve messages clean
 

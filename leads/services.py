@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesops import policy
+from salesops.formatting import format_money
 from salesops.inputs import Lock, pay_input_recorded
 from salesops.models import Manager
 from salesops.periods import organisation_zone
@@ -140,9 +141,10 @@ def lead_milestone_set(
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     current = lead_status(lead=lead)
     if kind == K.CORRECTION:
-        raise MilestoneHistoryError("a correction is made by lead_milestone_correct, with a reason")
+        raise MilestoneHistoryError(_("A correction is recorded as a correction, with a reason."))
     if kind not in TRANSITIONS[current]:
-        raise LeadError(f"a {current} lead cannot become {kind}")
+        raise LeadError(_("A lead that is %(current)s cannot become %(kind)s.") % {
+            "current": _step_label(current), "kind": _step_label(kind)})
     milestone = LeadMilestone.objects.create(
         lead=lead, kind=kind, at=at or timezone.now(), set_by=by, note=note
     )
@@ -177,7 +179,7 @@ def lead_milestone_correct(
     """
     reason = (reason or "").strip()
     if not reason:
-        raise MilestoneHistoryError(_("A correction needs a reason (SPEC §2)."))
+        raise MilestoneHistoryError(_("A correction needs a reason."))
     lead = Lead.objects.select_for_update().get(pk=milestone.lead_id)
     milestone = LeadMilestone.objects.select_for_update().get(pk=milestone.pk)
     if milestone.kind == K.CORRECTION:
@@ -242,12 +244,14 @@ def duplicate_resolve(*, lead: Lead, resolution: str, by, comment: str = "") -> 
     (its milestones and payments move there). Audited in the same transaction."""
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     if lead.duplicate_state != DuplicateState.PENDING:
-        raise LeadError(f"lead #{lead.pk} is not a pending duplicate")
+        raise LeadError(_("Lead «%(lead)s» is not a duplicate waiting for a decision.")
+                        % {"lead": lead})
     if resolution not in (DuplicateState.KEEP_FIRST, DuplicateState.CREDIT_NEWCOMER,
                           DuplicateState.MERGED):
-        raise LeadError(f"unknown resolution {resolution!r}")
+        raise LeadError(_("Unknown decision on a duplicate: %(value)s.") % {"value": resolution})
     if not may_resolve_duplicate(user=by, lead=lead):
-        raise LeadError(f"{by} may not resolve duplicates of {lead.owner.team} (SPEC §6.3)")
+        raise LeadError(_("%(user)s may not resolve duplicates of %(team)s.") % {
+            "user": by, "team": lead.owner.team})
     before = {"duplicate_state": lead.duplicate_state, "duplicate_of": lead.duplicate_of_id}
     days = lead_pay_days(lead_ids=[lead.pk])  # credited before a merge moves its items
     moved = {}
@@ -310,11 +314,12 @@ def payment_refund(
         policy.require(by, policy.REFUND, "payments", payment)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.is_refund:
-        raise LeadError("a refund cannot be refunded")
+        raise LeadError(_("A refund cannot be refunded."))
     refunded = -sum((r.amount for r in payment.refunds.all()), Decimal("0"))
     amount = payment.amount - refunded if amount is None else amount
     if amount <= 0 or refunded + amount > payment.amount:
-        raise LeadError(f"cannot refund {amount}: {payment.amount - refunded} left to refund")
+        raise LeadError(_("Cannot refund %(amount)s: %(left)s is left to refund.") % {
+            "amount": format_money(amount), "left": format_money(payment.amount - refunded)})
     return _refund_row(payment, amount, received_on, external_id, by=by)
 
 
@@ -329,3 +334,10 @@ def _refund_row(payment: Payment, amount: Decimal, received_on, external_id, *, 
     _payment_recorded(refund, by=by, action="payment_refunded")
     return refund
 
+
+def _step_label(value: str) -> str:
+    """A lead's step or status by its label ("Confirmed"), never its code."""
+    try:
+        return str(MilestoneKind(value).label).lower()
+    except ValueError:
+        return _("new") if value == "new" else value

@@ -164,7 +164,20 @@ class PayoutRunTransitionInline(PolicyInline, admin.TabularInline):
     model = PayoutRunTransition
     extra = 0
     can_delete = False
-    readonly_fields = ["from_status", "to_status", "by", "at", "note"]
+    # Statuses by their names, the stored note in words.
+    fields = ["at", "by", "step"]
+    readonly_fields = fields
+
+    @admin.display(description=_("step"))
+    def step(self, transition):
+        from .review.history import NOTES
+        from .review.templatetags.review_extras import run_status
+
+        text = run_status(transition.to_status)
+        if transition.from_status:
+            text = f"{run_status(transition.from_status)} → {text}"
+        note = NOTES.get(transition.note, transition.note)
+        return f"{text} ({note})" if note else text
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -176,9 +189,9 @@ class PayoutRunAdmin(PolicyModelAdmin):
                     "requested_by", "approved_by"]
     list_filter = ["status", "team", "month"]
     readonly_fields = ["month", "team", "status", "generation", "managers_total", "requested_by",
-                       "computed_at", "approved_by", "approved_at", "paid_at", "team_facts",
-                       "pay_by_manager"]
-    exclude = []
+                       "computed_at", "approved_by", "approved_at", "paid_at", "pay_by_manager"]
+    # The team's gathered figures are the engine's (JSON), not for reading.
+    exclude = ["team_facts"]
     inlines = [PayoutRunTransitionInline]
     actions = ["approve", "compute_again"]
 
@@ -278,7 +291,22 @@ def money_format(amount) -> str:
 
 @admin.register(PayoutLine)
 class PayoutLineAdmin(PolicyModelAdmin):
-    list_display = ["month", "manager", "kind", "key", "quantity", "rate", "amount", "held"]
+    list_display = ["month", "manager", "kind", "detail", "quantity", "rate", "amount", "held"]
+    # The line in words, not the engine's stored explanation (codes and JSON).
+    exclude = ["explanation", "key"]
+    readonly_fields = ["detail", "in_words"]
+
+    @admin.display(description=_("detail"))
+    def detail(self, line):
+        from .earnings.selectors import line_detail
+
+        return line_detail(line.kind, line.key)
+
+    @admin.display(description=_("how it adds up"))
+    def in_words(self, line):
+        from .earnings.selectors import line_figures
+
+        return line_figures([line])[0].arithmetic
     list_filter = ["month", "kind", "held", "run__team"]
     list_select_related = ["manager__user"]
     search_fields = ["manager__user__username", "manager__user__last_name"]
@@ -302,7 +330,7 @@ class CommissionExceptionAdmin(PolicyModelAdmin):
     """The queue of commission exceptions (SPEC §5): pending first, with the amount at stake.
     Requests are made here (reason required); decisions only through the actions."""
 
-    list_display = ["pk", "lead", "kind", "rate", "amount", "at_stake", "status",
+    list_display = ["number", "lead", "kind", "rate", "amount", "at_stake", "status",
                     "requested_by", "requested_at", "decided_by", "decided_at"]
     list_filter = ["status", "kind"]
     list_select_related = ["lead", "requested_by", "decided_by"]
@@ -324,6 +352,10 @@ class CommissionExceptionAdmin(PolicyModelAdmin):
             partner=obj.partner,
         )
         obj.pk = created.pk
+
+    @admin.display(description=_("number"), ordering="pk")
+    def number(self, exception):
+        return exception.pk
 
     @admin.display(description=_("amount at stake"))
     def at_stake(self, exception):
@@ -358,8 +390,8 @@ class PartnerStatementLineInline(PolicyInline, admin.TabularInline):
     model = PartnerStatementLine
     extra = 0
     can_delete = False
-    readonly_fields = ["kind", "payment", "base", "percent", "amount", "payable_on",
-                       "explanation"]
+    readonly_fields = ["kind", "payment", "base", "percent", "amount", "payable_on"]
+    exclude = ["explanation"]
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -22,7 +22,11 @@ from .models import CommissionException, ComponentKind, ExceptionKind, Exception
 
 
 class CommissionExceptionError(ValidationError):
-    """The request or decision breaks a rule of SPEC §5."""
+    """The request or decision breaks a rule of SPEC §5 (the message is for the user)."""
+
+
+def _who(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else "—"
 
 
 def _state(exception: CommissionException) -> dict:
@@ -41,23 +45,25 @@ def commission_exception_request(
     amount: Decimal | None = None, partner: Partner | None = None, transfer_to=None,
 ) -> CommissionException:
     if not (reason or "").strip():
-        raise CommissionExceptionError("a commission exception needs a reason (SPEC §5)")
+        raise CommissionExceptionError(_("A commission exception needs a reason."))
     probe = CommissionException(lead=lead)
     if not policy.may(requested_by, policy.REQUEST_EXCEPTION, "commission_exceptions", probe):
-        raise CommissionExceptionError(f"{requested_by} may not request an exception on "
-                                       f"lead #{lead.pk} (SPEC §1)")
+        raise CommissionExceptionError(_("%(user)s may not request an exception on lead "
+                                         "«%(lead)s».") % {"user": _who(requested_by),
+                                                           "lead": lead})
     if kind == ExceptionKind.RATE and rate is None:
-        raise CommissionExceptionError("another rate needs the rate")
+        raise CommissionExceptionError(_("Another rate needs the rate."))
     if kind == ExceptionKind.FIXED and amount is None:
-        raise CommissionExceptionError("a fixed amount needs the amount")
+        raise CommissionExceptionError(_("A fixed amount needs the amount."))
     if kind == ExceptionKind.PARTNER_CREDIT and not lead.duplicate_of_id:
-        raise CommissionExceptionError("partner credit is for a duplicate lead (SPEC §5)")
+        raise CommissionExceptionError(_("Crediting a partner is for a duplicate lead."))
     if kind == ExceptionKind.TRANSFER and transfer_to is None:
         raise CommissionExceptionError(_("moving a commission needs the person it moves to"))
     if CommissionException.objects.filter(
         lead=lead, component_kind=component_kind, status=ExceptionStatus.PENDING
     ).exists():
-        raise CommissionExceptionError(f"lead #{lead.pk} already has a pending exception")
+        raise CommissionExceptionError(_("Lead «%(lead)s» already has an exception waiting for "
+                                         "a decision.") % {"lead": lead})
     exception = CommissionException.objects.create(
         lead=lead, component_kind=component_kind, kind=kind, rate=rate, amount=amount,
         partner=partner, transfer_to=transfer_to, reason=reason.strip(),
@@ -82,12 +88,15 @@ def _decide(*, exception, by, status: str, comment: str) -> CommissionException:
         .get(pk=exception.pk)
     )
     if exception.status != ExceptionStatus.PENDING:
-        raise CommissionExceptionError(f"exception #{exception.pk} is already {exception.status}")
+        raise CommissionExceptionError(_("This exception is already decided: %(status)s.") % {
+            "status": exception.get_status_display().lower()})
     # Maker-checker (SPEC §5): the requester never decides their own request.
     if exception.requested_by_id == by.pk:
-        raise CommissionExceptionError("the requester cannot decide their own exception")
+        raise CommissionExceptionError(_("Whoever asked for an exception does not decide it: "
+                                         "someone else does."))
     if not may_decide(user=by, exception=exception):
-        raise CommissionExceptionError(f"{by} has no right to decide this exception")
+        raise CommissionExceptionError(_("%(user)s has no right to decide this exception.")
+                                       % {"user": _who(by)})
     before = _state(exception)
     exception.status = status
     exception.decided_by = by
@@ -118,6 +127,6 @@ def commission_exception_reject(
     *, exception: CommissionException, rejected_by, comment: str
 ) -> CommissionException:
     if not (comment or "").strip():
-        raise CommissionExceptionError("a rejection needs a comment (SPEC §5)")
+        raise CommissionExceptionError(_("A rejection needs a reason."))
     return _decide(exception=exception, by=rejected_by, status=ExceptionStatus.REJECTED,
                    comment=comment)

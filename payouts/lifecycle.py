@@ -17,10 +17,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from leads.models import Lead
 from salesops import policy
+from salesops.formatting import format_money, format_month
 from salesops.inputs import audit_record, period_lock
 from salesops.inputs.models import AuditEntry
 from salesops.money import round_money
@@ -87,7 +90,8 @@ def payout_run_transition(
 ) -> PayoutRun:
     """Move ``run`` (locked by the caller with ``select_for_update``) and record the move."""
     if to not in TRANSITIONS[run.status]:
-        raise PayoutRunError(f"a {run.status} run cannot become {to} (SPEC §7)")
+        raise PayoutRunError(_("A month that is %(from)s cannot become %(to)s.") % {
+            "from": _status(run.status), "to": _status(to)})
     previous = run.status
     run.status = to
     fields = ["status", *(extra or {})]
@@ -154,6 +158,21 @@ def payout_run_history(*, run: PayoutRun) -> list[HistoryStep]:
     return sorted(steps, key=lambda step: step.at)
 
 
+def _status(status: str) -> str:
+    return str(dict(Status.choices).get(status, status)).lower()
+
+
+def _who(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else "—"
+
+
+def _names(manager_ids) -> dict[int, str]:
+    from salesops.models import Manager
+
+    return {m.pk: str(m) for m in Manager.objects.filter(pk__in=manager_ids)
+            .select_related("user")}
+
+
 def may_approve(*, user, run: PayoutRun) -> bool:
     """SPEC §7: the sales head of the team, or the owner, approves a team's month
     (a row of salesops.policy)."""
@@ -190,39 +209,52 @@ def blocking_exceptions(*, run: PayoutRun) -> list[BlockingException]:
 def payout_run_approve(*, run: PayoutRun, approved_by) -> PayoutRun:
     run = PayoutRun.objects.select_for_update(no_key=True).select_related("team").get(pk=run.pk)
     if run.status != Status.COMPUTED:
-        raise PayoutRunError(f"only a computed run can be approved; this one is {run.status}")
+        raise PayoutRunError(_("Only a computed month can be approved; this one is %(status)s.")
+                             % {"status": _status(run.status)})
     if not may_approve(user=approved_by, run=run):
-        raise PayoutRunError(f"{approved_by} may not approve {run.team}'s pay (SPEC §7)")
-    # Maker-checker (SPEC §1): whoever asked for a computation does not approve it.
+        raise PayoutRunError(_("%(user)s may not approve the pay of %(team)s.") % {
+            "user": _who(approved_by), "team": run.team.name})
+    # Maker-checker (SPEC §1): whoever asked for a computation, on any door, does not approve.
     if requested_computation(user=approved_by, run=run):
-        raise PayoutRunError(_(
-            "%(user)s requested a computation of this run and so cannot approve it: someone "
-            "else approves (SPEC §1)."
-        ) % {"user": approved_by})
+        raise PayoutRunError(_("Whoever asked for a computation of this month cannot approve "
+                               "it: someone else does."))
     if not month_has_ended(run.month):
         raise PayoutRunNotOver(_(
-            "%(month)s has not ended in %(zone)s: a month is approved once it is over (SPEC §7)"
-        ) % {"month": f"{run.month:%Y-%m}", "zone": organisation_zone().key})
+            "%(month)s has not ended in %(zone)s yet: a month is approved once it is over."
+        ) % {"month": format_month(run.month), "zone": organisation_zone().key})
     stale = payout_run_staleness(run=run)
     if stale:
+        names = _names([s.manager_id for s in stale])
         raise PayoutRunStale(_(
-            "Something that feeds this run changed after it was computed (%(who)s): "
-            "recompute first, then review and approve (SPEC §7)."
-        ) % {"who": ", ".join(_("manager #%(id)s: %(reason)s")
-                              % {"id": s.manager_id, "reason": s.reason} for s in stale)},
+            "Something that feeds this month changed after it was computed (%(who)s): "
+            "recompute first, then review and approve."
+        ) % {"who": "; ".join(f"{names.get(s.manager_id, '—')}: {s.reason}" for s in stale)},
             members=stale)
     blocking = blocking_exceptions(run=run)
     if blocking:
+        leads = {lead.pk: str(lead) for lead in
+                 Lead.objects.filter(pk__in=[b.lead_id for b in blocking])}
         raise PayoutRunBlocked(_(
-            "Pending exceptions hold money in this run; decide them first: %(list)s (SPEC §5, §7)."
+            "Pending exceptions hold money in this month; decide them first: %(list)s."
         ) % {"list": "; ".join(
-            _("exception #%(id)s on lead #%(lead)s holds %(amount)s")
-            % {"id": b.id, "lead": b.lead_id, "amount": b.amount} for b in blocking
+            _("the exception on lead «%(lead)s» holds %(amount)s")
+            % {"lead": leads.get(b.lead_id, b.lead_id), "amount": format_money(b.amount)}
+            for b in blocking
         )}, exceptions=blocking)
-    return payout_run_transition(
+    approved_at = timezone.now()
+    payout_run_transition(
         run=run, to=Status.APPROVED, by=approved_by,
-        extra={"approved_by": approved_by, "approved_at": timezone.now()},
+        extra={"approved_by": approved_by, "approved_at": approved_at},
     )
+    totals = run.lines.aggregate(paid=Sum("amount", filter=Q(held=False)),
+                                 held=Sum("amount", filter=Q(held=True)))
+    audit_record(action="payout_run_approved", obj=run, by=approved_by,
+                 before={"status": Status.COMPUTED},
+                 after={"status": Status.APPROVED, "approved_at": approved_at,
+                        "team": run.team.code, "month": run.month,
+                        "total": round_money(totals["paid"] or Decimal("0")),
+                        "held": round_money(totals["held"] or Decimal("0"))})
+    return run
 
 
 @transaction.atomic
@@ -231,12 +263,13 @@ def payout_run_mark_paid(*, run: PayoutRun, paid_by) -> PayoutRun:
     # Who asks comes first, as at every door of the policy: a refusal says nothing of the run.
     if not may_mark_paid(user=paid_by, run=run):
         raise policy.AccessDenied(_("%(user)s may not mark pay as paid: the owner or an admin "
-                                    "does (SPEC §7).") % {"user": paid_by})
+                                    "does.") % {"user": _who(paid_by)})
     run = PayoutRun.objects.select_for_update(no_key=True).select_related("team").get(pk=run.pk)
     if run.status != Status.APPROVED:
         raise PayoutRunError(_(
-            "Only an approved run can be marked paid; %(run)s is %(status)s (SPEC §7)."
-        ) % {"run": f"{run.team.code} {run.month:%Y-%m}", "status": run.status})
+            "Only an approved month can be marked paid; %(team)s, %(month)s is %(status)s."
+        ) % {"team": run.team.name, "month": format_month(run.month),
+             "status": _status(run.status)})
     paid_at = timezone.now()
     payout_run_transition(run=run, to=Status.PAID, by=paid_by, note="exported to payroll",
                           extra={"paid_at": paid_at})

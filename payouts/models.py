@@ -286,7 +286,9 @@ class PlanAssignment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.plan} → {self.manager or self.team} from {self.effective_from:%Y-%m}"
+        return _("%(plan)s → %(who)s from %(month)s") % {
+            "plan": self.plan, "who": self.manager or self.team,
+            "month": f"{self.effective_from:%m.%Y}"}
 
 
 class PayoutRun(models.Model):
@@ -381,7 +383,9 @@ class PayoutRunTransition(models.Model):
         verbose_name_plural = _("run status changes")
 
     def __str__(self):
-        return f"{self.run}: {self.from_status or '∅'} → {self.to_status}"
+        labels = dict(PayoutRun.Status.choices)
+        return (f"{self.run}: {labels.get(self.from_status, self.from_status) or '∅'} → "
+                f"{labels.get(self.to_status, self.to_status)}")
 
 
 class PayoutRunManager(models.Model):
@@ -432,7 +436,7 @@ class PayoutRunManager(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.run}: {self.manager_id}"
+        return f"{self.run}: {self.manager}"
 
 
 class PayoutLine(models.Model):
@@ -485,7 +489,11 @@ class PayoutLine(models.Model):
         indexes = [models.Index(fields=["run", "manager"], name="payoutline_run_manager")]
 
     def __str__(self):
-        return f"{self.manager_id} {self.kind} {self.key}: {self.amount}"
+        from .earnings.selectors import line_detail
+
+        detail = line_detail(self.kind, self.key)
+        return (f"{self.manager}: {self.get_kind_display()}"
+                + (f" ({detail})" if detail else "") + f", {self.amount}")
 
 
 class Decision(models.TextChoices):
@@ -708,7 +716,9 @@ class CommissionException(models.Model):
         ]
 
     def __str__(self):
-        return f"#{self.pk} {self.get_kind_display()} lead #{self.lead_id} ({self.status})"
+        return _("%(kind)s, lead «%(lead)s» (%(status)s)") % {
+            "kind": self.get_kind_display(), "lead": self.lead,
+            "status": str(self.get_status_display()).lower()}
 
 
 class PartnerStatement(models.Model):

@@ -45,9 +45,15 @@ def notify(*, event: str, users, subject: str, body: str) -> int:
     return sent
 
 
-def _link(name: str, query: str = "") -> str:
+def site_link(path: str) -> str:
+    """An address of the site for a mail: the one configured site URL (``SALESOPS_SITE_URL``,
+    what people type in their browser), whatever host or port sent the mail."""
+    return f"{settings.SALESOPS_SITE_URL.rstrip('/')}{path}"
+
+
+def _link(name: str, query: str = "", args=None) -> str:
     try:
-        return f"{settings.SALESOPS_SITE_URL}{reverse(name)}{query}"
+        return site_link(f"{reverse(name, args=args)}{query}")
     except NoReverseMatch:
         return settings.SALESOPS_SITE_URL
 
@@ -66,7 +72,8 @@ def run_ready_for_review(run) -> int:
             "team": run.team.name, "month": month}
         body = _("The pay of %(team)s for %(month)s has been computed. Review and approve it: "
                  "%(link)s") % {"team": run.team.name, "month": month,
-                                "link": _link("review:team-month", f"?month={run.month:%Y-%m}")}
+                                "link": _link("review:team-month",
+                                              f"?team={run.team.code}&month={run.month:%Y-%m}")}
     return notify(event=f"run:{run.pk}:ready:{run.generation}", users=heads, subject=subject,
                   body=body)
 
@@ -79,7 +86,8 @@ def run_approved(run) -> int:
         month = format_month(run.month)
         subject = _("Your pay for %(month)s is approved") % {"month": month}
         body = _("Your pay for %(month)s has been approved and is final. See it here: "
-                 "%(link)s") % {"month": month, "link": _link("home")}
+                 "%(link)s") % {"month": month,
+                                "link": _link("earnings:month", f"?month={run.month:%Y-%m}")}
     return notify(event=f"run:{run.pk}:approved", users=people, subject=subject, body=body)
 
 
@@ -91,8 +99,20 @@ def inquiry_decided(inquiry) -> int:
         body = _("Your question: %(question)s\nAnswer: %(status)s. %(comment)s") % {
             "question": inquiry.comment, "status": inquiry.get_status_display(),
             "comment": inquiry.decision_comment}
+        body += "\n" + _("The line: %(link)s") % {"link": _line_link(inquiry)}
     return notify(event=f"inquiry:{inquiry.pk}:decided", users=[inquiry.manager.user],
                   subject=subject, body=body)
+
+
+def _line_link(inquiry) -> str:
+    """The line asked about, by its lasting address (month, person, component, key)."""
+    from payouts.earnings.selectors import line_address
+
+    try:
+        return site_link(line_address(month=inquiry.run.month, manager_id=inquiry.manager_id,
+                                      kind=inquiry.line_kind, key=inquiry.line_key))
+    except NoReverseMatch:
+        return settings.SALESOPS_SITE_URL
 
 
 # --- when: on the rows that record the events, after they commit -----------------------------

@@ -23,7 +23,7 @@ from django.db.models import Exists, F, Max, OuterRef, Subquery
 from django.utils import timezone
 
 from salesops.imports.stats import daily_stats_follow_thresholds
-from salesops.inputs import inputs_versions
+from salesops.inputs import audit_record, inputs_versions
 from salesops.models import CONVERSATION_THRESHOLD_S, Manager, Role, Team
 
 from .engine.adjustments import adjustment_drafts, batch_ledger
@@ -202,6 +202,14 @@ def payout_runs_start(
         ["generation", "managers_total", "team_facts", "requested_by", "computed_at",
          "started_at"],
     )
+    if requested_by is not None:
+        # Who asked for a computation is in the audit trail; scheduled ones are in the run's
+        # history only.
+        codes = {team.pk: team.code for team in teams}
+        for team_id, run in open_runs.items():
+            audit_record(action="payout_run_computed", obj=run, by=requested_by, before={},
+                         after={"team": codes.get(team_id, ""), "month": run.month,
+                                "generation": run.generation, "people": run.managers_total})
     # The members already in the runs are locked in id order, as a batch's claim locks them
     # (``_claim_batch_sql``): a batch of an earlier computation still writing holds some of
     # them and waits for none, so this waits for it, never the two for each other.
@@ -389,6 +397,10 @@ def payout_run_recompute_changed(
     if run.status == Status.COMPUTED:
         payout_run_transition(run=run, to=Status.DRAFT, by=requested_by,
                               note="recompute changed people")
+    if requested_by is not None:
+        audit_record(action="payout_run_recomputed", obj=run, by=requested_by, before={},
+                     after={"team": run.team.code, "month": run.month,
+                            "generation": run.generation + 1, "people": len(touched)})
     run.generation += 1
     run.team_facts = team_facts
     run.computed_at = None

@@ -70,7 +70,9 @@ def payout_run_staleness(*, run: PayoutRun, figures: bool = True) -> list[StaleM
     from .services import members_moved, run_days
 
     stale: dict[int, str] = {}
-    members = {member.manager_id: member for member in run.members.all()}
+    # The gathered figures (large) are read only when they are compared.
+    rows = run.members.all() if figures else run.members.defer("facts")
+    members = {member.manager_id: member for member in rows}
     days = run_days(team_ids=[run.team_id], month=run.month)
     for _team, pk in set(days) ^ {(run.team_id, pk) for pk in members}:
         stale[pk] = JOINED_OR_LEFT

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from . import policy
 from .admin_scoping import PolicyImportExportAdmin, PolicyModelAdmin
 from .admin_users import PolicyGroupAdmin, PolicyUserAdmin  # noqa: F401 - re-registers auth
+from .audit_words import action_label, audit_entry_text
 from .imports.admin import ImportBatchAdmin  # noqa: F401 - registers the import models' admin
 from .imports.resources import CallResource, ManagerResource, MonthlyPlanResource, ShiftResource
 from .models import AuditEntry, CallLog, Manager, MonthlyPlan, Role, Team, WorkShift
@@ -122,14 +123,49 @@ class MonthlyPlanAdmin(PolicyImportExportAdmin):
     autocomplete_fields = ["manager"]
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """The audit trail's actions by their names in the reader's language."""
+
+    title = _("what happened")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        actions = model_admin.get_queryset(request).order_by().values_list(
+            "action", flat=True).distinct()
+        labels = {}
+        for action in actions:
+            labels.setdefault(action_label(action), []).append(action)
+        return sorted(((",".join(codes), label) for label, codes in labels.items()),
+                      key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(action__in=self.value().split(","))
+        return queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(PolicyModelAdmin):
-    """The audit trail: read by those who decide, edited by nobody (SPEC §5)."""
+    """The audit trail: read by those who decide, edited by nobody (SPEC §5); each row in
+    words (``salesops.audit_words``), not its stored codes and data."""
 
-    list_display = ["at", "by", "action", "object_type", "object_id", "comment"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["object_id", "by__username", "comment"]
+    list_display = ["at", "who", "what", "comment"]
+    list_filter = [ActionFilter]
+    list_select_related = ["by"]
+    search_fields = ["object_id", "by__username", "by__last_name", "comment"]
     date_hierarchy = "at"
+    fields = ["at", "who", "what", "comment"]
+    readonly_fields = fields
+
+    @admin.display(description=_("who"), ordering="by__username")
+    def who(self, entry):
+        if entry.by is None:
+            return _("scheduled task")
+        return entry.by.get_full_name() or entry.by.get_username()
+
+    @admin.display(description=_("what happened"))
+    def what(self, entry):
+        return audit_entry_text(entry)
 
     def has_add_permission(self, request):
         return False

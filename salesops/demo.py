@@ -16,7 +16,7 @@ from typing import NamedTuple
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from leads.models import (
@@ -191,10 +191,15 @@ def demo_data_exists() -> bool:
 def demo_counts() -> dict[str, int]:
     """How many rows of each kind the organisation has, for the summary and for tests."""
     user_model = get_user_model()
+    # People as the login table lists them: each login once, by its role.
+    roles = dict(Manager.objects.values("role").annotate(n=Count("pk")).values_list("role", "n"))
     return {
         "teams": Team.objects.count(),
-        "users": user_model.objects.filter(manager__isnull=False).count(),
-        "managers": Manager.objects.count(),
+        "logins": user_model.objects.filter(manager__isnull=False).count(),
+        "owners": roles.get(Role.OWNER, 0),
+        "admins": roles.get(Role.ADMIN, 0),
+        "sales heads": roles.get(Role.SALES_HEAD, 0),
+        "managers": roles.get(Role.MANAGER, 0),
         "partners": Partner.objects.count(),
         "import batches": ImportBatch.objects.count(),
         "calls": CallLog.objects.count(),

@@ -7,7 +7,7 @@ from django.urls import NoReverseMatch, reverse
 from . import policy
 from .params import month_param
 from .periods import current_month, next_month
-from .selectors import floor_month_summary, manager_for_user
+from .selectors import floor_managers, floor_month_figures, manager_for_user
 
 # The sales floor page lists people: whoever may read managers (SPEC §1).
 policy_required_floor = policy.policy_required(policy.VIEW, "managers")
@@ -39,8 +39,9 @@ def home(request):
     if "floor" not in request.GET and (landing := _landing(request)):
         return redirect(landing)
     month = month_param(request, current_month)
-    summary = floor_month_summary(user=request.user, month=month)
-    page = Paginator(summary, 50).get_page(request.GET.get("page"))
+    # The figures of the page's people only: the owner's floor is every manager.
+    page = Paginator(floor_managers(user=request.user), 50).get_page(request.GET.get("page"))
+    page.object_list = floor_month_figures(managers=list(page.object_list), month=month)
     return render(
         request,
         "salesops/home.html",

@@ -23,6 +23,8 @@ def _day_of_calls(manager, day=5):
     for talk in TALKS:
         CallFactory(manager=manager, started_at=moscow(2026, 11, day, 10, 0),
                     duration_s=60, talk_s=talk)
+    # What the import of these calls keeps for the pages: the day's figures.
+    daily_stats_refresh(pairs={(manager.pk, datetime.date(2026, 11, day))})
 
 
 @pytest.fixture
@@ -106,6 +108,18 @@ def test_thresholds_are_one_query_per_month_whatever_the_number_of_managers(
         thresholds = conversation_thresholds(manager_ids=[m.pk for m in people],
                                              months=[NOVEMBER, DECEMBER])
     assert sorted(thresholds.values()) == [15] * 6 + [25] * 6
+
+
+def test_the_floor_counts_by_the_plan_in_force_even_before_the_next_computation(
+    client, team, paid_at_25s
+):
+    version = plan_versions_for(managers=[paid_at_25s], month=NOVEMBER)[paid_at_25s.pk]
+    version.conversation_threshold_s = 15  # the day was counted at 25 s by its import
+    version.save()
+    client.force_login(paid_at_25s.user)
+    rows = list(client.get("/?floor=1&month=2026-11").context["page"])
+    assert [(row, row.month_calls, row.month_conversations) for row in rows] == [
+        (paid_at_25s, 6, 5)]
 
 
 def test_a_plan_threshold_changed_after_the_import_is_counted_by_the_next_computation(

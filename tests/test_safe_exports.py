@@ -106,18 +106,18 @@ def payroll_month(db):
 def test_payroll_csv_neutralises_a_formula_in_a_name(payroll_month, tmp_path):
     path = tmp_path / "payroll.csv"
     payouts_export(month=payroll_month, path=path, file_format="csv")
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
-    assert (rows[0]["login"], rows[0]["name"], rows[0]["total"]) == (
+    rows = list(csv.DictReader(path.open(encoding="utf-8-sig")))
+    assert (rows[0]["Login"], rows[0]["Employee"], rows[0]["Total payable"]) == (
         "anna", f"'{HYPERLINK} Petrova", "30.00")
 
 
 def test_payroll_xlsx_writes_a_formula_looking_name_as_a_string(payroll_month, tmp_path):
     path = tmp_path / "payroll.xlsx"
     payouts_export(month=payroll_month, path=path, file_format="xlsx")
-    cells = _xlsx_cells(path, "payroll")
+    cells = _xlsx_cells(path, "Payroll")
     _assert_text_cell(cells, f"{HYPERLINK} Petrova")
-    sheet = load_workbook(path)["payroll"]
-    assert sheet.cell(row=1, column=sheet.max_column).value == "total"
+    sheet = load_workbook(path)["Payroll"]
+    assert sheet.cell(row=1, column=sheet.max_column).value == "Total payable"
     total = sheet.cell(row=2, column=sheet.max_column)
     assert (total.data_type, Decimal(str(total.value))) == ("n", Decimal("30.00"))
 
@@ -139,8 +139,8 @@ def statement_month(db):
 def test_partner_statement_csv_neutralises_a_formula_in_a_partner_name(statement_month, tmp_path):
     path = tmp_path / "s.csv"
     partner_statements_export(month=statement_month, path=path)
-    rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
-    assert rows[1][:6] == ["'@SUM(A1)", "2026-10", "0.00", "5000.00", "5000.00", "0.00"]
+    rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[1][:6] == ["'@SUM(A1)", "October 2026", "0.00", "5000.00", "5000.00", "0.00"]
 
 
 def test_partner_statement_xlsx_writes_a_formula_looking_name_as_a_string(
@@ -148,9 +148,9 @@ def test_partner_statement_xlsx_writes_a_formula_looking_name_as_a_string(
 ):
     path = tmp_path / "s.xlsx"
     partner_statements_export(month=statement_month, path=path)
-    for sheet in ("statements", "lines"):
+    for sheet in ("Statements", "Lines"):
         _assert_text_cell(_xlsx_cells(path, sheet), "@SUM(A1)")
-    amount = load_workbook(path)["lines"]["H2"]
+    amount = load_workbook(path)["Lines"]["H2"]
     assert (amount.data_type, amount.value) == ("n", 5000)
 
 

@@ -300,15 +300,19 @@ def test_seed_demo_reset_deletes_payout_runs_that_point_at_the_demo_teams():
 def test_seed_demo_prints_every_login_with_its_role_and_team():
     output = seed_demo(*SMALL)
     listed = {
-        line.split(maxsplit=2)[0]: line.split(maxsplit=2)[1:]
+        columns[0]: columns[1:]
         for line in output.split('Demo logins (password "demo"):')[1].splitlines()[2:]
-        if line.startswith("  ")
+        if line.startswith("  ") and (columns := re.split(r"\s{2,}", line.strip()))
     }
     people = Manager.objects.select_related("user", "team")
     assert len(people) == 9  # owner, admin, three heads, four managers
+    roles = {"owner": "owner", "admin": "admin", "sales_head": "sales head",
+             "manager": "manager"}
     assert listed == {
-        m.user.username: [m.role, m.team.name if m.team else "—"] for m in people
+        m.user.username: [roles[m.role], m.team.name if m.team else "—"] for m in people
     }
+    # The summary counts people the way the table lists them.
+    assert "9 logins: 1 owner, 1 admin, 3 sales heads, 4 managers." in output
 
 
 def test_seed_demo_ending_today_puts_nothing_after_now():

@@ -15,7 +15,6 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from leads.models import LeadSource, MilestoneKind
-from salesops.formatting import format_money
 from salesops.models import DailyManagerStats, Manager, MonthlyPlan, Outcome
 from salesops.money import round_money
 from salesops.periods import current_month, next_month, organisation_zone
@@ -25,6 +24,7 @@ from ..engine.facts import counted
 from ..engine.figures import MonthFacts, OutcomeFigures
 from ..models import (
     ComponentKind,
+    ExceptionKind,
     LineItemSource,
     LineKind,
     PayoutInquiry,
@@ -34,6 +34,7 @@ from ..models import (
     PayoutRunManager,
 )
 from ..selectors import payout_export_rows
+from . import words
 from .rules import component_rule
 
 ZERO = Decimal("0.00")
@@ -76,24 +77,42 @@ class LineFigure:
     adjusts_month: datetime.date | None
     note: str = ""
     inquiry: InquiryFigure | None = None
+    # The line's address (month, person, component, key): it outlives a recomputation.
+    month: datetime.date | None = None
+    manager_id: int | None = None
+    key: str = ""
+    explanation: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def arithmetic(self) -> str:
-        """The line's amount as the sum that gives it, rounded once to the kopeck (SPEC §3)."""
-        quantity = number(self.quantity)
-        if self.rate is None:
-            return format_money(self.amount)
-        if self.percent:
-            exact = self.quantity * self.rate / 100
-            sum_text = f"{format_money(round_money(self.quantity))} × {number(self.rate)} %"
-        else:
-            exact = self.quantity * self.rate
-            sum_text = f"{quantity} × {format_money(round_money(self.rate))}"
-        if round_money(exact) == self.amount:
-            return f"{sum_text} = {format_money(self.amount)}"
-        # Minutes are shown to 4 places but paid on exact seconds: say so, not hide it.
-        return _("%(sum)s ≈ %(amount)s (exact seconds, rounded once to the kopeck)") % {
-            "sum": sum_text, "amount": format_money(self.amount)}
+        """How the amount comes about, in words: the count and the rate with its unit, or the
+        rule and where the person stands against it (rounded once to the kopeck)."""
+        return words.line_words(kind=self.kind, key=self.key, quantity=self.quantity,
+                                rate=self.rate, amount=self.amount, is_percent=self.percent,
+                                explanation=self.explanation)
+
+    @property
+    def rate_text(self) -> str:
+        """The rate with its unit ("5 %", "₽6.00 per minute"); a fixed amount has none."""
+        if self.key.startswith("exception:") and self.explanation.get("exception_kind") in (
+                ExceptionKind.FIXED, ExceptionKind.EXCLUDE):
+            return "—"
+        return words.rate_with_unit(self.kind, self.rate, is_percent=self.percent)
+
+    @property
+    def url(self) -> str:
+        return line_address(month=self.month, manager_id=self.manager_id, kind=self.kind,
+                            key=self.key)
+
+
+def line_address(*, month: datetime.date, manager_id: int, kind: str, key: str) -> str:
+    """The lasting address of a line: month, person, component and key (a line is unique by
+    these, and keeps them when its month is computed again)."""
+    from django.urls import reverse
+
+    args = [f"{month:%Y-%m}", manager_id, kind]
+    return reverse("earnings:line-at", args=[*args, key]) if key else \
+        reverse("earnings:line-at", args=args)
 
 
 @dataclass(frozen=True)
@@ -147,11 +166,7 @@ class EarningsMonth:
 
 def number(value: Decimal) -> str:
     """A quantity or rate in the reader's language, without trailing zeros."""
-    from babel.numbers import format_decimal
-    from django.utils import translation
-
-    return format_decimal(value.normalize() if value == value.to_integral() else value,
-                          format="#,##0.####", locale=translation.get_language() or "en")
+    return words.number(value)
 
 
 # --- lines -----------------------------------------------------------------------------------
@@ -163,11 +178,13 @@ def _detail(kind: str, key: str) -> str:
         return _("cap")
     if key == "clawback":
         return _("clawback of fake leads")
-    if key == "held" or key.startswith("held:"):
+    if key == "held":
         return _("held")
+    if key.startswith("held:"):
+        return _("held: lead %(lead)s") % {"lead": key.partition(":")[2]}
     head, _sep, rest = key.partition(":")
     if head == "exception":
-        return _("approved exception #%(id)s") % {"id": rest}
+        return _("approved exception")
     if head == "tier":
         return _("band from %(from)s %% of plan") % {"from": number(Decimal(rest))}
     if head == "refund":
@@ -176,6 +193,11 @@ def _detail(kind: str, key: str) -> str:
         return _source_label(key)
     outcome = {o.name.lower(): o.label for o in Outcome}.get(key)
     return str(outcome) if outcome else key
+
+
+def line_detail(kind: str, key: str) -> str:
+    """What tells a line from the others of its component, in words ("Cold call", "cap")."""
+    return _detail(kind, key.rsplit(":", 1)[-1] if key.startswith("adj:") else key)
 
 
 def _source_label(value: str) -> str:
@@ -244,6 +266,8 @@ def line_figures(lines: list[PayoutLine], *, inquiries=None) -> list[LineFigure]
             quantity=line.quantity, rate=line.rate, amount=line.amount, held=line.held,
             percent=percent, adjusts_month=line.adjusts_month, note=note,
             inquiry=inquiries.get((line.kind, line.key)),
+            month=line.month, manager_id=line.manager_id, key=line.key,
+            explanation=line.explanation or {},
         ))
     return figures
 

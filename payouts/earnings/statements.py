@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from fpdf import FPDF
 from openpyxl import Workbook
 
-from salesops.exports import xlsx_append
+from salesops.exports import money_format, percent_format, quantity_format, xlsx_append
 from salesops.formatting import format_money, format_month
 
 from .selectors import APPROVED, PAID, EarningsMonth
@@ -85,18 +85,30 @@ def statement_pdf(*, figures: EarningsMonth, row: dict) -> bytes:
 
 
 def statement_xlsx(*, figures: EarningsMonth, row: dict) -> bytes:
+    """The statement as a workbook: amounts as numbers with the currency and two decimals,
+    each rate with its unit, each line's sum in words."""
+    money = money_format()
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(f"{figures.month:%Y-%m}")
-    xlsx_append(sheet, [_title(figures)])
+    sheet = book.create_sheet(format_month(figures.month)[:31])
+    for index, width in enumerate([40, 70, 12, 18, 18, 10]):
+        sheet.column_dimensions["ABCDEF"[index]].width = width
+    xlsx_append(sheet, [_title(figures)], bold=True)
     xlsx_append(sheet, [figures.manager.user.get_full_name() or figures.manager.user.username,
                         _standing(figures)])
     xlsx_append(sheet, [])
-    xlsx_append(sheet, [_("Line"), _("Quantity"), _("Rate"), _("Amount"), _("Held")])
+    xlsx_append(sheet, [_("Line"), _("How it adds up"), _("Quantity"), _("Rate"), _("Amount"),
+                        _("Held")], bold=True)
     for label, f in statement_lines(figures):
-        xlsx_append(sheet, [label, f.quantity, f.rate, f.amount, _("yes") if f.held else ""])
+        has_rate = f.rate is not None and f.rate_text != "—"
+        xlsx_append(sheet, [label, f.arithmetic, f.quantity, f.rate if has_rate else None,
+                            f.amount, _("yes") if f.held else ""],
+                    [None, None, quantity_format(f.quantity),
+                     (percent_format(f.rate) if f.percent else money) if has_rate else None,
+                     money])
     xlsx_append(sheet, [])
     for label, amount in totals(row):
-        xlsx_append(sheet, [label, None, None, amount])
+        xlsx_append(sheet, [label, None, None, None, amount], [None, None, None, None, money],
+                    bold=label == _("Total payable"))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -6,6 +6,9 @@ exist. A sales head (own team) and owner or admin (all) open a manager's month w
 ``?manager=<id>`` — the review pages link here.
 """
 
+import datetime
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -17,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salesops import policy
-from salesops.models import Manager
+from salesops.models import CallLog, Manager, WorkShift
 from salesops.params import id_param, month_param
 from salesops.periods import next_month
 from salesops.selectors import manager_for_user
@@ -54,6 +57,43 @@ def _line(request, pk) -> PayoutLine:
     return get_object_or_404(lines, pk=pk)
 
 
+@dataclass
+class RowsPage:
+    """A page of a person's calls or shifts in time order, without counting every row of the
+    month first (thousands of calls): the page reads one row more to know there is a next."""
+
+    object_list: list
+    number: int
+    has_next: bool
+    paginator = None  # no count: the pager says the page's number only
+
+    @classmethod
+    def of(cls, rows, page: str | None) -> "RowsPage":
+        number = int(page) if page and page.isdigit() and int(page) > 0 else 1
+        start = (number - 1) * ITEMS_PER_PAGE
+        found = list(rows[start:start + ITEMS_PER_PAGE + 1])
+        return cls(found[:ITEMS_PER_PAGE], number, len(found) > ITEMS_PER_PAGE)
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __bool__(self):
+        return True
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
 @view_lines
 def month(request):
     if "manager" not in request.GET and manager_for_user(request.user) is None:
@@ -72,6 +112,8 @@ def month(request):
             "manager_query": "" if own else f"&manager={manager.pk}",
             "previous_month": (chosen.replace(day=1) - _one_day()).replace(day=1),
             "next_month": next_month(chosen),
+            # "so far" only while the month is still under way
+            "open_month": chosen >= today.replace(day=1),
             "statements": selectors.statements(manager=manager),
             "chart": {
                 "labels": [f"{d.day.day}" for d in figures.days],
@@ -87,14 +129,27 @@ def month(request):
 
 
 def _one_day():
-    import datetime
-
     return datetime.timedelta(days=1)
 
 
 @view_lines
 def line(request, pk):
+    """An address by id, from before lines had lasting ones: to the line's lasting address."""
     payout_line = _line(request, pk)
+    target = selectors.line_address(month=payout_line.month, manager_id=payout_line.manager_id,
+                                    kind=payout_line.kind, key=payout_line.key)
+    query = request.GET.urlencode()
+    return redirect(f"{target}?{query}" if query else target, permanent=True)
+
+
+@view_lines
+def line_at(request, month, manager_id, kind, key=""):
+    """A line by month, person, component and key: the address a bookmark or a mail keeps,
+    still right after the month is computed again (the line is a new row then)."""
+    lines = policy.scoped(request.user, policy.VIEW, "payout_lines").select_related(
+        "run", "manager__user")
+    payout_line = get_object_or_404(lines, month=month, manager_id=manager_id, kind=kind,
+                                    key=key)
     inquiries = selectors.line_inquiries(payout_line.manager, payout_line.run_id)
     figure = selectors.line_figures([payout_line], inquiries=inquiries)[0]
     return _render_line(request, payout_line, figure)
@@ -105,7 +160,9 @@ def _render_line(request, payout_line, figure, *, error: str = "", comment: str 
     itemised = items.exists()
     rows = items if itemised else payout_line_source_rows(line=payout_line)
     page = None
-    if rows is not None:
+    if rows is not None and getattr(rows, "model", None) in (CallLog, WorkShift):
+        page = RowsPage.of(rows.order_by("started_at", "pk"), request.GET.get("page"))
+    elif rows is not None:
         page = Paginator(rows.order_by("pk"), ITEMS_PER_PAGE).get_page(request.GET.get("page"))
     own = payout_line.manager == manager_for_user(request.user)
     return render(request, "earnings/line.html", {
@@ -129,7 +186,9 @@ def ask(request, pk):
             inquiries=selectors.line_inquiries(payout_line.manager, payout_line.run_id))[0]
         return _render_line(request, payout_line, figure, error=" ".join(error.messages),
                             comment=comment)
-    return redirect(reverse("earnings:line", args=[payout_line.pk]) + "#inquiry")
+    return redirect(selectors.line_address(
+        month=payout_line.month, manager_id=payout_line.manager_id, kind=payout_line.kind,
+        key=payout_line.key) + "#inquiry")
 
 
 @view_lines

@@ -38,6 +38,7 @@ from ..models import (
     PayoutRun,
 )
 from ..selectors import exceptions_at_stake, payout_run_progress
+from .history import StalePerson
 
 ZERO = Decimal("0.00")
 ADJUSTMENTS = "adjustments"
@@ -103,6 +104,7 @@ class PendingException:
     requested_by: str
     requested_by_id: int
     at_stake: Decimal
+    lead_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -287,16 +289,19 @@ def _pending_exceptions(*, run, manager_ids, names) -> list[PendingException]:
             kind=e.get_kind_display(), component=e.get_component_kind_display(),
             reason=e.reason, requested_by=e.requested_by.get_full_name()
             or e.requested_by.get_username(), requested_by_id=e.requested_by_id,
-            at_stake=round_money(at_stake.get(e.pk) or ZERO),
+            at_stake=round_money(at_stake.get(e.pk) or ZERO), lead_name=str(e.lead),
         )
         for e in rows
     ]
 
 
 def _open_inquiries(*, run, names) -> list[OpenInquiry]:
+    from ..earnings.selectors import line_detail
+
     return [
         OpenInquiry(id=i.pk, manager_id=i.manager_id, manager_name=names.get(i.manager_id, ""),
-                    line=i.get_line_kind_display() + (f" · {i.line_key}" if i.line_key else ""),
+                    line=i.get_line_kind_display() + (
+                        f" · {line_detail(i.line_kind, i.line_key)}" if i.line_key else ""),
                     amount_seen=i.amount_seen, comment=i.comment, raised_by_id=i.raised_by_id)
         for i in PayoutInquiry.objects.filter(run=run, status=InquiryStatus.OPEN)
         .order_by("raised_at", "pk")
@@ -476,7 +481,7 @@ class LockPreview:
     held: Decimal
     people: int
     held_people: list[tuple[str, Decimal]]
-    stale: list  # staleness.StaleMember: who changed since the computation
+    stale: list  # history.StalePerson: who changed since the computation, by name
     blocking: list[PendingException]  # pending on the leads of the run's people
     month_over: bool
 
@@ -485,11 +490,16 @@ def approval_preview(*, run: PayoutRun, month: TeamMonth) -> LockPreview:
     """The confirmation's figures; the approval service decides again when it is asked."""
     from ..lifecycle import month_has_ended
     from ..staleness import payout_run_staleness
+    from .history import people_names
 
+    stale = list(payout_run_staleness(run=run)) if not run.is_locked else []
+    names = {p.manager_id: p.name for p in month.people}
+    names.update(people_names({s.manager_id for s in stale} - set(names)))
     return LockPreview(
         total=month.total, held=month.held, people=len(month.people),
         held_people=[(p.name, p.held) for p in month.people if p.held],
-        stale=list(payout_run_staleness(run=run)) if not run.is_locked else [],
+        stale=sorted((StalePerson(s.manager_id, names.get(s.manager_id, ""), str(s.reason))
+                      for s in stale), key=lambda p: p.name),
         blocking=month.exceptions if not run.is_locked else [],
         month_over=month_has_ended(run.month),
     )

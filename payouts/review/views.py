@@ -19,10 +19,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salesops import policy
+from salesops.formatting import format_month
 from salesops.params import id_param, month_param
 from salesops.periods import current_month, next_month
 from salesops.selectors import manager_for_user
 
+from ..earnings.selectors import line_figures
 from ..exceptions import (
     CommissionExceptionError,
     commission_exception_approve,
@@ -34,13 +36,12 @@ from ..inquiries import InquiryError, inquiry_decide
 from ..lifecycle import (
     PayoutRunError,
     payout_run_approve,
-    payout_run_history,
     payout_run_mark_paid,
     requested_computation,
 )
 from ..models import CommissionException, PayoutInquiry, PayoutRun
 from ..selectors import payout_run_progress
-from . import selectors
+from . import attention, history, selectors
 from .forms import DecisionForm, RequestExceptionForm
 from .services import payout_run_request_recompute
 
@@ -55,8 +56,10 @@ def _month(request) -> datetime.date:
 
 def _run_for(request, run_id: int, action: str = policy.VIEW) -> PayoutRun:
     """A run the user may see (else 404, as for a row that is not there), then ``action``."""
+    # The team's gathered figures (JSON) are read only where they are compared.
     run = get_object_or_404(
-        policy.scoped(request.user, policy.VIEW, RUNS, PayoutRun.objects.select_related("team")),
+        policy.scoped(request.user, policy.VIEW, RUNS,
+                      PayoutRun.objects.select_related("team").defer("team_facts")),
         pk=run_id)
     policy.require(request.user, action, RUNS, run)
     return run
@@ -87,8 +90,9 @@ def team_month(request):
     else:
         return redirect(f"{reverse('review:overview')}?month={month:%Y-%m}")
     run = (policy.scoped(request.user, policy.VIEW, RUNS)
-           .filter(team=team, month=month).select_related("team").first())
+           .filter(team=team, month=month).select_related("team").defer("team_facts").first())
     data = selectors.team_month(run=run) if run else None
+    names = {p.manager_id: p.name for p in data.people} if data else {}
     context = {
         "team": team, "month": month, "run": run, "data": data,
         "previous": selectors.previous_month(month), "next": next_month(month),
@@ -99,12 +103,17 @@ def team_month(request):
         "can_mark_paid": run is not None and policy.may(request.user, policy.MARK_PAID, RUNS, run),
         "can_decide": policy.may(request.user, policy.DECIDE_EXCEPTION, "commission_exceptions"),
         "can_overview": policy.may(request.user, policy.OVERVIEW, RUNS),
-        # Status changes and people's requests to compute (maker-checker names them).
-        "transitions": payout_run_history(run=run) if run else [],
         "can_request": policy.may(request.user, policy.REQUEST_EXCEPTION,
                                   "commission_exceptions"),
         "request_form": RequestExceptionForm(),
         "figures_ttl": selectors.FIGURES_TTL_S,
+        "stale": history.run_stale_people(run=run, names=names) if run else [],
+        "history": history.run_history(run=run) if run else [],
+        # Just asked to recompute: the page follows it until the new figures are in.
+        "recomputing": run is not None and request.GET.get("recomputing", "").isdigit(),
+        # ... and already done by the time the page is drawn (a new computation since).
+        "recomputed": run is not None and request.GET.get("recomputing", "").isdigit()
+        and run.generation > int(request.GET["recomputing"]),
     }
     if data:
         context["earnings"] = _earnings_base()
@@ -125,9 +134,12 @@ def _table_key(data: selectors.TeamMonth) -> str:
 @policy.policy_required(policy.OVERVIEW, RUNS)
 def overview(request):
     month = _month(request)
+    data = selectors.organisation_overview(month=month)
     return render(request, "review/overview.html", {
-        "data": selectors.organisation_overview(month=month), "month": month,
+        "data": data, "month": month,
         "previous": selectors.previous_month(month), "next": next_month(month),
+        "attention": attention.teams_attention(
+            runs=[t.run for t in data.teams if t.run], team_ids=[t.team.pk for t in data.teams]),
     })
 
 
@@ -139,10 +151,14 @@ def run_people_lines(request, run_id):
     lines = policy.scoped(request.user, policy.VIEW, "payout_lines", run.lines.all())
     if manager_id is not None:
         lines = lines.filter(manager_id=manager_id)
-    lines = lines.select_related("manager__user").order_by("manager__user__username", "kind",
-                                                             "key")
-    return render(request, "review/lines.html", {"run": run, "lines": lines,
-                                                 "back": _team_month_url(run)})
+    lines = list(lines.select_related("manager__user").order_by(
+        "manager__user__last_name", "manager__user__first_name", "manager__user__username",
+        "kind", "key"))
+    figures = line_figures(lines)
+    return render(request, "review/lines.html", {
+        "run": run, "rows": [(line.manager, figure) for line, figure in zip(lines, figures,
+                                                                             strict=True)],
+        "back": _team_month_url(run)})
 
 
 @policy.policy_required(policy.APPROVE_RUN, RUNS)
@@ -180,6 +196,7 @@ def recompute(request, run_id):
         messages.error(request, str(error) or _("This month is locked."))
     else:
         messages.info(request, _("Recomputing: the figures refresh when it is done."))
+        return redirect(f"{_team_month_url(run)}&recomputing={run.generation}#progress")
     return redirect(_team_month_url(run))
 
 
@@ -188,6 +205,7 @@ def progress(request, run_id):
     run = _run_for(request, run_id)
     done, total = payout_run_progress(run=run)
     return JsonResponse({"status": run.status, "done": done, "total": total,
+                         "generation": run.generation,
                          "finished": run.status != PayoutRun.Status.DRAFT})
 
 
@@ -199,7 +217,8 @@ def export(request, run_id):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"payroll.{file_format}"
         try:
-            payouts_export(month=run.month, path=path, file_format=file_format, team=run.team)
+            payouts_export(month=run.month, path=path, file_format=file_format, team=run.team,
+                           by=request.user)
         except PayrollNotFinal as error:
             messages.error(request, str(error))
             return redirect(_team_month_url(run))
@@ -210,17 +229,25 @@ def export(request, run_id):
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@require_POST
 @policy.policy_required(policy.MARK_PAID, RUNS)
 def mark_paid(request, run_id):
+    """GET: what marking paid records (people, amounts, the month), to confirm; POST: mark.
+    It cannot be undone: a paid month never changes again."""
     run = _run_for(request, run_id, policy.MARK_PAID)
-    try:
-        payout_run_mark_paid(run=run, paid_by=request.user)
-    except PayoutRunError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Marked paid."))
-    return redirect(_team_month_url(run))
+    if request.method == "POST":
+        try:
+            payout_run_mark_paid(run=run, paid_by=request.user)
+        except PayoutRunError as error:
+            messages.error(request, str(error))
+            return redirect("review:mark-paid", run_id=run.pk)
+        messages.success(request, _("Marked paid: %(team)s, %(month)s.") % {
+            "team": run.team.name, "month": format_month(run.month)})
+        return redirect(_team_month_url(run))
+    data = selectors.team_month(run=run)
+    return render(request, "review/mark_paid.html", {
+        "run": run, "data": data, "back": _team_month_url(run),
+        "paid_people": [p for p in data.people if p.total or p.held],
+    })
 
 
 def _back(request, fallback: str) -> str:
@@ -251,7 +278,9 @@ def decide_exception(request, exception_id):
     except (CommissionExceptionError, ValidationError) as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("Exception #%(id)s decided.") % {"id": exception.pk})
+        exception.refresh_from_db(fields=["status"])
+        messages.success(request, _("The exception on lead «%(lead)s» is %(status)s.") % {
+            "lead": exception.lead, "status": exception.get_status_display().lower()})
     return redirect(back)
 
 
@@ -272,7 +301,9 @@ def decide_inquiry(request, inquiry_id):
     except (InquiryError, ValidationError) as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("Inquiry #%(id)s decided.") % {"id": inquiry.pk})
+        inquiry.refresh_from_db(fields=["status"])
+        messages.success(request, _("The question of %(name)s is %(status)s.") % {
+            "name": inquiry.manager, "status": inquiry.get_status_display().lower()})
     return redirect(back)
 
 
@@ -289,17 +320,17 @@ def request_exception(request):
     data = form.cleaned_data
     lead = policy.scoped(request.user, policy.VIEW, "leads").filter(pk=data["lead"]).first()
     if lead is None:
-        messages.error(request, _("No lead #%(id)s in your team.") % {"id": data["lead"]})
+        messages.error(request, _("Your team has no lead number %(id)s.") % {"id": data["lead"]})
         return redirect(back)
     policy.require(request.user, policy.REQUEST_EXCEPTION, "commission_exceptions",
                    CommissionException(lead=lead))
     try:
-        exception = commission_exception_request(
+        commission_exception_request(
             lead=lead, kind=data["kind"], reason=data["reason"], requested_by=request.user,
             rate=data["rate"], amount=data["amount"])
     except (CommissionExceptionError, ValidationError) as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("Exception #%(id)s requested: someone else decides it.")
-                         % {"id": exception.pk})
+        messages.success(request, _("Exception on lead «%(lead)s» requested: someone else "
+                                    "decides it.") % {"lead": lead})
     return redirect(back)

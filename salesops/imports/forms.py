@@ -2,6 +2,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
 from django.conf import settings
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from salesops.models import Outcome
@@ -25,8 +26,9 @@ class UploadForm(forms.Form):
     preset = forms.ChoiceField(label=_("Layout"), required=False, choices=preset_choices)
     time_zone = forms.CharField(
         label=_("Time zone of the file"), required=False, max_length=64,
-        help_text=_("Empty: the organisation's time zone (%(zone)s).") % {
-            "zone": settings.TIME_ZONE},
+        # Said in the language of each request, not the one the module was imported in.
+        help_text=lazy(lambda: _("Empty: the organisation's time zone (%(zone)s).") % {
+            "zone": settings.TIME_ZONE}, str)(),
     )
     source = forms.CharField(
         label=_("Telephony source"), required=False, max_length=64,

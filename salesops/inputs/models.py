@@ -40,7 +40,9 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+        from salesops.audit_words import audit_entry_text  # the row in words, not its codes
+
+        return audit_entry_text(self)
 
 
 class PayoutInputChange(models.Model):

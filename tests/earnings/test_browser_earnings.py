@@ -74,9 +74,9 @@ def test_drilldown_lists_the_calls_the_line_counted(live_server, browser):
     page.goto(_month_url(live_server))
     line = PayoutLine.objects.get(manager=month.anna, kind=ComponentKind.PER_CONVERSATION)
     page.locator(f"tr[data-line='{line.pk}'] a", has_text="Why?").click()
-    page.wait_for_url(f"**/earnings/lines/{line.pk}/")
+    page.wait_for_url(f"**/earnings/2026-11/{month.anna.pk}/per_conversation/")
     assert page.locator("#l-calls tbody tr").count() == len(month.calls)
-    assert page.locator("#l-arithmetic").inner_text() == "12 × ₽10.00 = ₽120.00"
+    assert page.locator("#l-arithmetic").inner_text() == "12 conversations × ₽10.00 = ₽120.00"
     _shot(page, "earnings-line.png")
 
 

@@ -21,6 +21,12 @@ pytestmark = pytest.mark.django_db
 MONTH = "?month=2026-11"
 
 
+
+def _address(line):
+    """A line's lasting address: month, person, component and key."""
+    return selectors.line_address(month=line.month, manager_id=line.manager_id, kind=line.kind,
+                                  key=line.key)
+
 def _lines(manager):
     return PayoutLine.objects.filter(manager=manager, month=NOVEMBER)
 
@@ -55,9 +61,11 @@ def test_a_line_shows_the_arithmetic_that_gives_its_amount(month):
     with translation.override("en"):
         figures = selectors.earnings_month(manager=month.anna, month=NOVEMBER)
     by_kind = {f.kind: f.arithmetic for f in figures.components}
-    assert by_kind[ComponentKind.PER_CONVERSATION] == "12 × ₽10.00 = ₽120.00"
-    assert by_kind[ComponentKind.PER_MINUTE] == "30 × ₽6.00 = ₽180.00"
-    assert by_kind[ComponentKind.REVENUE_PERCENT] == "₽30,000.00 × 10 % = ₽3,000.00"
+    assert by_kind[ComponentKind.PER_CONVERSATION] == "12 conversations × ₽10.00 = ₽120.00"
+    assert by_kind[ComponentKind.PER_MINUTE] == "30 min × ₽6.00 per minute = ₽180.00"
+    # A number and its "%" are held together (a no-break space).
+    assert by_kind[ComponentKind.REVENUE_PERCENT] == (
+        "10\u00a0% of ₽30,000.00 in payments = ₽3,000.00")
 
 
 def test_an_approved_month_is_no_longer_provisional(month):
@@ -115,7 +123,7 @@ def test_month_page_reads_no_calls(client, month, django_assert_max_num_queries)
 def test_drilldown_lists_the_calls_a_line_counted_with_recordings(client, month):
     client.force_login(month.anna.user)
     line = _line(month.anna, ComponentKind.PER_CONVERSATION)
-    response = client.get(reverse("earnings:line", args=[line.pk]))
+    response = client.get(_address(line))
     assert response.status_code == 200
     assert sorted(c.pk for c in response.context["page"]) == sorted(c.pk for c in month.calls)
     assert b"https://pbx.example/rec/3.mp3" in response.content
@@ -124,7 +132,7 @@ def test_drilldown_lists_the_calls_a_line_counted_with_recordings(client, month)
 def test_drilldown_of_a_lead_line_lists_its_milestones(client, month):
     client.force_login(month.anna.user)
     line = _line(month.anna, ComponentKind.PER_CONFIRMED_LEAD)
-    response = client.get(reverse("earnings:line", args=[line.pk]))
+    response = client.get(_address(line))
     items = list(response.context["page"])
     assert [(i.source, i.amount) for i in items] == [("milestone", Decimal("500.00"))]
 
@@ -132,7 +140,7 @@ def test_drilldown_of_a_lead_line_lists_its_milestones(client, month):
 def test_a_manager_typing_another_managers_line_gets_404(client, month):
     client.force_login(month.anna.user)
     line = _line(month.boris, ComponentKind.PER_CONVERSATION)
-    assert client.get(reverse("earnings:line", args=[line.pk])).status_code == 404
+    assert client.get(_address(line)).status_code == 404
     assert client.post(reverse("earnings:ask", args=[line.pk]),
                        {"comment": "mine"}).status_code == 404
     assert not PayoutInquiry.objects.exists()
@@ -162,7 +170,7 @@ def test_asking_about_a_line_lands_in_the_sales_heads_queue(client, month):
     assert (inquiry.manager, inquiry.line_kind, inquiry.comment) == (
         month.anna, ComponentKind.PER_CONVERSATION, "calls missing on the 14th")
     assert list(inquiries_visible_to(month.head.user)) == [inquiry]
-    page = client.get(reverse("earnings:line", args=[line.pk]))
+    page = client.get(_address(line))
     assert page.context["f"].inquiry.status == "open"
 
 
@@ -178,7 +186,8 @@ def test_statement_xlsx_shows_the_payroll_exports_numbers(client, month):
     client.force_login(month.anna.user)
     response = client.get(reverse("earnings:statement") + MONTH + "&format=xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active
-    values = {row[0]: row[3] for row in sheet.iter_rows(values_only=True) if row and row[0]}
+    # The amount is the fifth column (line, how it adds up, quantity, rate, amount).
+    values = {row[0]: row[4] for row in sheet.iter_rows(values_only=True) if row and row[0]}
     payroll = next(r for r in payout_export_rows(month=NOVEMBER, team=month.team)
                    if r["login"] == "anna")
     assert Decimal(str(values["Total payable"])) == payroll["total"] == Decimal("15800.00")
@@ -273,5 +282,22 @@ def test_a_line_of_a_lead_source_with_its_own_rate_says_that_rate(month):
     rules = {f.detail: (f.rule, f.arithmetic) for f in figures.components
              if f.kind == ComponentKind.REVENUE_PERCENT}
     assert rules[str(LeadSource.INBOUND.label)] == (
-        "3 % of payments on your leads", "₽10,000.00 × 3 % = ₽300.00")
+        "3 % of payments on your leads", "3\u00a0% of ₽10,000.00 in payments = ₽300.00")
     assert rules[str(LeadSource.COLD_CALL.label)][0] == "10 % of payments on your leads"
+
+
+def test_a_calls_drilldown_pages_them_in_time_order_without_counting_the_month(client, db):
+    from tests.earnings.conftest import build_month
+
+    month = build_month(anna_calls=60)
+    client.force_login(month.anna.user)
+    line = _line(month.anna, ComponentKind.PER_CONVERSATION)
+    first = client.get(_address(line))
+    calls = list(first.context["page"])
+    in_time = sorted(month.calls, key=lambda c: (c.started_at, c.pk))
+    assert [c.pk for c in calls] == [c.pk for c in in_time[:50]]
+    assert 'href="?page=2"' in first.content.decode()
+    second = client.get(_address(line) + "?page=2")
+    assert [c.pk for c in second.context["page"]] == [c.pk for c in in_time[50:]]
+    assert "page 2" in second.content.decode() and 'href="?page=3"' not in (
+        second.content.decode())

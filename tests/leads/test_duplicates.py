@@ -122,7 +122,7 @@ def test_a_duplicate_is_resolved_once_and_only_by_a_sales_head(team, anna, boris
     with pytest.raises(LeadError, match="may not"):
         duplicate_resolve(lead=newcomer, resolution=DuplicateState.KEEP_FIRST, by=anna.user)
     duplicate_resolve(lead=newcomer, resolution=DuplicateState.KEEP_FIRST, by=head.user)
-    with pytest.raises(LeadError, match="not a pending duplicate"):
+    with pytest.raises(LeadError, match="not a duplicate waiting for a decision"):
         duplicate_resolve(lead=newcomer, resolution=DuplicateState.MERGED, by=head.user)
 
 

@@ -75,12 +75,14 @@ def test_export_csv_has_one_row_per_manager_with_a_column_per_component(floor, t
     _approved_november()
     path = tmp_path / "payroll.csv"
     _run("export_payouts", "2026-11", "--format", "csv", "--output", str(path))
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    rows = list(csv.DictReader(path.open(encoding="utf-8-sig")))
     assert len(rows) == 1
     row = rows[0]
-    assert (row["login"], row["name"], row["team"]) == ("anna", "Anna Petrova", "north")
-    assert (row["per_conversation"], row["per_minute"], row["adjustments"], row["held"],
-            row["total"]) == ("30.00", "30.00", "0.00", "0.00", "60.00")
+    assert (row["Employee"], row["Login"], row["Team"], row["Month"]) == (
+        "Anna Petrova", "anna", floor[0].name, "November 2026")
+    assert (row["Per conversation"], row["Per operator minute"],
+            row["Adjustments of earlier months"], row["Held"], row["Total payable"]) == (
+        "30.00", "30.00", "0.00", "0.00", "60.00")
 
 
 def test_export_xlsx_has_the_payroll_and_every_line(floor, tmp_path):
@@ -88,17 +90,18 @@ def test_export_xlsx_has_the_payroll_and_every_line(floor, tmp_path):
     path = tmp_path / "payroll.xlsx"
     _run("export_payouts", "2026-11", "--format", "xlsx", "--output", str(path))
     book = load_workbook(path, read_only=True)
-    assert book.sheetnames == ["payroll", "lines"]
-    payroll = list(book["payroll"].values)
-    assert payroll[0][:3] == ("login", "name", "team") and payroll[0][-1] == "total"
+    assert book.sheetnames == ["Payroll", "Lines"]
+    payroll = list(book["Payroll"].values)
+    assert payroll[0][:3] == ("Employee", "Login", "Team")
+    assert payroll[0][-1] == "Total payable"
     # XLSX keeps numbers as binary; read them back through their text, never as floats.
-    assert payroll[1][:3] == ("anna", "Anna Petrova", "north")
+    assert payroll[1][:3] == ("Anna Petrova", "anna", floor[0].name)
     assert Decimal(str(payroll[1][-1])) == Decimal("60.00")
-    lines = list(book["lines"].values)
-    assert [(r[1], r[3], r[4] or "", Decimal(str(r[8]))) for r in lines[1:]] == [
-        ("anna", "per_conversation", "", Decimal("50.00")),
-        ("anna", "per_conversation", "cap", Decimal("-20.00")),
-        ("anna", "per_minute", "", Decimal("30.00")),
+    lines = list(book["Lines"].values)
+    assert [(r[2], r[4], r[5] or "", Decimal(str(r[9]))) for r in lines[1:]] == [
+        ("anna", "Per conversation", "", Decimal("50.00")),
+        ("anna", "Per conversation", "cap", Decimal("-20.00")),
+        ("anna", "Per operator minute", "", Decimal("30.00")),
     ]
 
 

@@ -71,7 +71,7 @@ def test_recomputing_an_open_month_replaces_its_lines(team, anna):
 
 def test_only_a_computed_run_can_be_approved(team, anna, head):
     run = payout_run_start(month=NOVEMBER, team=team)
-    with pytest.raises(PayoutRunError, match="only a computed run"):
+    with pytest.raises(PayoutRunError, match="Only a computed month"):
         payout_run_approve(run=run, approved_by=head.user)
 
 
@@ -154,7 +154,7 @@ def test_a_paid_run_cannot_go_back(team, anna, head):
     run = payout_run_approve(run=compute(NOVEMBER, team), approved_by=head.user)
     owner = ManagerFactory(owner=True).user
     payout_run_mark_paid(run=run, paid_by=owner)
-    with pytest.raises(PayoutRunError, match="Only an approved run"):
+    with pytest.raises(PayoutRunError, match="Only an approved month"):
         payout_run_mark_paid(run=run, paid_by=owner)
 
 

@@ -255,7 +255,8 @@ def test_the_command_makes_a_month_final_and_marks_it_paid(partner, lead, admin,
     call_command("partner_statements", "2026-10", "--finalise", "--by", admin.username,
                  "--output", str(tmp_path / "final.csv"), stdout=out)
     assert "1 partner statements for 2026-10 made final, payable 5000.00" in out.getvalue()
-    assert (tmp_path / "final.csv").read_text(encoding="utf-8").splitlines()[1].endswith(",final")
+    written = (tmp_path / "final.csv").read_text(encoding="utf-8-sig")
+    assert written.splitlines()[1].endswith(",Final")
     call_command("partner_statements", "2026-10", "--mark-paid", "--by", admin.username,
                  stdout=out)
     assert PartnerStatement.objects.get(month=OCTOBER).status == Status.PAID

@@ -112,13 +112,18 @@ def test_partner_statements_command_writes_csv_and_xlsx(partner, lead, tmp_path)
     call_command("partner_statements", "2026-10", "--output", str(tmp_path / "s.csv"),
                  stdout=out)
     assert "payable 5000.00" in out.getvalue()
-    rows = list(csv.reader((tmp_path / "s.csv").read_text(encoding="utf-8").splitlines()))
-    assert rows[1] == [partner.name, "2026-10", "0.00", "5000.00", "5000.00", "0.00", "draft"]
+    rows = list(csv.reader((tmp_path / "s.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[0] == ["Partner", "Month", "Carried in", "Earned this month", "Payable",
+                       "Carried over", "Status"]
+    assert rows[1] == [partner.name, "October 2026", "0.00", "5000.00", "5000.00", "0.00",
+                       "Draft"]
     call_command("partner_statements", "2026-10", "--output", str(tmp_path / "s.xlsx"),
                  stdout=out)
-    sheet = load_workbook(tmp_path / "s.xlsx")["lines"]
+    sheet = load_workbook(tmp_path / "s.xlsx")["Lines"]
     assert [c.value for c in sheet[2]][2:8] == [
-        "commission", lead.payments.get().pk, lead.pk, 50000, 10, 5000]
+        "Commission", lead.payments.get().pk, str(lead), 50000, 10, 5000]
+    assert (sheet["G2"].number_format, sheet["H2"].number_format) == (
+        '#,##0\\ "%"', '"₽"#,##0.00')
     assert PartnerStatementLine.objects.count() == 1
 
 

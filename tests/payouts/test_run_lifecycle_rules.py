@@ -24,6 +24,7 @@ from payouts.lifecycle import (
 )
 from payouts.models import ComponentKind, ExceptionKind, PayoutLine, PayoutRun, PayoutRunTransition
 from payouts.services import payout_run_recompute_changed
+from salesops.formatting import format_month
 from salesops.models import AuditEntry, Role
 from salesops.periods import current_month
 from tests.factories import LeadFactory, PaymentFactory
@@ -128,7 +129,8 @@ def test_the_current_month_cannot_be_approved(team, anna, head):
     month = current_month()
     calls(anna, 3, started_at=moscow(month.year, month.month, 1, 12, 0), talk_s=30)
     run = compute(month, team)
-    with pytest.raises(PayoutRunNotOver, match=f"{month:%Y-%m} has not ended in Europe/Moscow"):
+    with pytest.raises(PayoutRunNotOver,
+                       match=f"{format_month(month)} has not ended in Europe/Moscow"):
         payout_run_approve(run=run, approved_by=head.user)
     with pytest.raises(CommandError, match="has not ended"):
         _run("approve_payouts", f"{month:%Y-%m}", "--team", "north", "--by", "head.north")
@@ -156,7 +158,7 @@ def test_the_refusal_lists_the_blocking_exceptions(team, anna, head, owner, rout
     assert refused.value.exceptions == [
         BlockingException(id=exception.pk, lead_id=routed_lead.pk, amount=Decimal("50000.00"))
     ]
-    assert (f"exception #{exception.pk} on lead #{routed_lead.pk} holds 50000.00"
+    assert (f"the exception on lead «{routed_lead}» holds ₽50,000.00"
             in str(refused.value))
     assert PayoutRun.objects.get(pk=run.pk).status == PayoutRun.Status.COMPUTED
 
@@ -164,14 +166,14 @@ def test_the_refusal_lists_the_blocking_exceptions(team, anna, head, owner, rout
 def test_export_refuses_a_run_that_is_not_approved(team, anna, tmp_path):
     compute(NOVEMBER, team)
     path = tmp_path / "payroll.csv"
-    with pytest.raises(CommandError, match=r"approved runs only; not final: north 2026-11 "
-                                           r"\(computed\)"):
+    with pytest.raises(CommandError, match=r"once a month is approved; not approved yet: "
+                                           rf"{team.name}, November 2026 \(computed\)"):
         _run("export_payouts", "2026-11", "--output", str(path))
     assert not path.exists()
 
 
 def test_export_refuses_a_month_with_no_run(team, tmp_path):
-    with pytest.raises(CommandError, match="no payout run for 2026-11"):
+    with pytest.raises(CommandError, match="no pay computed for November 2026"):
         _run("export_payouts", "2026-11", "--output", str(tmp_path / "payroll.csv"))
 
 
@@ -182,7 +184,8 @@ def test_a_run_reaches_paid_through_the_command_and_is_immutable_after(
     run = payout_run_approve(run=compute(NOVEMBER, team), approved_by=head.user)
     path = tmp_path / "payroll.csv"
     _run("export_payouts", "2026-11", "--output", str(path))
-    assert [row["total"] for row in csv.DictReader(path.open(encoding="utf-8"))] == ["50.00"]
+    assert [row["Total payable"] for row in csv.DictReader(path.open(encoding="utf-8-sig"))] == [
+        "50.00"]
     for who in ("anna", "head.north"):
         with pytest.raises(CommandError, match="may not mark pay as paid"):
             _run("mark_payouts_paid", "2026-11", "--team", "north", "--by", who)
@@ -201,9 +204,9 @@ def test_a_run_reaches_paid_through_the_command_and_is_immutable_after(
     calls(anna, 3, started_at=moscow(2026, 11, 6, 10, 0), talk_s=30)
     assert compute(NOVEMBER, team).status == PayoutRun.Status.PAID
     assert payout_run_recompute_changed(run=run) is None
-    with pytest.raises(PayoutRunError, match="Only an approved run"):
+    with pytest.raises(PayoutRunError, match="Only an approved month"):
         payout_run_mark_paid(run=run, paid_by=owner.user)
-    with pytest.raises(PayoutRunError, match="only a computed run"):
+    with pytest.raises(PayoutRunError, match="Only a computed month"):
         payout_run_approve(run=run, approved_by=owner.user)
     if connection.vendor == "postgresql":  # the triggers of migration 0002
         with pytest.raises(IntegrityError, match="SPEC 7"), transaction.atomic():

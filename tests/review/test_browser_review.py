@@ -80,7 +80,8 @@ def test_a_head_reviews_decides_approves_and_exports_then_the_owner_marks_paid(
     head.click("text=Review and approve…")
     refusal = head.locator(".refusal-card")
     anna_exception, vera_exception = month.exceptions["anna"], month.exceptions["vera"]
-    assert f"Exception #{anna_exception.pk} on lead" in refusal.inner_text()
+    assert (f"An exception on lead «{anna_exception.lead}» (Anna Seller) is pending"
+            in refusal.inner_text())
     _shot(head, "approve-refused")
     assert head.locator("button:has-text('Approve and lock')").is_disabled()
     head.click(f"a[href$='#exception-{anna_exception.pk}']")
@@ -92,7 +93,7 @@ def test_a_head_reviews_decides_approves_and_exports_then_the_owner_marks_paid(
     anna_form.locator("textarea").fill("no discount was agreed")
     anna_form.locator("button[value=reject]").click()
     decided = head.locator(".review-messages").inner_text()
-    assert f"Exception #{anna_exception.pk} decided." in decided
+    assert f"The exception on lead «{anna_exception.lead}» is rejected." in decided
     head.locator(f"#exception-{vera_exception.pk} form button[value=approve]").click()
     anna_exception.refresh_from_db()
     vera_exception.refresh_from_db()
@@ -123,15 +124,16 @@ def test_a_head_reviews_decides_approves_and_exports_then_the_owner_marks_paid(
     head.goto(f"{url}/review/?month=2026-11")
     with head.expect_download() as download:
         head.click("text=Payroll export (CSV)")
-    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
     lines = PayoutLine.objects.filter(run=run)
-    assert sorted(r["login"] for r in rows) == ["anna", "vera"]  # the head has no plan, no lines
-    assert sum(Decimal(r["total"]) for r in rows) == sum(
+    assert sorted(r["Login"] for r in rows) == ["anna", "vera"]  # the head has no plan, no lines
+    assert sum(Decimal(r["Total payable"]) for r in rows) == sum(
         line.amount for line in lines if not line.held)
     for row in rows:
-        assert Decimal(row["total"]) == sum(
+        assert Decimal(row["Total payable"]) == sum(
             line.amount for line in lines if not line.held and
-            line.manager.user.username == row["login"])
+            line.manager.user.username == row["Login"])
 
     # Another team's month, and the open month, stay shut.
     assert head.goto(f"{url}/review/?month=2026-11&team=south").status == 404
@@ -148,12 +150,18 @@ def test_a_head_reviews_decides_approves_and_exports_then_the_owner_marks_paid(
     assert owner.locator("table.overview tbody tr").count() == 2
     _shot(owner, "overview")
     owner.click("table.overview >> text=North")
-    owner.click("button:has-text('Mark paid')")
-    assert "Marked paid." in owner.locator(".review-messages").inner_text()
+    owner.click("text=Mark paid…")
+    # It cannot be undone: a page says what it records (people, amounts, the month) first.
+    assert run.status == PayoutRun.Status.APPROVED
+    confirm = owner.locator("#paid-people").inner_text()
+    assert "Anna Seller" in confirm and "Vera Seller" in confirm
+    _shot(owner, "mark-paid-confirmation")
+    owner.click("button:has-text('for November 2026 paid')")
+    assert "Marked paid: North, November 2026." in owner.locator(".review-messages").inner_text()
     run.refresh_from_db()
     assert run.status == PayoutRun.Status.PAID
-    history = owner.locator("text=approved → paid").first
-    assert history.is_visible()
+    history = owner.locator("table.history tr", has_text="Marked paid")
+    assert history.inner_text().split("\t")[1:] == ["owner", "Marked paid"]
     steps = [(t.to_status, t.by and t.by.username) for t in run.transitions.order_by("at", "pk")]
     assert steps[-2:] == [
         ("approved", "owner"), ("paid", "owner")]

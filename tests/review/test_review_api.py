@@ -150,7 +150,7 @@ def test_a_run_not_approved_cannot_be_marked_paid(client, month):
     run = month.runs["north"]
     response = _client(client, month, "owner").post(f"/api/payout-runs/{run.pk}/mark-paid/")
     assert response.status_code == 409
-    assert "Only an approved run can be marked paid" in response.json()["detail"]
+    assert "Only an approved month can be marked paid" in response.json()["detail"]
     run.refresh_from_db()
     assert run.status == PayoutRun.Status.COMPUTED
 

@@ -122,7 +122,7 @@ def test_the_confirmation_lists_what_blocks_approval_each_with_a_link(client, mo
     for name in ("anna", "vera"):
         assert f"#exception-{month.exceptions[name].pk}" in page
     response = client.post(f"/review/runs/{run.pk}/approve/", follow=True)
-    assert "Pending exceptions hold money in this run" in response.content.decode()
+    assert "Pending exceptions hold money in this month" in response.content.decode()
     run.refresh_from_db()
     assert run.status == PayoutRun.Status.COMPUTED
 
@@ -159,7 +159,8 @@ def test_recompute_is_queued_and_the_progress_says_people_done(client, month):
     response = client.post(f"/review/runs/{run.pk}/recompute/")
     assert response.status_code == 302
     progress = client.get(f"/review/runs/{run.pk}/progress/").json()
-    assert progress == {"status": "computed", "done": 3, "total": 3, "finished": True}
+    assert progress == {"status": "computed", "done": 3, "total": 3, "finished": True,
+                        "generation": run.generation}
 
 
 def test_the_owner_overview_shows_every_team_and_the_runs_waiting(client, month):
@@ -222,7 +223,7 @@ def test_a_head_requests_an_exception_on_a_lead_of_the_team_and_not_of_another(c
         "exclude", "pending", month.user("head_north"))
     response = client.post("/review/exceptions/request/", {
         "lead": theirs.pk, "kind": "exclude", "reason": "not ours to ask"}, follow=True)
-    assert f"No lead #{theirs.pk} in your team." in response.content.decode()
+    assert f"Your team has no lead number {theirs.pk}." in response.content.decode()
     assert not CommissionException.objects.filter(lead=theirs).exists()
 
 

@@ -14,7 +14,7 @@ from salesops.periods import parse_month
 
 
 class Command(BaseCommand):
-    help = "Approve a team's computed month, by the same rules as the screens (SPEC §7)."
+    help = "Approve a team's computed month, by the same rules as the screens."
 
     def add_arguments(self, parser):
         parser.add_argument("month", help="YYYY-MM")

@@ -8,7 +8,7 @@ from salesops.policy import AccessDenied
 
 
 class Command(BaseCommand):
-    help = "Mark a team's approved month paid once payroll has it (SPEC §7): owner or admin."
+    help = "Mark a team's approved month paid once payroll has it: owner or admin."
 
     def add_arguments(self, parser):
         parser.add_argument("month", help="YYYY-MM")

@@ -8,9 +8,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from salesops import demo
+from salesops.models import Role
 from salesops.periods import next_month, organisation_zone
 
 
@@ -95,7 +96,13 @@ class Command(BaseCommand):
         for label, count in result.counts.items():
             self.stdout.write(f"  {label:<15} {count:>9}")
         self.stdout.write(f'Demo logins (password "{demo.DEMO_PASSWORD}"):')
-        self.stdout.write(f"  {'username':<14} {'role':<11} team")
-        for login in result.logins:
-            self.stdout.write(f"  {login.username:<14} {login.role:<11} {login.team}")
+        self.stdout.write(f"  {'username':<14} {'role':<12} team")
+        with translation.override("en"):  # the command speaks English; roles by their names
+            for login in result.logins:
+                role = str(Role(login.role).label).lower()
+                self.stdout.write(f"  {login.username:<14} {role:<12} {login.team}")
+        counts = result.counts
+        self.stdout.write(
+            f"{counts['logins']} logins: {counts['owners']} owner, {counts['admins']} admin, "
+            f"{counts['sales heads']} sales heads, {counts['managers']} managers.")
         self.stdout.write(self.style.SUCCESS(f"Done in {seconds:.1f} s."))
