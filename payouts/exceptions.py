@@ -15,7 +15,7 @@ from django.utils import timezone
 from leads.models import Lead, Partner
 from leads.ownership import lead_pay_days
 from salesops import policy
-from salesops.inputs import audit_record, mark_days
+from salesops.inputs import audit_record, mark_days, pay_input_writer
 
 from .models import CommissionException, ComponentKind, ExceptionKind, ExceptionStatus
 
@@ -32,6 +32,7 @@ def _state(exception: CommissionException) -> dict:
     }
 
 
+@pay_input_writer
 @transaction.atomic
 def commission_exception_request(
     *, lead: Lead, kind: str, reason: str, requested_by,
@@ -95,6 +96,7 @@ def _decide(*, exception, by, status: str, comment: str) -> CommissionException:
     return exception
 
 
+@pay_input_writer
 @transaction.atomic
 def commission_exception_approve(
     *, exception: CommissionException, approved_by, comment: str = ""
@@ -103,6 +105,7 @@ def commission_exception_approve(
                    comment=comment)
 
 
+@pay_input_writer
 @transaction.atomic
 def commission_exception_reject(
     *, exception: CommissionException, rejected_by, comment: str

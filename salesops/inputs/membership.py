@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from salesops.periods import month_start, next_month, organisation_zone
 
+from .guard import pay_input_writer
 from .locks import locked_days
 from .models import TeamMembership
 from .record import Lock, MonthLocked, locked_message, pay_input_recorded
@@ -122,6 +123,15 @@ def _months_between(first: datetime.date, last: datetime.date) -> list[datetime.
     return months
 
 
+@pay_input_writer
+def membership_first(*, manager, team, since: datetime.date) -> TeamMembership:
+    """The first membership of a new person (``manager_create``, a profile added in the admin
+    or by a file): in ``team`` from ``since``, their first working day. A new person has no
+    activity yet, so no month changes; a later move is ``membership_transfer``."""
+    return TeamMembership.objects.create(manager=manager, team=team, since=since)
+
+
+@pay_input_writer
 @transaction.atomic
 def membership_transfer(
     *, manager, team, since: datetime.date, by=None, reason: str = ""
