@@ -93,7 +93,8 @@ class ManagerAdmin(RefusalsShownMixin, PolicyImportExportAdmin):
         if not change:
             if team is not None:
                 # Dated membership (SPEC §1): in the team from the first day the person works.
-                membership_first(manager=obj, team=team, since=obj.active_from)
+                membership_first(manager=obj, team=team, since=obj.active_from,
+                                 by=request.user)
             manager_set_role(manager=obj, role=role, team=team, by=request.user)
 
 

@@ -195,7 +195,8 @@ class ManagerResource(PolicyResourceMixin, resources.ModelResource):
         super().save_instance(instance, is_create, row, **kwargs)
         if is_create and instance.pk and instance.team_id:
             # Dated membership (SPEC §1): in the team from the first day the person works.
-            membership_first(manager=instance, team=instance.team, since=instance.active_from)
+            membership_first(manager=instance, team=instance.team, since=instance.active_from,
+                             by=kwargs.get("user"))
 
 
 class MonthlyPlanResource(WritesThroughTheLayer, PolicyResourceMixin, resources.ModelResource):

@@ -124,11 +124,22 @@ def _months_between(first: datetime.date, last: datetime.date) -> list[datetime.
 
 
 @pay_input_writer
-def membership_first(*, manager, team, since: datetime.date) -> TeamMembership:
+@transaction.atomic
+def membership_first(*, manager, team, since: datetime.date, by=None) -> TeamMembership:
     """The first membership of a new person (``manager_create``, a profile added in the admin
-    or by a file): in ``team`` from ``since``, their first working day. A new person has no
-    activity yet, so no month changes; a later move is ``membership_transfer``."""
-    return TeamMembership.objects.create(manager=manager, team=team, since=since)
+    or by a file): in ``team`` from ``since``, their first working day. No month is marked: a
+    person with no activity yet changes nobody's figures (their first call, shift or target
+    marks their month). Audited when somebody adds the person (``by``); the person's own
+    creation is audited by the door that made it. A later move is ``membership_transfer``."""
+    membership = TeamMembership.objects.create(manager=manager, team=team, since=since,
+                                               created_by=by)
+    if by is None:
+        return membership
+    pay_input_recorded(
+        action="membership_started", obj=manager, by=by, before={},
+        after={"team": team.pk, "since": since.isoformat()}, days=set(), lock=Lock.NEW,
+    )
+    return membership
 
 
 @pay_input_writer
