@@ -116,7 +116,7 @@ class LeadAdmin(PayInputAdminMixin, PolicyImportExportAdmin):
         return format_html(
             "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
             "<tbody>{}</tbody></table>",
-            _("owner"), _("from"), _("set by"), _("reason"),
+            _("owner"), _("since the day"), _("given by"), _("reason"),
             format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
                 (row.owner, date_format(row.since) if row.since else _("the start"),
                  row.set_by or "—", row.reason or "—") for row in rows)))
