@@ -13,7 +13,9 @@ of paying from a row nobody audited, marked or checked against a locked month.
 
 Outside doors (test factories, migrations, the shell) nothing is refused: that is code, not
 somebody acting. Deletes cascading from another model are not seen here (Django deletes them
-without calling the queryset); the pay-input models are PROTECTed from the rows they hang on.
+without calling the queryset): calls, shifts, targets and payments are PROTECTed from the rows
+they hang on, and the rest hang on a lead or a person, whose deletion is itself guarded or
+offered by no door.
 
 Why context variables: each request thread, each task and each asyncio task has its own, so a
 door's mark never leaks into another's work, and nested writers simply stay inside the layer.
