@@ -60,8 +60,8 @@ def lead_create(
 ) -> Lead:
     """Create a lead with its phone and tax id normalised and its first owner's row; flag it
     when it duplicates an earlier open lead (SPEC §6.3): its per-lead pay and partner credit
-    wait for a decision. Audited; the owner's month of its creation is marked (late data for a
-    locked month is admitted, SPEC §6.5). ``by``, when given, must be allowed to create it."""
+    wait for a decision. Audited. No month is marked: a lead pays through its milestones and
+    payments, which mark theirs. ``by``, when given, must be allowed to create it."""
     lead = Lead(
         owner=owner, source=source, partner=partner, name=name, company=company,
         phone=phone_normalise(phone), tax_id=tax_id_normalise(tax_id),
@@ -74,8 +74,8 @@ def lead_create(
     lead_owner_first(lead=lead)
     pay_input_recorded(
         action="lead_created", obj=lead, by=by, before={},
-        after={name: _plain(getattr(lead, name)) for name in LEAD_CHANGEABLE},
-        days={(owner.pk, _day(lead.created_at))}, lock=Lock.NEW,
+        after={name: _plain(getattr(lead, name)) for name in LEAD_CHANGEABLE}, days=set(),
+        lock=Lock.NEW,
     )
     return lead_duplicate_flag(lead=lead)
 
@@ -129,8 +129,8 @@ def lead_change(*, lead: Lead, changes: dict, by, reason: str = "") -> Lead:
 def lead_delete(*, lead: Lead, by=None) -> None:
     """Delete a lead entered by mistake. A lead pay is built from is never deleted: one with
     history (milestones), payments, exceptions or duplicates is refused, and its pay is decided
-    through those (a lost or fake step, a refund, a decision). Audited; its owner's month of
-    creation is marked."""
+    through those (a lost or fake step, a refund, a decision). Audited; no month is marked (a
+    lead with none of those paid nothing)."""
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     if by is not None:
         policy.require(by, policy.DELETE, "leads", lead)
@@ -147,7 +147,7 @@ def lead_delete(*, lead: Lead, by=None) -> None:
         raise refusal from None
     lead.pk = pk
     pay_input_recorded(action="lead_deleted", obj=lead, by=by, before=before, after={},
-                       days={(before["owner"], _day(lead.created_at))}, lock=Lock.NEW)
+                       days=set(), lock=Lock.NEW)
 
 
 def _plain(value):

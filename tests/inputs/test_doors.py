@@ -276,19 +276,18 @@ DOORS: dict[str, Door] = {
         _add("leads.lead", owner=_pk("anna"), source="cold_call", name="Ivan", company="New",
              phone="+79160000009", tax_id="", partner="", created_at_0="2026-12-05",
              created_at_1="10:00:00", reason="", **LEAD_FORM),
-        Written(("lead_created",), (ANNA_DEC,))),
+        Written(("lead_created",))),
     "leads.lead:change": Door(
         _change("leads.lead", "free_lead", owner=_pk("boris"), reason="Anna is on leave"),
         Written(("lead_reassigned",), (ANNA_DEC, BORIS_DEC))),
-    "leads.lead:delete": Door(_delete("leads.lead", "free_lead"),
-                              Written(("lead_deleted",), (ANNA_DEC,))),
+    # A lead pays through its milestones and payments: one without them marks no month.
+    "leads.lead:delete": Door(_delete("leads.lead", "free_lead"), Written(("lead_deleted",))),
     # Its milestones would go with it, and nobody may delete history: the policy closes it.
     "leads.lead:delete-with-history": Door(_delete("leads.lead", "newcomer"), CLOSED),
     "leads.lead:delete-with-payments": Door(_delete("leads.lead", "lead"),
                                             Refused("Cannot delete lead")),
     "leads.lead:action:delete_selected": Door(
-        _action("leads.lead", "delete_selected", "free_lead"),
-        Written(("lead_deleted",), (ANNA_DEC,))),
+        _action("leads.lead", "delete_selected", "free_lead"), Written(("lead_deleted",))),
     "leads.lead:action:resolve_keep_first": Door(
         _action("leads.lead", "resolve_keep_first", "newcomer"),
         Written(("duplicate_keep_first",), (BORIS_DEC,))),
@@ -301,7 +300,7 @@ DOORS: dict[str, Door] = {
     "leads.lead:import:LeadResource": Door(
         _import("leads.lead", "id,name,company,phone,owner,source,created_at\n"
                               ",Ivan,New,+79160000010,anna,cold_call,2026-12-05 10:00:00\n"),
-        Written(("lead_created",), (ANNA_DEC,))),
+        Written(("lead_created",))),
     "leads.lead:import:LeadResource-new-owner": Door(
         _import("leads.lead", lambda w: f"id,owner,reason\n{w.rows['free_lead'].pk},boris,"
                                         "Anna is on leave\n"),
