@@ -189,11 +189,13 @@ def lead_milestone_set(
     milestone = LeadMilestone.objects.create(
         lead=lead, kind=kind, at=at or timezone.now(), set_by=by, note=note
     )
-    # Late data for a locked month is admitted: its next open month pays it (SPEC §6.5).
+    # Late data for a locked month is admitted: its next open month pays it (SPEC §6.5). A
+    # step also changes how the lead's earlier months read (a step voided and reached again
+    # stays paid by the month that paid it, SPEC §6.2): every month of the lead is marked.
     pay_input_recorded(
         action="milestone_set", obj=milestone, by=by, before={"status": current},
         after={"status": kind, "at": milestone.at},
-        days={(owner_on_day(lead_id=lead.pk, day=_day(milestone.at)), _day(milestone.at))},
+        days=lead_pay_days(lead_ids=[lead.pk]),
         lock=Lock.NEW,
     )
     return milestone

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from leads.models import Lead, Partner
 from leads.ownership import lead_pay_days
@@ -29,6 +30,7 @@ def _state(exception: CommissionException) -> dict:
         "status": exception.status, "kind": exception.kind, "rate": exception.rate,
         "amount": exception.amount, "partner": exception.partner_id,
         "component_kind": exception.component_kind, "lead": exception.lead_id,
+        "transfer_to": exception.transfer_to_id,
     }
 
 
@@ -37,7 +39,7 @@ def _state(exception: CommissionException) -> dict:
 def commission_exception_request(
     *, lead: Lead, kind: str, reason: str, requested_by,
     component_kind: str = ComponentKind.REVENUE_PERCENT, rate: Decimal | None = None,
-    amount: Decimal | None = None, partner: Partner | None = None,
+    amount: Decimal | None = None, partner: Partner | None = None, transfer_to=None,
 ) -> CommissionException:
     if not (reason or "").strip():
         raise CommissionExceptionError("a commission exception needs a reason (SPEC §5)")
@@ -51,13 +53,16 @@ def commission_exception_request(
         raise CommissionExceptionError("a fixed amount needs the amount")
     if kind == ExceptionKind.PARTNER_CREDIT and not lead.duplicate_of_id:
         raise CommissionExceptionError("partner credit is for a duplicate lead (SPEC §5)")
+    if kind == ExceptionKind.TRANSFER and transfer_to is None:
+        raise CommissionExceptionError(_("moving a commission needs the person it moves to"))
     if CommissionException.objects.filter(
         lead=lead, component_kind=component_kind, status=ExceptionStatus.PENDING
     ).exists():
         raise CommissionExceptionError(f"lead #{lead.pk} already has a pending exception")
     exception = CommissionException.objects.create(
         lead=lead, component_kind=component_kind, kind=kind, rate=rate, amount=amount,
-        partner=partner, reason=reason.strip(), requested_by=requested_by,
+        partner=partner, transfer_to=transfer_to, reason=reason.strip(),
+        requested_by=requested_by,
         requested_at=timezone.now(),
     )
     audit_record(action="exception_requested", obj=exception, by=requested_by, before={},
@@ -92,7 +97,12 @@ def _decide(*, exception, by, status: str, comment: str) -> CommissionException:
     exception.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
     audit_record(action=f"exception_{status}", obj=exception, by=by, before=before,
                  after=_state(exception), comment=comment)
-    mark_days(days=lead_pay_days(lead_ids=[exception.lead_id]))  # SPEC §7 stale runs
+    days = lead_pay_days(lead_ids=[exception.lead_id])
+    if exception.kind == ExceptionKind.TRANSFER:
+        # SPEC §6.7: taken from whoever it paid and given to the other in the month decided.
+        today = timezone.localdate(exception.decided_at)
+        days |= {(exception.transfer_to_id, today)} | {(pk, today) for pk, _day in days}
+    mark_days(days=days)  # SPEC §7 stale runs
     return exception
 
 

@@ -32,7 +32,10 @@ from .staleness import StaleMember, payout_run_staleness
 Status = PayoutRun.Status
 
 TRANSITIONS = {
-    Status.DRAFT: {Status.COMPUTED},
+    # A computation that fails for a reason a retry cannot fix ends failed (SPEC §7); a new
+    # computation (its inputs changed) takes it back to draft.
+    Status.DRAFT: {Status.COMPUTED, Status.FAILED},
+    Status.FAILED: {Status.DRAFT},
     # Recomputing an open month takes it back to draft until every member is done again.
     Status.COMPUTED: {Status.DRAFT, Status.APPROVED},
     Status.APPROVED: {Status.PAID},

@@ -298,6 +298,9 @@ class PayoutRun(models.Model):
         COMPUTED = "computed", _("Computed")
         APPROVED = "approved", _("Approved")
         PAID = "paid", _("Paid")
+        # A computation stopped for a reason a retry cannot fix (SPEC §7): shown with the
+        # reason; computed again when its inputs change, never re-driven by the watchdog.
+        FAILED = "failed", _("Failed")
 
     month = models.DateField(_("month"))
     team = models.ForeignKey(
@@ -331,6 +334,7 @@ class PayoutRun(models.Model):
     # counter from the value it read (payouts.tasks.payout_runs_watchdog).
     redrives = models.PositiveIntegerField(_("re-driven"), default=0)
     redriven_at = models.DateTimeField(_("re-driven at"), null=True, blank=True)
+    failure = models.TextField(_("why the computation failed"), blank=True)
 
     class Meta:
         ordering = ["-month", "team__name"]
@@ -408,6 +412,17 @@ class PayoutRunManager(models.Model):
     # What the plan version said when the share was computed (its components, rates and
     # tiers): a version edited in place since then makes the share stale too.
     plan_fingerprint = models.CharField(_("plan as computed"), max_length=40, blank=True)
+    # The days of the month the person spent in the run's team (SPEC §1 dated membership):
+    # [["2026-11-01", "2026-11-16"], …], ends excluded. Empty: the whole month (older runs).
+    days = models.JSONField(_("days in the team"), default=list, blank=True)
+    # The version of each month's change marks the figures were gathered after
+    # ({"2026-11-01": 7, …}): a locked month whose marks have not moved since the last
+    # computation that paid or adjusted it needs no adjustment (SPEC §6.5).
+    inputs_seen = models.JSONField(_("inputs seen by month"), default=dict, blank=True)
+    # Late data of the person's locked months that this share pays as adjustments: each
+    # locked share's figures gathered again now, with the runs that adjusted it before.
+    adjustments = models.JSONField(
+        _("locked months to adjust"), default=list, blank=True, encoder=FiguresJSONEncoder)
 
     class Meta:
         ordering = ["run", "manager"]
@@ -441,6 +456,12 @@ class PayoutLine(models.Model):
     # or "adj:YYYY-MM:<key>" for an adjustment of a locked month.
     key = models.CharField(_("key"), max_length=80, blank=True)
     adjusts_month = models.DateField(_("adjusts month"), null=True, blank=True)
+    # The locked run whose share of the person's month an adjustment line corrects (with
+    # dated teams a month may have two); empty on lines written before it existed.
+    adjusts_run = models.ForeignKey(
+        "PayoutRun", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("adjusts run"),
+    )
     quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=4)
     rate = models.DecimalField(_("rate"), **RATE, null=True, blank=True)
     amount = models.DecimalField(_("amount"), **MONEY)
@@ -455,9 +476,11 @@ class PayoutLine(models.Model):
         verbose_name = _("payout line")
         verbose_name_plural = _("payout lines")
         constraints = [
-            # SPEC §6.4: however often or concurrently a month is computed, one line per key.
+            # SPEC §6.4: however often or concurrently a run is computed, one line per key. A
+            # person who changed team in the month has a share in each team's run (SPEC §1):
+            # their days are disjoint, and a lead or payment is paid once by the ledger.
             models.UniqueConstraint(
-                fields=["month", "manager", "kind", "key"], name="payoutline_once_per_month"
+                fields=["run", "manager", "kind", "key"], name="payoutline_once_per_run"
             ),
         ]
         indexes = [models.Index(fields=["run", "manager"], name="payoutline_run_manager")]
@@ -520,6 +543,8 @@ class PayoutLineItem(models.Model):
         "CommissionException", on_delete=models.PROTECT, null=True, blank=True,
         related_name="line_items", verbose_name=_("exception"),
     )
+    # An item an approved exception decided: what the plan would have paid it (its share).
+    plan_amount = models.DecimalField(_("the plan would pay"), **MONEY, null=True, blank=True)
 
     class Meta:
         ordering = ["line", "pk"]
@@ -553,6 +578,10 @@ class PaidItemKind(models.TextChoices):
     PAYMENT = "payment", _("Payment")
     # A commission exception's fixed amount, paid once (SPEC §5, §6.2).
     EXCEPTION = "exception", _("Commission exception")
+    # A commission moved to another person (SPEC §6.7): taken from one, given to the other,
+    # each once.
+    TRANSFER_OUT = "transfer_out", _("Commission moved away")
+    TRANSFER_IN = "transfer_in", _("Commission moved in")
 
 
 class PaidItem(models.Model):
@@ -595,6 +624,9 @@ class ExceptionKind(models.TextChoices):
     FIXED = "fixed", _("A fixed amount")
     EXCLUDE = "exclude", _("Exclude from pay")
     PARTNER_CREDIT = "partner_credit", _("Credit a partner on a duplicate")
+    # SPEC §6.7: what an approved month paid for the lead moves to another person — one
+    # decision, a negative adjustment for one and a positive one for the other.
+    TRANSFER = "transfer", _("Move the commission already paid to another person")
 
 
 class ExceptionStatus(models.TextChoices):
@@ -623,6 +655,10 @@ class CommissionException(PayInput, models.Model):
     partner = models.ForeignKey(
         "leads.Partner", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("partner to credit"),
+    )
+    transfer_to = models.ForeignKey(
+        Manager, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("move to"),
     )
     reason = models.TextField(_("reason"))
     status = models.CharField(
@@ -663,6 +699,7 @@ class CommissionException(PayInput, models.Model):
             models.CheckConstraint(
                 condition=(Q(kind="rate") & Q(rate__isnull=False, rate__gte=0))
                 | (Q(kind="fixed") & Q(amount__isnull=False))
+                | (Q(kind="transfer") & Q(transfer_to__isnull=False))
                 | Q(kind__in=["exclude", "partner_credit"]),
                 name="exception_kind_has_its_value",
             ),

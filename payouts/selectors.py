@@ -5,7 +5,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 
 from leads.models import Lead, Payment
 from salesops.models import CallLog, Manager, WorkShift
@@ -16,7 +16,10 @@ from salesops.selectors import scope_to_user
 from .engine.facts import EFFECTIVE_OUTCOMES
 from .models import (
     LOCKED_STATUSES,
+    CommissionException,
     Decision,
+    ExceptionKind,
+    ExceptionStatus,
     LineItemSource,
     LineKind,
     PayoutLine,
@@ -103,13 +106,16 @@ def payout_line_source_rows(*, line: PayoutLine) -> QuerySet | None:
 EXPORT_KINDS = [kind for kind, _ in LineKind.choices]
 
 
-def payout_export_rows(*, month: datetime.date, team=None) -> list[dict]:
+def payout_export_rows(*, month: datetime.date, team=None, manager=None) -> list[dict]:
     """One row per person paid in ``month``: a column per component kind (its caps included),
-    adjustments, held and total payable (SPEC §4, §7)."""
+    adjustments, held and total payable (SPEC §4, §7). With ``team``, what that team's run
+    pays (a person who moved in the month is in each team's file for their days there)."""
     lines = PayoutLine.objects.filter(month=month).select_related("manager__user",
                                                                   "manager__team")
     if team is not None:
         lines = lines.filter(run__team=team)
+    if manager is not None:
+        lines = lines.filter(manager=manager)
     rows = {}
     sums = defaultdict(lambda: defaultdict(lambda: ZERO))
     for line in lines.order_by("manager__team__code", "manager__user__username", "kind", "key"):
@@ -139,15 +145,70 @@ def payout_export_lines(*, month: datetime.date, team=None) -> QuerySet[PayoutLi
 
 
 def exception_amount_at_stake(*, exception) -> Decimal:
-    """What a commission exception holds in open runs (SPEC §5 "the run shows it as held"):
-    the held items it names, whatever the component (milestones, payments, tiers)."""
-    total = (
-        PayoutLineItem.objects.filter(exception=exception, decision=Decision.HELD)
-        .exclude(line__run__status__in=LOCKED_STATUSES)
-        .aggregate(total=Sum("amount"))["total"]
-    )
-    # SQLite's sum of decimals comes back without its places: the money is shown to kopecks.
-    return round_money(total) if total is not None else ZERO
+    """What deciding ``exception`` moves (SPEC §5), from the line items it concerns."""
+    return exceptions_at_stake([exception])[exception.pk]
+
+
+def exceptions_at_stake(exceptions) -> dict[int, Decimal]:
+    """Exception id → the amount at stake (SPEC §5), read from line items for every kind.
+
+    Pending: what it holds — the held items naming it in runs not locked; in a run not
+    computed since it was asked, the items the plan pays there now (a fixed amount with no
+    item yet: that amount). Decided: what the decision changed — over the items it decided,
+    what the plan would have paid against what they were paid; for moving a paid commission
+    (SPEC §6.7), what was moved."""
+    ids = [e.pk for e in exceptions]
+    if not ids:
+        return {}
+    # As decided now, whatever the caller holds.
+    exceptions = list(CommissionException.objects.filter(pk__in=ids))
+    rows = (PayoutLineItem.objects.filter(exception_id__in=ids)
+            .values_list("exception_id", "decision", "amount", "plan_amount",
+                         "line__run__status", "line__adjusts_month"))
+    held, decided = defaultdict(lambda: ZERO), defaultdict(lambda: ZERO)
+    for exception_id, decision, amount, planned, status, adjusts in rows:
+        if decision == Decision.HELD and status not in LOCKED_STATUSES:
+            held[exception_id] += amount
+        elif decision == Decision.OVERRIDDEN and adjusts is None:
+            decided[exception_id] += (planned if planned is not None else amount) - amount
+    waiting = _payable_now([e for e in exceptions if e.status == ExceptionStatus.PENDING
+                            and e.pk not in held])
+    moved = dict(PayoutLine.objects.filter(
+        key__in=[f"transfer:{pk}" for pk in ids], amount__gt=0
+    ).values_list("key", "amount"))
+    result = {}
+    for e in exceptions:
+        if e.status == ExceptionStatus.PENDING:
+            value = held.get(e.pk)
+            if value is None:
+                value = waiting.get(e.pk) or (
+                    e.amount if e.kind == ExceptionKind.FIXED and e.amount else ZERO)
+        elif e.kind == ExceptionKind.TRANSFER:
+            value = moved.get(f"transfer:{e.pk}", ZERO)
+        else:
+            value = abs(decided.get(e.pk, ZERO))
+        # SQLite's sum of decimals comes back without its places: money is shown to kopecks.
+        result[e.pk] = round_money(value)
+    return result
+
+
+def _payable_now(exceptions) -> dict[int, Decimal]:
+    """Pending exceptions asked after their run was computed: what the plan pays the lead's
+    items of the exception's component in runs not locked (what approval of them would hold)."""
+    if not exceptions:
+        return {}
+    found = defaultdict(lambda: ZERO)
+    wanted = {(e.lead_id, e.component_kind): e.pk for e in exceptions}
+    for kind, m_lead, p_lead, amount in PayoutLineItem.objects.filter(
+        decision=Decision.PAYABLE, line__adjusts_month__isnull=True,
+    ).exclude(line__run__status__in=LOCKED_STATUSES).filter(
+        Q(milestone__lead_id__in={lead for lead, _k in wanted})
+        | Q(payment__lead_id__in={lead for lead, _k in wanted})
+    ).values_list("line__kind", "milestone__lead_id", "payment__lead_id", "amount"):
+        pk = wanted.get((m_lead or p_lead, kind))
+        if pk is not None:
+            found[pk] += amount
+    return dict(found)
 
 
 def payout_run_totals_by_manager(*, run: PayoutRun) -> list[dict]:

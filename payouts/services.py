@@ -19,28 +19,32 @@ from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, router, transaction
-from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
+from django.db.models import Exists, F, Max, OuterRef, Subquery
 from django.utils import timezone
 
 from salesops.imports.stats import daily_stats_follow_thresholds
 from salesops.inputs import inputs_versions
 from salesops.models import CONVERSATION_THRESHOLD_S, Manager, Role, Team
-from salesops.periods import next_month
 
-from .engine.adjustments import (
-    adjustment_drafts,
-    locked_chain_before,
-    locked_chains_before,
-    previous_month,
-)
+from .engine.adjustments import adjustment_drafts, batch_ledger
+from .engine.adjustments import snapshots as adjustment_snapshots
+from .engine.chains import bonus_holder, seen_key, versions_now
 from .engine.components import build_lines
 from .engine.facts import aside_is_safe, call_figures_needed, gather_facts, team_totals
-from .engine.plans import plan_versions_for, version_with_components
+from .engine.plans import share_plan_versions, version_with_components
+from .engine.shares import (
+    Days,
+    ShareKey,
+    ShareSpec,
+    days_to_json,
+    share_fraction,
+    team_days,
+    whole_month,
+)
 from .engine.writes import MemberLines, members_lines_save
 from .lifecycle import PayoutRunLocked, payout_run_transition
 from .models import (
     LOCKED_STATUSES,
-    ComponentKind,
     ComponentRate,
     FiguresJSONEncoder,
     PaidItem,
@@ -58,27 +62,32 @@ PAID_ROLES = (Role.MANAGER, Role.SALES_HEAD)
 
 
 def team_members_for_month(*, team: Team, month: datetime.date) -> list[Manager]:
-    """Who the team pays for ``month``: its managers and sales head active in the month."""
+    """Who the team pays for ``month``: its managers and sales head with days in it."""
     return team_members_by_team(teams=[team], month=month)[team.pk]
 
 
 def team_members_by_team(*, teams, month: datetime.date) -> dict[int, list[Manager]]:
-    """``team_members_for_month`` for many teams in one query: team id → members."""
+    """``team_members_for_month`` for many teams: team id → members."""
+    days = run_days(team_ids=[getattr(t, "pk", t) for t in teams], month=month)
+    people = {m.pk: m for m in Manager.objects.filter(pk__in={m for _t, m in days})}
     members = defaultdict(list)
-    for manager in _paid_in_month(teams=teams, month=month).order_by("pk"):
-        members[manager.team_id].append(manager)
+    for team_id, manager_id in sorted(days, key=lambda key: (key[0], key[1])):
+        members[team_id].append(people[manager_id])
     return members
 
 
 def teams_with_members(*, teams, month: datetime.date) -> set[int]:
     """The ids of those of ``teams`` that pay someone for ``month``."""
-    return set(_paid_in_month(teams=teams, month=month).values_list("team_id", flat=True))
+    return {team_id for team_id, _m in run_days(team_ids=[t.pk for t in teams], month=month)}
 
 
-def _paid_in_month(*, teams, month: datetime.date):
-    return Manager.objects.filter(
-        team__in=teams, role__in=PAID_ROLES, active_from__lt=next_month(month)
-    ).filter(Q(active_to__isnull=True) | Q(active_to__gte=month))
+def run_days(*, team_ids, month: datetime.date, manager_ids=None) -> dict[ShareKey, Days]:
+    """(team, person) → the person's days in the team in ``month``, for the roles a run pays
+    (SPEC §1 dated membership: each team's run pays the days spent in it)."""
+    days = team_days(month=month, team_ids=team_ids, manager_ids=manager_ids)
+    paid = set(Manager.objects.filter(pk__in={m for _t, m in days}, role__in=PAID_ROLES)
+               .values_list("pk", flat=True))
+    return {key: value for key, value in days.items() if key[1] in paid}
 
 
 def payout_run_start(*, month: datetime.date, team: Team, requested_by=None) -> PayoutRun:
@@ -87,6 +96,55 @@ def payout_run_start(*, month: datetime.date, team: Team, requested_by=None) -> 
     if run.is_locked:
         raise PayoutRunLocked(f"{run} is {run.status}: late changes go to the next open month")
     return run
+
+
+@dataclass
+class _Gathered:
+    """One computation's figures of its members: each share's days, plan and figures."""
+
+    days: dict[ShareKey, Days]
+    versions: dict[ShareKey, PlanVersion | None]
+    facts: dict[ShareKey, object]
+    seen: dict[ShareKey, dict[str, int]]
+    adjustments: dict[ShareKey, list[dict]]
+
+
+def _gather_shares(*, month: datetime.date, days: dict[ShareKey, Days],
+                   runs: dict[int, PayoutRun]) -> _Gathered:
+    """Plans, change versions (read before the figures: a change committed after this read
+    raises them, so the run shows stale even if the gather already saw it), figures and the
+    locked shares to adjust, for every share of the computation in one set of queries."""
+    versions = share_plan_versions(month=month, shares=list(days))
+    run_ids = {team_id: run.pk for team_id, run in runs.items()}
+    aside = aside_is_safe(PayoutRun)
+    adjust = adjustment_snapshots(month=month, current=days, runs=run_ids,
+                                  known_versions=versions.values(), calls_aside=aside)
+    current = inputs_versions(manager_ids={m for _t, m in days}, months=[month])
+    seen = {key: {seen_key(month): current[key[1]], **adjust.seen.get(key, {})}
+            for key in days}
+    thresholds = {}
+    for (_team_id, manager_id), version in versions.items():
+        thresholds[manager_id] = _threshold(version)
+    # The dashboard's daily figures count conversations as this computation pays them.
+    daily_stats_follow_thresholds(thresholds=thresholds, month=month)
+    facts = gather_facts(
+        month=month,
+        shares=[ShareSpec(team_id, manager_id, value, _threshold(versions[(team_id, manager_id)]),
+                          frozenset({run_ids[team_id]}), share_fraction(month, value))
+                for (team_id, manager_id), value in days.items()],
+        needs=call_figures_needed({v for v in versions.values() if v}),
+        calls_aside=aside,
+    )
+    return _Gathered(days=days, versions=versions, facts=facts, seen=seen,
+                     adjustments=adjust.by_share)
+
+
+def _floor_keys(days: dict[ShareKey, Days], team_id: int) -> set[ShareKey]:
+    """The run's managers (not its sales head): whose figures a team bonus reads."""
+    managers = set(Manager.objects.filter(
+        pk__in=[m for t, m in days if t == team_id], role=Role.MANAGER).values_list(
+        "pk", flat=True))
+    return {(t, m) for t, m in days if t == team_id and m in managers}
 
 
 @transaction.atomic
@@ -119,50 +177,23 @@ def payout_runs_start(
         for run in runs.values() if run.generation == 0
     )
     for run in runs.values():
-        if run.status == Status.COMPUTED:
-            payout_run_transition(run=run, to=Status.DRAFT, by=requested_by, note="recompute")
+        if run.status in (Status.COMPUTED, Status.FAILED):
+            payout_run_transition(run=run, to=Status.DRAFT, by=requested_by, note="recompute",
+                                  extra={"failure": ""})
     open_runs = {team_id: run for team_id, run in runs.items() if not run.is_locked}
     if not open_runs:
         return runs
-    members = team_members_by_team(teams=list(open_runs), month=month)
-    everyone = [m for team_id in open_runs for m in members[team_id]]
-    versions = plan_versions_for(managers=everyone, month=month)
-    distinct, digests = _digests(versions)
-    # Read before the figures are gathered: a change committed after this read raises the
-    # version, so the run shows stale even if the gather below already saw the change. Runs
-    # that read the same months are read together.
-    chains = locked_chains_before(list(open_runs.values()))
-    by_months = defaultdict(list)
-    for team_id, run in open_runs.items():
-        months = (run.month, *(locked.month for locked in chains[run.pk]))
-        by_months[months] += [m.pk for m in members[team_id]]
-    seen = {}
-    for months, ids in by_months.items():
-        seen.update(inputs_versions(manager_ids=ids, months=list(months)))
-    thresholds = {m.pk: _threshold(versions[m.pk]) for m in everyone}
-    # The dashboard's daily figures count conversations as this computation pays them.
-    daily_stats_follow_thresholds(thresholds=thresholds, month=month)
-    # Every run started here is recomputed in this transaction, so what they paid may be paid
-    # again (a member who moved between two of these teams loses the old run's items below).
-    facts = gather_facts(
-        month=month,
-        thresholds=thresholds,
-        own_run_ids=[run.pk for run in open_runs.values()],
-        needs=call_figures_needed(distinct.values()),
-        calls_aside=aside_is_safe(PayoutRun),
-    )
+    days = run_days(team_ids=list(open_runs), month=month)
+    gathered = _gather_shares(month=month, days=days, runs=open_runs)
+    distinct, digests = _digests(gathered.versions)
     # A new computation pays by the plans just read (its members compute in this process or
-    # read them again by their digests); whether a month before is locked is read again.
+    # read them again by their digests).
     _version_for.renew(distinct.values())
-    _has_locked_months.cache_clear()
     started_at = timezone.now()
     for team_id, run in open_runs.items():
-        team_members = members[team_id]
         run.generation += 1
-        run.managers_total = len(team_members)
-        run.team_facts = team_totals(
-            facts, floor_ids={m.pk for m in team_members if m.role == Role.MANAGER}
-        )
+        run.managers_total = sum(1 for t, _m in days if t == team_id)
+        run.team_facts = team_totals(gathered.facts, floor_keys=_floor_keys(days, team_id))
         run.requested_by = requested_by
         run.computed_at = None
         run.started_at = started_at
@@ -175,7 +206,7 @@ def payout_runs_start(
     # (``_claim_batch_sql``): a batch of an earlier computation still writing holds some of
     # them and waits for none, so this waits for it, never the two for each other.
     # Someone who left the team since the last computation is no longer paid by this run.
-    paid_now = {(run.pk, m.pk) for team_id, run in open_runs.items() for m in members[team_id]}
+    paid_now = {(open_runs[t].pk, m) for t, m in days}
     gone = defaultdict(list)
     for run_id, manager_id in PayoutRunManager.objects.filter(
         run__in=list(open_runs.values())
@@ -186,19 +217,24 @@ def payout_runs_start(
         PayoutLine.objects.filter(run_id=run_id, manager_id__in=gone_ids).delete()
         PaidItem.objects.filter(run_id=run_id, manager_id__in=gone_ids).delete()
         PayoutRunManager.objects.filter(run_id=run_id, manager_id__in=gone_ids).delete()
-    _members_snapshot_save([
-        {"run_id": run.pk, "manager_id": m.pk,
-         "plan_version_id": versions[m.pk].pk if versions[m.pk] else None,
-         "facts": facts[m.pk], "inputs_version": seen[m.pk], "plan_fingerprint": digests[m.pk]}
-        for team_id, run in open_runs.items()
-        for m in members[team_id]
-    ])
+    _members_snapshot_save([_member_row(open_runs[t].pk, (t, m), gathered, digests)
+                            for t, m in days])
     return runs
+
+
+def _member_row(run_id: int, key: ShareKey, gathered: _Gathered, digests) -> dict:
+    version = gathered.versions[key]
+    return {"run_id": run_id, "manager_id": key[1],
+            "plan_version_id": version.pk if version else None,
+            "facts": gathered.facts[key], "inputs_version": sum(gathered.seen[key].values()),
+            "plan_fingerprint": digests[key], "days": days_to_json(gathered.days[key]),
+            "inputs_seen": gathered.seen[key], "adjustments": gathered.adjustments.get(key, [])}
 
 
 # What a new computation snapshots of each member; ``done_generation`` and ``finished_at`` of a
 # member already in the run stay as they are (the claim reads them).
-_SNAPSHOT = ["plan_version_id", "facts", "inputs_version", "plan_fingerprint"]
+_SNAPSHOT = ["plan_version_id", "facts", "inputs_version", "plan_fingerprint", "days",
+             "inputs_seen", "adjustments"]
 
 
 def _members_snapshot_save(rows: list[dict]) -> None:
@@ -240,10 +276,30 @@ def _members_snapshot_sql(alias: str) -> str:
     )
 
 
-def run_input_months(run: PayoutRun) -> list[datetime.date]:
-    """The months whose inputs feed ``run``: its own, and the locked months right before it
-    whose late data it pays as adjustments (SPEC §6.5)."""
-    return [run.month, *(locked.month for locked in locked_chain_before(run))]
+def member_input_months(member: PayoutRunManager, month: datetime.date) -> list[datetime.date]:
+    """The months whose inputs feed a member: its own, and the locked months it adjusts
+    (SPEC §6.5), as its computation recorded them."""
+    months = {datetime.date.fromisoformat(key) for key in (member.inputs_seen or {})}
+    return sorted(months | {month})
+
+
+def members_moved(stored: dict[int, PayoutRunManager],
+                  month: datetime.date) -> dict[int, set[datetime.date]]:
+    """manager id → the months among a member's inputs whose change marks moved since its
+    figures were read (SPEC §7 stale); one query per month, whatever the number of people."""
+    months = {pk: member_input_months(member, month) for pk, member in stored.items()}
+    now = versions_now({(pk, m) for pk, ms in months.items() for m in ms})
+    moved = defaultdict(set)
+    for pk, member in stored.items():
+        seen = member.inputs_seen or {}
+        if not seen:  # a member computed before months were kept apart: their sum
+            if sum(now[(pk, m)] for m in months[pk]) > member.inputs_version:
+                moved[pk].add(month)
+            continue
+        for m in months[pk]:
+            if now[(pk, m)] > seen.get(seen_key(m), 0):
+                moved[pk].add(m)
+    return moved
 
 
 @dataclass(frozen=True)
@@ -258,61 +314,78 @@ class Recompute:
 
 @transaction.atomic
 def payout_run_recompute_changed(
-    *, run: PayoutRun, manager_ids: list[int] | None = None, requested_by=None
+    *, run: PayoutRun, manager_ids: list[int] | None = None, requested_by=None,
+    check_figures: bool = False,
 ) -> Recompute | None:
     """Start recomputing only the people of an open run whose inputs changed (SPEC §7): those
     with a newer input change than their figures, a different plan version, or ``manager_ids``;
     and, when the team's figures moved, whoever is paid a team bonus on them. Everyone else
-    keeps their lines, carried into the new generation. Returns None when the run is locked;
-    a change of the team's people falls back to a full computation.
+    keeps their lines, carried into the new generation. Returns None when the run is locked,
+    or failed with nothing changed since (SPEC §7: not re-driven until its inputs change); a
+    change of the team's people or of their days falls back to a full computation.
+
+    ``check_figures``: also whoever's figures differ from what was stored, however they
+    changed (a person asking for a recompute: what they are shown as stale is redone).
 
     The people returned are computed afterwards by the same member tasks as a full run."""
     run = PayoutRun.objects.select_for_update(no_key=True).get(pk=run.pk)
     if run.is_locked:
         return None
-    team_members = team_members_by_team(teams=[run.team_id], month=run.month)[run.team_id]
+    if check_figures:
+        from .staleness import payout_run_staleness
+
+        manager_ids = sorted({*(manager_ids or ()),
+                              *(s.manager_id for s in payout_run_staleness(run=run))})
+    days = run_days(team_ids=[run.team_id], month=run.month)
     # Locked in id order, as a batch's claim locks them (see ``payout_runs_start``).
     stored = {member.manager_id: member for member in
               run.members.select_for_update(no_key=True).order_by("pk")}
-    if {m.pk for m in team_members} != set(stored):
+    same_people = {m for _t, m in days} == set(stored) and all(
+        days_to_json(days[(run.team_id, pk)]) == (member.days or days_to_json(
+            whole_month(run.month))) for pk, member in stored.items())
+    versions = share_plan_versions(month=run.month, shares=list(days))
+    distinct, digests = _digests(versions)
+    moved = members_moved(stored, run.month) if same_people else {}
+    changed = (set(manager_ids or ()) & set(stored)) | {
+        pk for pk, member in stored.items() if same_people and (
+            moved.get(pk)
+            or member.plan_version_id != (versions[(run.team_id, pk)].pk
+                                          if versions[(run.team_id, pk)] else None)
+            or member.plan_fingerprint != digests[(run.team_id, pk)])
+    }
+    # A computation still under way: its unfinished people are redone at the new one.
+    touched = changed | {pk for pk, member in stored.items()
+                         if member.done_generation < run.generation}
+    # A team bonus of a locked month reads the whole team's month (SPEC §6.5 adjustments of
+    # plan base and team bonus too): anyone's late data for it redoes the bonus holders.
+    late = {month for months in moved.values() for month in months} - {run.month}
+    touched |= {pk for pk, member in stored.items()
+                if bonus_holder(versions[(run.team_id, pk)])
+                and late & set(member_input_months(member, run.month))}
+    if run.status == Status.FAILED and not changed and same_people:
+        return None
+    if not same_people or run.status == Status.FAILED:
         run = payout_runs_start(month=run.month, teams=[run.team],
                                 requested_by=requested_by)[run.team_id]
         return Recompute(run=run, generation=run.generation,
-                         manager_ids=sorted(m.pk for m in team_members), full=True)
-    versions = plan_versions_for(managers=team_members, month=run.month)
-    distinct, digests = _digests(versions)
-    # Read before the figures are gathered, as in ``payout_runs_start``.
-    seen = inputs_versions(manager_ids=list(stored), months=run_input_months(run))
-    touched = (set(manager_ids or ()) & set(stored)) | {
-        pk for pk, member in stored.items()
-        if seen[pk] > member.inputs_version
-        or member.plan_version_id != (versions[pk].pk if versions[pk] else None)
-        or member.plan_fingerprint != digests[pk]
-        # A computation still under way: its unfinished people are redone at the new one.
-        or member.done_generation < run.generation
-    }
+                         manager_ids=sorted(m for _t, m in days), full=True)
     if not touched:
         return Recompute(run=run, generation=run.generation, manager_ids=[])
-    thresholds = {pk: _threshold(versions[pk]) for pk in touched}
-    daily_stats_follow_thresholds(thresholds=thresholds, month=run.month)  # as in the start
-    facts = gather_facts(
-        month=run.month,
-        thresholds=thresholds,
-        own_run_ids=[run.pk],
-        needs=call_figures_needed(versions[pk] for pk in touched),
-        calls_aside=aside_is_safe(PayoutRun),
-    )
-    everyone = {pk: facts.get(pk, member.facts) for pk, member in stored.items()}
-    team_facts = team_totals(
-        everyone, floor_ids={m.pk for m in team_members if m.role == Role.MANAGER}
-    )
+    redo_days = {(run.team_id, pk): days[(run.team_id, pk)] for pk in touched}
+    gathered = _gather_shares(month=run.month, days=redo_days, runs={run.team_id: run})
+    everyone = {(run.team_id, pk): gathered.facts.get((run.team_id, pk), member.facts)
+                for pk, member in stored.items()}
+    team_facts = team_totals(everyone, floor_keys=_floor_keys(days, run.team_id))
     if _as_stored(team_facts) != run.team_facts:
         # SPEC §4 team_bonus: a sales head's bonus reads the team's sums.
-        touched |= {pk for pk, version in versions.items()
-                    if version and any(c.kind == ComponentKind.TEAM_BONUS
-                                       for c in version.components.all())}
+        touched |= {m for (_t, m), version in versions.items() if bonus_holder(version)}
+        more = {(run.team_id, pk): days[(run.team_id, pk)] for pk in touched
+                if (run.team_id, pk) not in redo_days}
+        if more:
+            extra = _gather_shares(month=run.month, days=more, runs={run.team_id: run})
+            for field_name in ("facts", "seen", "adjustments", "versions", "days"):
+                getattr(gathered, field_name).update(getattr(extra, field_name))
     _version_for.renew(distinct.values())
-    _has_locked_months.cache_clear()
     if run.status == Status.COMPUTED:
         payout_run_transition(run=run, to=Status.DRAFT, by=requested_by,
                               note="recompute changed people")
@@ -320,28 +393,21 @@ def payout_run_recompute_changed(
     run.team_facts = team_facts
     run.computed_at = None
     run.started_at = timezone.now()
-    run.save(update_fields=["generation", "team_facts", "computed_at", "started_at"])
+    run.requested_by = requested_by or run.requested_by
+    run.save(update_fields=["generation", "team_facts", "computed_at", "started_at",
+                            "requested_by"])
     # The others' lines stand: they are done for the new generation as they are.
     PayoutRunManager.objects.filter(run=run).exclude(manager_id__in=touched).update(
         done_generation=run.generation
     )
-    redo = []
-    for pk in sorted(touched):
-        member = stored[pk]
-        member.facts = everyone[pk]
-        member.plan_version = versions[pk]
-        member.inputs_version = seen[pk]
-        member.plan_fingerprint = digests[pk]
-        redo.append(member)
-    PayoutRunManager.objects.bulk_update(
-        redo, ["facts", "plan_version", "inputs_version", "plan_fingerprint"]
-    )
+    _members_snapshot_save([_member_row(run.pk, (run.team_id, pk), gathered, digests)
+                            for pk in sorted(touched)])
     return Recompute(run=run, generation=run.generation, manager_ids=sorted(touched))
 
 
-def _digests(versions: dict[int, PlanVersion | None]) -> tuple[dict, dict[int, str]]:
-    """The distinct versions among manager id → version (a few versions pay hundreds of
-    people: each is read once), and manager id → the version's digest ("" for none)."""
+def _digests(versions: dict) -> tuple[dict, dict]:
+    """The distinct versions among share → version (a few versions pay hundreds of people:
+    each is read once), and share → the version's digest ("" for none)."""
     distinct = {v.pk: v for v in versions.values() if v}
     by_version = {pk: plan_fingerprint(v) for pk, v in distinct.items()}
     return distinct, {pk: by_version[v.pk] if v else "" for pk, v in versions.items()}
@@ -411,8 +477,10 @@ def _members_compute(
         return outcomes, []
     if run.is_locked:
         raise PayoutRunLocked(f"{run} is {run.status}")
-    # Pure: built before the transaction from the figures read with the batch.
-    drafts, versions = {}, {}
+    # Pure: built before the transaction from the figures read with the batch, and what the
+    # batch's locked shares already paid, read once for the batch (SPEC §6.5).
+    drafts, versions, locked_versions = {}, {}, {}
+    book = batch_ledger(run=run, members=todo)
     for member in todo:
         drafts[member.pk] = []
         if member.plan_version_id:
@@ -421,6 +489,14 @@ def _members_compute(
                 versions[key] = _version_for(*key)
             drafts[member.pk] = build_lines(version=versions[key], facts=member.facts,
                                             team_facts=run.team_facts)
+        for snapshot in member.adjustments or []:
+            # The version that paid a locked month: frozen (SPEC §4, §7), read once a batch.
+            pk = snapshot["plan_version"]
+            if pk not in locked_versions:
+                locked_versions[pk] = version_with_components(pk)
+            drafts[member.pk] += adjustment_drafts(
+                run=run, manager_id=member.manager_id, snapshot=snapshot, book=book,
+                version=locked_versions[pk])
     with transaction.atomic():
         # The claim: the member row locks serialise two computations of the same person, and
         # the conditions make the second one find the first one's result and stop. A figure
@@ -433,9 +509,6 @@ def _members_compute(
         if redo:
             PayoutLine.objects.filter(run=run, manager_id__in=redo).delete()
             PaidItem.objects.filter(run=run, manager_id__in=redo).delete()
-        if mine and _has_locked_months(run.pk, generation, run.team_id, run.month):
-            for member in mine:
-                drafts[member.pk] += adjustment_drafts(run=run, manager_id=member.manager_id)
         members_lines_save(run=run, members=[
             MemberLines(m.manager_id, m.plan_version_id, drafts[m.pk]) for m in mine
         ])
@@ -474,17 +547,6 @@ class _PlanVersions:
 
 
 _version_for = _PlanVersions()
-
-
-# Whether the team's previous month is locked, so that its late data is adjusted here (SPEC
-# §6.5), once per run and computation in a worker process: a batch's members share it.
-@functools.lru_cache(maxsize=64)
-def _has_locked_months(run_id: int, generation: int, team_id: int,
-                       month: datetime.date) -> bool:
-    # ``locked_chain_before`` is not empty exactly when the month before is locked.
-    return PayoutRun.objects.filter(
-        team_id=team_id, month=previous_month(month), status__in=LOCKED_STATUSES
-    ).exists()
 
 
 # The claim is hand-written SQL: compiled by the ORM (an update with a subquery) it costs about
@@ -554,6 +616,19 @@ def _claim_batch_sql(alias: str) -> str:
         f" UPDATE {members} m SET {done} = %s, {qn('finished_at')} = %s"
         f" FROM mine WHERE m.{pk} = mine.{pk} RETURNING m.{pk}"
     )
+
+
+@transaction.atomic
+def payout_run_fail(*, run_id: int, generation: int, reason: str) -> bool:
+    """End a computation that failed for a reason a retry cannot fix (SPEC §7): the run is
+    ``failed`` with the reason shown to the people who can fix it, and nothing re-drives it
+    until its inputs change (``payout_run_recompute_changed``)."""
+    run = PayoutRun.objects.select_for_update(no_key=True).filter(pk=run_id).first()
+    if run is None or run.generation != generation or run.status != Status.DRAFT:
+        return False
+    payout_run_transition(run=run, to=Status.FAILED, note="failed",
+                          extra={"failure": reason[:2000]})
+    return True
 
 
 @transaction.atomic

@@ -19,8 +19,7 @@ from dataclasses import dataclass, replace
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext_lazy as _
 
-from salesops.inputs import inputs_versions
-from salesops.models import CONVERSATION_THRESHOLD_S, Role
+from salesops.models import CONVERSATION_THRESHOLD_S, Manager, Role
 
 from .engine.facts import (
     MonthFacts,
@@ -29,7 +28,8 @@ from .engine.facts import (
     gather_facts,
     team_totals,
 )
-from .engine.plans import plan_versions_for
+from .engine.plans import share_plan_versions
+from .engine.shares import ShareSpec, days_to_json, share_fraction, whole_month
 from .models import ComponentKind, PayoutRun, PlanVersion
 
 
@@ -67,49 +67,55 @@ class StaleMember:
 def payout_run_staleness(*, run: PayoutRun, figures: bool = True) -> list[StaleMember]:
     """The run's people whose pay would change if computed now, each with the first reason
     found; empty when the run is current. ``figures=False`` skips the gather (pages)."""
-    from .services import run_input_months, team_members_for_month
+    from .services import members_moved, run_days
 
     stale: dict[int, str] = {}
     members = {member.manager_id: member for member in run.members.all()}
-    people = team_members_for_month(team=run.team, month=run.month)
-    for pk in {m.pk for m in people} ^ set(members):
+    days = run_days(team_ids=[run.team_id], month=run.month)
+    for _team, pk in set(days) ^ {(run.team_id, pk) for pk in members}:
         stale[pk] = JOINED_OR_LEFT
-    people = [m for m in people if m.pk in members]
-    versions = plan_versions_for(managers=people, month=run.month)
-    seen = inputs_versions(manager_ids=list(members), months=run_input_months(run))
-    for pk, member in members.items():
+    for (_team, pk), value in days.items():
+        if pk in members and pk not in stale and (members[pk].days or days_to_json(
+                whole_month(run.month))) != days_to_json(value):
+            stale[pk] = JOINED_OR_LEFT
+    keys = [(run.team_id, pk) for pk in members if (run.team_id, pk) in days]
+    versions = share_plan_versions(month=run.month, shares=keys)
+    moved = members_moved(members, run.month)
+    for (_team, pk) in keys:
+        member, version = members[pk], versions[(run.team_id, pk)]
         if pk in stale:
             continue
-        if (member.plan_version_id != (versions[pk].pk if versions.get(pk) else None)
-                or member.plan_fingerprint != plan_fingerprint(versions.get(pk))):
+        if (member.plan_version_id != (version.pk if version else None)
+                or member.plan_fingerprint != plan_fingerprint(version)):
             stale[pk] = PLAN_CHANGED
-        elif seen[pk] > member.inputs_version:
+        elif moved.get(pk):
             stale[pk] = INPUTS_CHANGED
-    if figures and people:
-        _compare_figures(run=run, people=people, members=members, versions=versions,
-                         stale=stale)
+    if figures and keys:
+        _compare_figures(run=run, days=days, members=members, versions=versions, stale=stale)
     return [StaleMember(pk, reason) for pk, reason in sorted(stale.items())]
 
 
-def _compare_figures(*, run, people, members, versions, stale) -> None:
+def _compare_figures(*, run, days, members, versions, stale) -> None:
+    keys = list(versions)
     facts = gather_facts(
         month=run.month,
-        thresholds={
-            m.pk: versions[m.pk].conversation_threshold_s if versions[m.pk]
-            else CONVERSATION_THRESHOLD_S
-            for m in people
-        },
-        own_run_ids=[run.pk],
+        shares=[ShareSpec(team, pk, days[(team, pk)],
+                          versions[(team, pk)].conversation_threshold_s if versions[(team, pk)]
+                          else CONVERSATION_THRESHOLD_S, frozenset({run.pk}),
+                          share_fraction(run.month, days[(team, pk)]))
+                for team, pk in keys],
         needs=call_figures_needed(versions.values()),
     )
-    for pk, fresh in facts.items():
-        needs = call_figures_needed([versions[pk]])
-        if pk not in stale and _comparable(fresh, needs) != _comparable(members[pk].facts, needs):
+    for (team, pk), fresh in facts.items():
+        needs = call_figures_needed([versions[(team, pk)]])
+        if pk not in stale and _comparable(fresh, needs) != _comparable(members[pk].facts,
+                                                                       needs):
             stale[pk] = FIGURES_CHANGED
-    team = _stored(team_totals(facts, floor_ids={m.pk for m in people
-                                                 if m.role == Role.MANAGER}))
+    floor = set(Manager.objects.filter(pk__in=[pk for _t, pk in keys], role=Role.MANAGER)
+                .values_list("pk", flat=True))
+    team = _stored(team_totals(facts, floor_keys={(t, pk) for t, pk in keys if pk in floor}))
     if team != run.team_facts:
-        for pk, version in versions.items():
+        for (_team, pk), version in versions.items():
             if version and any(c.kind == ComponentKind.TEAM_BONUS
                                for c in version.components.all()):
                 stale.setdefault(pk, TEAM_CHANGED)

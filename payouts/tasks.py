@@ -28,7 +28,7 @@ from celery import current_app, group, shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import OperationalError, connections, router
+from django.db import InterfaceError, OperationalError, connections, router
 
 from leads.models import Partner
 from salesops.models import Team
@@ -42,8 +42,8 @@ from .partners import (
 )
 from .services import (
     payout_run_claim_redrive,
-    payout_run_compute_member,
     payout_run_compute_members,
+    payout_run_fail,
     payout_run_finalise,
     payout_run_recompute_changed,
     payout_run_unfinished_members,
@@ -180,11 +180,7 @@ def compute_payout_member(
     run_id: int, manager_id: int, generation: int, finalise: bool = True
 ) -> str:
     """One person (messages queued before batches existed still arrive here)."""
-    outcome = payout_run_compute_member(run_id=run_id, manager_id=manager_id, generation=generation)
-    if finalise:
-        # Whoever finishes last marks the run computed: no chord state to lose in a crash.
-        payout_run_finalise(run_id=run_id, generation=generation)
-    return outcome
+    return compute_payout_members(run_id, [manager_id], generation, finalise)[str(manager_id)]
 
 
 @shared_task(
@@ -194,10 +190,20 @@ def compute_payout_member(
 def compute_payout_members(
     run_id: int, manager_ids: list[int], generation: int, finalise: bool = True
 ) -> dict[str, str]:
-    """A batch of one run's people, in one transaction; a retry skips whoever is done."""
-    outcomes = payout_run_compute_members(
-        run_id=run_id, manager_ids=manager_ids, generation=generation
-    )
+    """A batch of one run's people, in one transaction; a retry skips whoever is done. A lost
+    connection is retried; any other error is one a retry cannot fix: the run ends failed
+    with its reason (SPEC §7), and is not re-driven until its inputs change."""
+    try:
+        outcomes = payout_run_compute_members(
+            run_id=run_id, manager_ids=manager_ids, generation=generation
+        )
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:
+        log.exception("payouts: run %s failed", run_id)
+        payout_run_fail(run_id=run_id, generation=generation,
+                        reason=f"{type(exc).__name__}: {exc}")
+        return {str(pk): "failed" for pk in manager_ids}
     if finalise:
         # Whoever finishes last marks the run computed: no chord state to lose in a crash.
         payout_run_finalise(run_id=run_id, generation=generation)
@@ -253,13 +259,16 @@ def compute_last_month_partner_statements() -> list[dict]:
 
 @shared_task(name="payouts.recompute_payout_run_changes", bind=True)
 def recompute_payout_run_changes(
-    self, run_id: int, manager_ids: list[int] | None = None, synchronous: bool = False
+    self, run_id: int, manager_ids: list[int] | None = None, synchronous: bool = False,
+    check_figures: bool = False,
 ) -> dict:
-    """Recompute only the run's people whose inputs changed (and ``manager_ids``)."""
+    """Recompute only the run's people whose inputs changed (and ``manager_ids``; with
+    ``check_figures``, whoever's figures differ however they changed)."""
     run = PayoutRun.objects.filter(pk=run_id).first()
     if run is None:
         return {"run": run_id, "members": []}
-    started = payout_run_recompute_changed(run=run, manager_ids=manager_ids)
+    started = payout_run_recompute_changed(run=run, manager_ids=manager_ids,
+                                           check_figures=check_figures)
     if started is None:
         return {"run": run_id, "locked": True, "members": []}
     if started.manager_ids:
@@ -277,7 +286,9 @@ def refresh_open_month_pay(self) -> list[dict]:
     with nothing changed since, it reads a few rows and does nothing."""
     results = []
     for run in PayoutRun.objects.filter(
-        month=current_month(), status__in=[PayoutRun.Status.DRAFT, PayoutRun.Status.COMPUTED]
+        month=current_month(),
+        # A failed run is computed again once its inputs change (SPEC §7).
+        status__in=[PayoutRun.Status.DRAFT, PayoutRun.Status.COMPUTED, PayoutRun.Status.FAILED],
     ).order_by("pk"):
         started = payout_run_recompute_changed(run=run)
         if started and started.manager_ids:

@@ -21,7 +21,8 @@ from salesops.money import round_money
 from salesops.periods import current_month, next_month, organisation_zone
 
 from ..engine.components import build_lines
-from ..engine.facts import MonthFacts, OutcomeFigures
+from ..engine.facts import counted
+from ..engine.figures import MonthFacts, OutcomeFigures
 from ..models import (
     ComponentKind,
     LineItemSource,
@@ -37,9 +38,12 @@ from .rules import component_rule
 
 ZERO = Decimal("0.00")
 PROVISIONAL, APPROVED, PAID = "provisional", "approved", "paid"
+# The least final first: a month is as final as its least final run.
+_STANDING_ORDER = [PROVISIONAL, APPROVED, PAID]
 STANDING = {
     PayoutRun.Status.DRAFT: PROVISIONAL, PayoutRun.Status.COMPUTED: PROVISIONAL,
     PayoutRun.Status.APPROVED: APPROVED, PayoutRun.Status.PAID: PAID,
+    PayoutRun.Status.FAILED: PROVISIONAL,
 }
 MINUTE_KINDS = {ComponentKind.PER_MINUTE, ComponentKind.DIFFERENTIATED_MINUTES}
 CONVERSATION_KINDS = {ComponentKind.PER_CONVERSATION, ComponentKind.PER_EFFECTIVE_CALL}
@@ -272,12 +276,17 @@ def earnings_month(*, manager: Manager, month: datetime.date,
     today = today or organisation_today()
     lines = list(PayoutLine.objects.filter(manager=manager, month=month)
                  .select_related("run").order_by("kind", "key"))
-    run = lines[0].run if lines else PayoutRun.objects.filter(
-        month=month, team_id=manager.team_id).first()
+    # A person who changed team in the month is paid by each team's run for their days in it
+    # (SPEC §1): the month is all of them; questions go to the run of their team now.
+    runs = {line.run_id: line.run for line in lines}
+    run = (next((r for r in runs.values() if r.team_id == manager.team_id), None)
+           or next(iter(runs.values()), None)
+           or PayoutRun.objects.filter(month=month, team_id=manager.team_id).first())
     figures = line_figures(lines, inquiries=line_inquiries(manager, run.pk if run else None))
+    standing = (min((STANDING[r.status] for r in runs.values()), key=_STANDING_ORDER.index)
+                if runs else PROVISIONAL)
     result = EarningsMonth(
-        manager=manager, month=month,
-        standing=STANDING[run.status] if run and lines else PROVISIONAL,
+        manager=manager, month=month, standing=standing,
         run_id=run.pk if run else None, computed_at=run.computed_at if run else None,
         total=sum((f.amount for f in figures if not f.held), ZERO),
         held=sum((f.amount for f in figures if f.held), ZERO),
@@ -285,33 +294,33 @@ def earnings_month(*, manager: Manager, month: datetime.date,
         held_lines=[f for f in figures if f.held],
         adjustments=[f for f in figures if f.adjusts_month and not f.held],
     )
-    member = PayoutRunManager.objects.filter(run=run, manager=manager) \
-        .select_related("plan_version").first() if run else None
+    members = list(PayoutRunManager.objects.filter(
+        run__in=list(runs) or ([run.pk] if run else []), manager=manager)
+        .select_related("plan_version", "run"))
     stats = list(DailyManagerStats.objects.filter(
         manager=manager, day__gte=month, day__lt=next_month(month)).order_by("day"))
     days = working_days(month)
     elapsed = len([d for d in days if d <= today])
     result.working_days, result.working_days_left = len(days), len(days) - elapsed
-    facts = MonthFacts.coerce(member.facts) if member and member.facts else None
-    result.plan = _plan_progress(manager, month, facts, stats, elapsed, len(days))
-    if facts is not None and member.plan_version is not None and 0 < elapsed < len(days):
-        result.forecast_pay = forecast_pay(
-            version=member.plan_version, facts=facts, team_facts=run.team_facts,
+    shares = [(member, MonthFacts.coerce(member.facts)) for member in members if member.facts]
+    result.plan = _plan_progress(manager, month, shares, elapsed, len(days))
+    if shares and 0 < elapsed < len(days):
+        result.forecast_pay = sum((forecast_pay(
+            version=member.plan_version, facts=facts, team_facts=member.run.team_facts,
             factor=Decimal(len(days)) / Decimal(elapsed))
+            for member, facts in shares if member.plan_version is not None), ZERO)
     result.days = _days(month, stats, lines)
     return result
 
 
-def _plan_progress(manager, month, facts: MonthFacts | None, stats, elapsed: int,
-                   total_days: int) -> list[PlanFigure]:
+def _plan_progress(manager, month, shares, elapsed: int, total_days: int) -> list[PlanFigure]:
+    """Plan progress as pay counts it (SPEC §7): from what the run stored for each of the
+    person's shares of the month; targets as set for the month."""
     targets = MonthlyPlan.objects.filter(manager=manager, month=month).first()
-    if facts is not None:
-        conversations = Decimal(facts.calls.conversations)
-        confirmed = Decimal(len(facts.milestones.get(CONFIRMED, [])))
-        revenue = sum((p.amount for p in facts.payments), ZERO)
-    else:
-        conversations = Decimal(sum(s.conversations for s in stats))
-        confirmed, revenue = Decimal(0), ZERO
+    counts = [counted(facts) for _member, facts in shares]
+    conversations = Decimal(sum(c.conversations for c in counts))
+    confirmed = Decimal(sum(c.confirmed for c in counts))
+    revenue = sum((c.revenue for c in counts), ZERO)
     rows = [
         (_("Conversations"), targets.target_conversations if targets else 0, conversations,
          False),
@@ -411,23 +420,27 @@ def _calendar(month):
 
 
 def statements(*, manager: Manager) -> list[StatementFigure]:
-    """Every month the manager has lines in, newest first, with its standing."""
+    """Every month the manager has lines in, newest first, with its standing (a month paid by
+    two teams' runs is as final as the less final of them)."""
     rows = (PayoutLine.objects.filter(manager=manager).values("month", "run__status")
             .annotate(total=Sum("amount", filter=Q(held=False)),
                       held=Sum("amount", filter=Q(held=True)))
             .order_by("-month"))
-    return [StatementFigure(row["month"], STANDING[row["run__status"]],
-                            round_money(row["total"] or ZERO), round_money(row["held"] or ZERO))
-            for row in rows]
+    months: dict = {}
+    for row in rows:
+        standing, total, held = months.get(row["month"], (PAID, ZERO, ZERO))
+        months[row["month"]] = (
+            min(standing, STANDING[row["run__status"]], key=_STANDING_ORDER.index),
+            total + (row["total"] or ZERO), held + (row["held"] or ZERO))
+    return [StatementFigure(month, standing, round_money(total), round_money(held))
+            for month, (standing, total, held) in months.items()]
 
 
 def statement_row(*, manager: Manager, month: datetime.date) -> dict | None:
-    """The manager's row of the payroll export for ``month``: the same function, so the
-    statement and payroll always agree."""
-    for row in payout_export_rows(month=month, team=manager.team):
-        if row["login"] == manager.user.username:
-            return row
-    return None
+    """The manager's row of the payroll export for ``month`` (every team's run of it): the
+    same function, so the statement and payroll always agree."""
+    rows = payout_export_rows(month=month, manager=manager)
+    return rows[0] if rows else None
 
 
 def default_month() -> datetime.date:

@@ -12,7 +12,7 @@ source rows it counted (``SourceDraft`` → ``PayoutLineItem``).
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from leads.models import LeadSource
@@ -32,7 +32,7 @@ from ..models import (
     TeamMetric,
 )
 from .decisions import Decided, decide_month, overridden_amount
-from .facts import MILESTONE_COMPONENTS, MonthFacts, TeamFigures
+from .figures import MILESTONE_COMPONENTS, MonthFacts, TeamFigures
 
 ZERO = Decimal("0")
 ONE = Decimal("1")
@@ -59,6 +59,9 @@ class SourceDraft:
     amount: Decimal
     decision: str = Decision.PAYABLE
     exception_id: int | None = None
+    # For an item an approved exception decided: what the plan would have paid it, so that
+    # the effect of the decision stays explained (and its amount at stake known).
+    planned: Decimal | None = None
 
 
 @dataclass
@@ -71,6 +74,7 @@ class LineDraft:
     explanation: dict = field(default_factory=dict)
     items: list[ItemDraft] = field(default_factory=list)
     adjusts_month: datetime.date | None = None
+    adjusts_run: int | None = None
     # Shown, not paid: a pending decision holds it (SPEC §5); its items are not ledgered.
     held: bool = False
     sources: list[SourceDraft] = field(default_factory=list)
@@ -96,7 +100,7 @@ def _shares(amount: Decimal, sources) -> list[SourceDraft]:
         rounded[-1] += amount - sum(rounded, ZERO)
     return [
         SourceDraft(s.source, s.source_id, s.quantity.quantize(QUANTITY), share, s.decision,
-                    s.exception_id)
+                    s.exception_id, None if s.planned is None else round_money(s.planned))
         for s, share in zip(sources, rounded, strict=True)
     ]
 
@@ -113,34 +117,60 @@ def build_lines(
     with caps applied (SPEC §4)."""
     facts = MonthFacts.coerce(facts)
     decided = decide_month(facts)
-    team = TeamFigures.from_json(team_facts) if isinstance(team_facts, dict) else team_facts
+    team = TeamFigures.from_stored(team_facts) if isinstance(team_facts, dict) else team_facts
     lines = []
     for component in version.components.all():
         builder = BUILDERS[component.kind]
         produced = builder(component=component, version=version, facts=facts, decided=decided,
                            team=team)
         lines.extend(produced)
-        lines.extend(_component_cap(component, produced))
+        lines.extend(_component_cap(component, produced, facts.fraction))
+    lines.extend(_transfer_lines(facts))
     if version.monthly_cap is not None:
+        cap = round_money(version.monthly_cap * facts.fraction)
         total = sum((line.amount for line in lines if not line.held), ZERO)
-        if total > version.monthly_cap:
+        if total > cap:
             lines.append(_line(
-                LineKind.MONTHLY_CAP, "", ONE, None, version.monthly_cap - total,
-                {"rule": "SPEC §4 caps: a maximum per month", "cap": version.monthly_cap,
-                 "before_cap": total},
+                LineKind.MONTHLY_CAP, "", ONE, None, cap - total,
+                {"rule": "monthly_cap", "cap": cap, "before_cap": total,
+                 **_share_note(facts)},
             ))
     return lines
 
 
-def _component_cap(component: PlanComponent, produced: list[LineDraft]) -> list[LineDraft]:
+def _share_note(facts: MonthFacts) -> dict:
+    """Explanations of a share of the month name the share (SPEC §1 dated membership)."""
+    return {} if facts.fraction == ONE else {"share_of_month": facts.fraction.quantize(QUANTITY)}
+
+
+def _component_cap(component: PlanComponent, produced: list[LineDraft],
+                   fraction: Decimal) -> list[LineDraft]:
+    if component.cap is None:
+        return []
+    cap = round_money(component.cap * fraction)
     total = sum((line.amount for line in produced if not line.held), ZERO)
-    if component.cap is None or total <= component.cap:
+    if total <= cap:
         return []
     return [_line(
-        component.kind, "cap", ONE, None, component.cap - total,
-        {"rule": "SPEC §4 caps: a maximum per component", "cap": component.cap,
-         "before_cap": total},
+        component.kind, "cap", ONE, None, cap - total,
+        {"rule": "component_cap", "cap": cap, "before_cap": total},
     )]
+
+
+def _transfer_lines(facts: MonthFacts) -> list[LineDraft]:
+    """A commission an approved month paid, moved by an approved exception (SPEC §6.7): taken
+    from the person it was paid to, given to the other, each once (the ledger keeps it)."""
+    lines = []
+    for transfer in facts.transfers:
+        kind = (PaidItemKind.TRANSFER_OUT if transfer.direction == "out"
+                else PaidItemKind.TRANSFER_IN)
+        lines.append(_line(
+            transfer.component, f"transfer:{transfer.exception}", ONE, None, transfer.amount,
+            {"rule": "transfer", "exception": transfer.exception, "lead": transfer.lead,
+             "direction": transfer.direction},
+            [ItemDraft(transfer.component, kind, transfer.exception)],
+        ))
+    return lines
 
 
 def _minutes(version: PlanVersion, seconds: int, minutes_up: int, rate: Decimal):
@@ -252,7 +282,7 @@ def _milestone_lines(milestone_kind: str):
             count = Decimal(len(held))
             lines.append(_line(
                 component.kind, "held", count, rate, count * rate,
-                {"rule": "SPEC §5, §6.3 held until a pending decision is made",
+                {"rule": "held",
                  "milestone": milestone_kind},
                 held=True, sources=[_milestone_source(d, rate) for d in held],
             ))
@@ -260,11 +290,11 @@ def _milestone_lines(milestone_kind: str):
             shown, amount = overridden_amount(d.exception, base=ONE, percent=False)
             line = _line(
                 component.kind, f"exception:{d.exception.id}", ONE, shown, amount,
-                {"rule": "SPEC §5 approved commission exception",
+                {"rule": "exception",
                  "exception_kind": d.exception.kind, "milestone": milestone_kind},
                 [ItemDraft(component.kind, PaidItemKind.LEAD, d.item.lead, d.item.at,
                            round_money(amount)), *_fixed_item(component, d)],
-                sources=[_milestone_source(d, amount)],
+                sources=[replace(_milestone_source(d, amount), planned=rate)],
             )
             lines.append(line)
             if line.amount:
@@ -293,7 +323,7 @@ def _clawback_lines(component, version, facts, earned) -> list[LineDraft]:
     return [_line(
         component.kind, "clawback", Decimal(-len(clawbacks)),
         rates.pop() if len(rates) == 1 else None, -total,
-        {"rule": "SPEC §6.6 fake lead within the clawback window",
+        {"rule": "clawback",
          "window_days": version.clawback_days},
         [ItemDraft(component.kind, PaidItemKind.LEAD_CLAWBACK, lead) for lead, _, _ in clawbacks],
         sources=[SourceDraft(LineItemSource.MILESTONE, fake, -ONE, -rate)
@@ -335,8 +365,13 @@ def revenue_percent(*, component, version, facts, decided, team) -> list[LineDra
     tiers = list(component.tiers.all())
     rates = {r.lead_source: r.rate for r in component.rates.all() if r.lead_source}
     payable = decided.payments_by(Decision.PAYABLE)
+    # A refund of a payment another month paid for takes back what that payment earned there,
+    # outside this month's bands (SPEC §6.6: under tiers too, even with no other revenue).
+    reversals = [d for d in payable if d.item.refund and d.item.earned is not None]
+    payable = [d for d in payable if d not in reversals]
+    reversal_lines = _reversals(component, reversals) if tiers else []
     if tiers:
-        target = facts.plan.revenue
+        target = facts.plan.revenue * facts.fraction
         lines = _revenue_tiers(component, tiers, target, payable)
         payable_revenue = sum((d.item.amount for d in payable), ZERO)
         base = _tiered(tiers, target, payable_revenue)
@@ -346,7 +381,7 @@ def revenue_percent(*, component, version, facts, decided, team) -> list[LineDra
             extra = sum((d.item.amount for d in rows), ZERO)
             return None, _tiered(tiers, target, payable_revenue + extra) - base
     else:
-        lines = _revenue_by_source(component, rates, payable)
+        lines = _revenue_by_source(component, rates, payable, reversals)
 
         def held_amount(rows):
             rate = rates.get(rows[0].item.source, component.rate)
@@ -356,7 +391,7 @@ def revenue_percent(*, component, version, facts, decided, team) -> list[LineDra
         rate, amount = held_amount(rows)
         lines.append(_line(
             component.kind, f"held:{lead_id}", revenue, rate, amount,
-            {"rule": "SPEC §5, §6.3 held until a pending decision is made", "lead": lead_id,
+            {"rule": "held", "lead": lead_id,
              "held_by": rows[0].reason},
             held=True, sources=_proportional(rows, amount),
         ))
@@ -364,13 +399,39 @@ def revenue_percent(*, component, version, facts, decided, team) -> list[LineDra
         exception = rows[0].exception
         revenue = sum((d.item.amount for d in rows), ZERO)
         rate, amount = overridden_amount(exception, base=revenue, percent=True)
+        _plan_rate, planned = held_amount(rows)
         lines.append(_line(
             component.kind, f"exception:{exception.id}", revenue, rate, amount,
-            {"rule": "SPEC §5 approved commission exception", "exception_kind": exception.kind,
+            {"rule": "exception", "exception_kind": exception.kind,
              "lead": lead_id},
             [*(ItemDraft(component.kind, PaidItemKind.PAYMENT, d.item.id, None, rate)
                for d in rows), *_fixed_item(component, rows[0])],
-            sources=_proportional(rows, amount),
+            sources=[replace(source, planned=plan) for source, plan in zip(
+                _proportional(rows, amount), _split(rows, planned), strict=True)],
+        ))
+    return lines + reversal_lines
+
+
+def _split(rows: list[Decided], amount: Decimal) -> list[Decimal]:
+    """``amount`` split over payments in proportion to their revenue (see ``_proportional``)."""
+    return [source.amount for source in _proportional(rows, amount)]
+
+
+def _reversals(component, reversals: list[Decided]) -> list[LineDraft]:
+    """Under tiers, refunds of payments another month paid for, outside this month's bands."""
+    lines = []
+    for source in LeadSource:
+        rows = [d for d in reversals if d.item.source == source.value]
+        if not rows:
+            continue
+        shares = [_taken_back(d) for d in rows]
+        lines.append(_line(
+            component.kind, f"refund:{source.value}", sum((d.item.amount for d in rows), ZERO),
+            None, sum(shares, ZERO),
+            {"rule": "refund_reversal", "source": source.value,
+             "refunds": [d.item.id for d in rows], "of": [d.item.refund_of for d in rows]},
+            [ItemDraft(component.kind, PaidItemKind.PAYMENT, d.item.id) for d in rows],
+            sources=[_payment_source(d, share) for d, share in zip(rows, shares, strict=True)],
         ))
     return lines
 
@@ -385,25 +446,42 @@ def _proportional(rows: list[Decided], amount: Decimal) -> list[SourceDraft]:
     return [_payment_source(d, amount * d.item.amount / revenue) for d in rows]
 
 
-def _revenue_by_source(component, rates, payable: list[Decided]) -> list[LineDraft]:
+def _revenue_by_source(component, rates, payable: list[Decided],
+                       reversals: list[Decided] = ()) -> list[LineDraft]:
     lines = []
     for source in LeadSource:
         for refund in (False, True):
             rows = [d for d in payable if d.item.source == source.value and d.item.refund is refund]
-            if not rows:
+            taken = [d for d in reversals if d.item.source == source.value] if refund else []
+            if not rows and not taken:
                 continue
             # Owner-routed and every other source earn the plan's rate unless it names one
-            # (SPEC §5); a refund reverses at the rate its source earns (SPEC §6.6).
+            # (SPEC §5); a refund reverses at the rate its source earns (SPEC §6.6), and a
+            # refund of a payment another month paid for takes back what that payment earned.
             rate = rates.get(source.value, component.rate)
-            revenue = sum((d.item.amount for d in rows), ZERO)
+            revenue = sum((d.item.amount for d in [*rows, *taken]), ZERO)
+            shares = [d.item.amount * rate / HUNDRED for d in rows] + [_taken_back(d)
+                                                                       for d in taken]
+            all_at_rate = all(share == d.item.amount * rate / HUNDRED
+                              for d, share in zip([*rows, *taken], shares, strict=True))
             lines.append(_line(
                 component.kind, f"refund:{source.value}" if refund else source.value,
-                revenue, rate, revenue * rate / HUNDRED, {"source": source.value},
-                [ItemDraft(component.kind, PaidItemKind.PAYMENT, d.item.id, None, rate)
-                 for d in rows],
-                sources=[_payment_source(d, d.item.amount * rate / HUNDRED) for d in rows],
+                revenue, rate if all_at_rate else None, sum(shares, ZERO),
+                {"source": source.value},
+                [ItemDraft(component.kind, PaidItemKind.PAYMENT, d.item.id, None,
+                           rate if d in rows else None) for d in [*rows, *taken]],
+                sources=[_payment_source(d, share)
+                         for d, share in zip([*rows, *taken], shares, strict=True)],
             ))
     return lines
+
+
+def _taken_back(d: Decided) -> Decimal:
+    """What a refund takes back of what its payment earned in another month: the refunded
+    part of it (SPEC §6.6)."""
+    if not d.item.refunded_base:
+        return -d.item.earned
+    return -(d.item.earned * -d.item.amount / d.item.refunded_base)
 
 
 def _bands(tiers, target: Decimal, revenue: Decimal):
@@ -460,17 +538,20 @@ def attainment_scale(attainment: Decimal, *, mode: str, floor_percent: Decimal |
 
 
 def plan_base(*, component, version, facts, decided, team) -> list[LineDraft]:
-    target = facts.plan.conversations
+    """A fixed amount scaled by conversation-plan attainment (SPEC §4); for a share of the
+    month (a transfer, SPEC §1) the target and the amount in proportion to the share."""
+    target = Decimal(facts.plan.conversations) * facts.fraction
     actual = facts.calls.conversations
-    attainment = Decimal(actual) / Decimal(target) if target else ZERO
+    attainment = Decimal(actual) / target if target else ZERO
     scale = attainment_scale(attainment, mode=component.base_mode,
                              floor_percent=component.floor_percent)
-    base = component.amount or ZERO
+    base = round_money((component.amount or ZERO) * facts.fraction)
     return [_line(
         component.kind, "", scale, base, scale * base,
-        {"conversations": actual, "target": target, "attainment": attainment.quantize(QUANTITY),
+        {"conversations": actual, "target": target.quantize(QUANTITY),
+         "attainment": attainment.quantize(QUANTITY),
          "mode": component.base_mode, "floor_percent": component.floor_percent,
-         "threshold_s": facts.calls.threshold_s,
+         "threshold_s": facts.calls.threshold_s, **_share_note(facts),
          "source": calls_source(facts, talk_s_gte=facts.calls.threshold_s)},
     )]
 
@@ -489,10 +570,10 @@ def team_bonus(*, component, version, facts, decided, team) -> list[LineDraft]:
                              floor_percent=component.floor_percent)
     explanation = {"metric": component.team_metric, "team_actual": actual, "team_target": target,
                    "attainment": attainment.quantize(QUANTITY), "mode": component.base_mode,
-                   "floor_percent": component.floor_percent}
+                   "floor_percent": component.floor_percent, **_share_note(facts)}
     if component.amount is not None:
-        return [_line(component.kind, "", scale, component.amount, scale * component.amount,
-                      explanation)]
+        amount = round_money(component.amount * facts.fraction)
+        return [_line(component.kind, "", scale, amount, scale * amount, explanation)]
     revenue = team.revenue if scale > 0 else ZERO
     return [_line(component.kind, "", revenue, component.rate,
                   revenue * component.rate / HUNDRED, explanation)]

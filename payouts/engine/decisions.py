@@ -31,7 +31,7 @@ from typing import Generic, TypeVar
 from leads.models import DuplicateState
 
 from ..models import ComponentKind, Decision, ExceptionKind, ExceptionStatus
-from .facts import MILESTONE_COMPONENTS, ExceptionFact, MilestoneFact, MonthFacts, PaymentFact
+from .figures import MILESTONE_COMPONENTS, ExceptionFact, MilestoneFact, MonthFacts, PaymentFact
 
 Item = TypeVar("Item", MilestoneFact, PaymentFact)
 # Components whose items are decided one by one; all others count aggregates (see above).
@@ -101,12 +101,41 @@ def decide_month(facts: MonthFacts) -> DecidedMonth:
 
 
 def overridden_amount(exception: ExceptionFact, *, base: Decimal,
-                      percent: bool) -> tuple[Decimal, Decimal]:
+                      percent: bool) -> tuple[Decimal | None, Decimal]:
     """(rate shown, exact amount) an approved exception pays for ``base``: revenue for a
     percent component, a count of leads for a per-lead one. Exclusion pays nothing; a fixed
     amount already paid by another run pays nothing again (SPEC §6.2)."""
     if exception.kind == ExceptionKind.RATE:
         return exception.rate, base * exception.rate / (Decimal("100") if percent else 1)
-    if exception.kind == ExceptionKind.FIXED and not exception.fixed_paid:
-        return exception.amount, exception.amount
+    if exception.kind == ExceptionKind.FIXED:
+        # A fixed amount is an amount, not a rate (no "× rate" to show): paid once in the
+        # lead's life.
+        return None, exception.amount if not exception.fixed_paid else Decimal("0")
     return Decimal("0"), Decimal("0")
+
+
+@dataclass(frozen=True)
+class Counted:
+    """The figures a person is shown and a team bonus reads, counted as pay counts them."""
+
+    conversations: int
+    confirmed: int
+    revenue: Decimal
+
+
+def lets_pay(decided: Decided) -> bool:
+    """Whether the decision step lets an item pay (SPEC §7): payable, or paid as an approved
+    exception says — not excluded, held, or a duplicate resolved to another lead."""
+    if decided.decision == Decision.PAYABLE:
+        return True
+    return (decided.decision == Decision.OVERRIDDEN
+            and decided.exception.kind != ExceptionKind.EXCLUDE)
+
+
+def counted_figures(facts: MonthFacts) -> Counted:
+    decided = decide_month(facts)
+    return Counted(
+        conversations=facts.calls.conversations,
+        confirmed=len(facts.milestones.get("confirmed", [])),
+        revenue=sum((d.item.amount for d in decided.payments if lets_pay(d)), Decimal("0")),
+    )

@@ -15,9 +15,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, get_type_hints
 
+from leads.models import MilestoneKind
 from salesops.models import Outcome
 
+from ..models import ComponentKind
+
 ZERO = Decimal("0")
+# The milestones paid per lead, and the component that pays each (SPEC §4).
+MILESTONE_COMPONENTS = {
+    MilestoneKind.CONFIRMED: ComponentKind.PER_CONFIRMED_LEAD,
+    MilestoneKind.ARRIVED: ComponentKind.PER_ARRIVED_CLIENT,
+}
 FIGURES_VERSION = 2
 # Version 1 numbered outcomes 0 no answer, 1 secretary, … 4 consent: ``answered`` came later.
 V1_OUTCOMES = {0: Outcome.NO_ANSWER, 1: Outcome.SECRETARY, 2: Outcome.DECISION_MAKER,
@@ -185,6 +193,19 @@ class ExceptionFact(Record):
 
 
 @dataclass(frozen=True)
+class TransferFact(Record):
+    """A commission an approved month paid, moved to another person by an approved exception
+    (SPEC §6.7): ``amount`` is taken from the person it was paid to (``direction`` "out") and
+    given to the other ("in"), once each."""
+
+    exception: int
+    lead: int
+    component: str
+    amount: Decimal
+    direction: str
+
+
+@dataclass(frozen=True)
 class PlanTargets(Record):
     conversations: int = 0
     confirmed_leads: int = 0
@@ -204,11 +225,18 @@ class MonthFacts:
     payments: list[PaymentFact] = field(default_factory=list)
     # (component kind, lead id) → the lead's standing exception for that component.
     exceptions: dict[tuple[str, int], ExceptionFact] = field(default_factory=dict)
+    # The month's targets as set for the person; ``fraction`` is the share of the month's
+    # working days spent in this run's team (SPEC §1): targets, fixed amounts and caps are
+    # paid in that proportion by each team's run.
     plan: PlanTargets = field(default_factory=PlanTargets)
+    fraction: Decimal = Decimal("1")
+    transfers: list[TransferFact] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
             "version": FIGURES_VERSION,
+            "fraction": str(self.fraction),
+            "transfers": [t.to_json() for t in self.transfers],
             "calls": self.calls.to_json(),
             "shifts": self.shifts.to_json(),
             "milestones": {k: [m.to_json() for m in v] for k, v in self.milestones.items()},
@@ -240,6 +268,8 @@ class MonthFacts:
             payments=[PaymentFact.from_json(p) for p in data.get("payments", [])],
             exceptions={(e.component, e.lead): e for e in exceptions},
             plan=PlanTargets.from_json(plan),
+            fraction=Decimal(data.get("fraction", "1")),
+            transfers=[TransferFact.from_json(t) for t in data.get("transfers", [])],
         )
 
 
@@ -258,5 +288,5 @@ class TeamFigures(Record):
         return cls.from_json(data) if data else None
 
 
-def empty_facts(*, threshold_s: int) -> MonthFacts:
-    return MonthFacts(calls=CallFigures(threshold_s=threshold_s))
+def empty_facts(*, threshold_s: int, fraction: Decimal = Decimal("1")) -> MonthFacts:
+    return MonthFacts(calls=CallFigures(threshold_s=threshold_s), fraction=fraction)

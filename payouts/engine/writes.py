@@ -49,7 +49,8 @@ def members_lines_save(*, run, members: list[MemberLines]) -> None:
     statements = _insert_statements(db, PayoutLine, [
         {"run": run.pk, "month": run.month, "manager": m.manager_id,
          "plan_version": m.version_id, "kind": d.kind, "key": d.key,
-         "adjusts_month": d.adjusts_month, "quantity": d.quantity, "rate": d.rate,
+         "adjusts_month": d.adjusts_month, "adjusts_run": d.adjusts_run,
+         "quantity": d.quantity, "rate": d.rate,
          "amount": d.amount, "held": d.held, "explanation": d.explanation}
         for m in members for d in m.drafts
     ])
@@ -97,7 +98,7 @@ def _insert_parts(model, alias: str):
 
 
 _ITEM_VALUES = ["manager_id", "kind", "key", "source", "call_id", "milestone_id", "payment_id",
-                "quantity", "amount", "decision", "exception_id"]
+                "quantity", "amount", "decision", "exception_id", "plan_amount"]
 
 
 def _line_item_statements(db, *, run_id, members) -> list[tuple[str, list]]:
@@ -107,7 +108,8 @@ def _line_item_statements(db, *, run_id, members) -> list[tuple[str, list]]:
          s.source_id if s.source == LineItemSource.MILESTONE else None,
          s.source_id if s.source == LineItemSource.PAYMENT else None,
          _prep_decimal("quantity", s.quantity, db), _prep_decimal("amount", s.amount, db),
-         s.decision, s.exception_id]
+         s.decision, s.exception_id,
+         None if s.planned is None else _prep_decimal("plan_amount", s.planned, db)]
         for m in members for d in m.drafts for s in d.sources
     ]
     if not rows:
@@ -133,10 +135,11 @@ def _line_item_sql(alias: str) -> tuple[str, str]:
     qn = connections[alias].ops.quote_name
     items, lines = PayoutLineItem._meta.db_table, PayoutLine._meta.db_table
     columns = ["line_id", "source", "call_id", "milestone_id", "payment_id", "quantity",
-               "amount", "decision", "exception_id"]
+               "amount", "decision", "exception_id", "plan_amount"]
     values = ["l.id", "v.source", "CAST(v.call_id AS bigint)", "CAST(v.milestone_id AS bigint)",
               "CAST(v.payment_id AS bigint)", "CAST(v.quantity AS numeric)",
-              "CAST(v.amount AS numeric)", "v.decision", "CAST(v.exception_id AS bigint)"]
+              "CAST(v.amount AS numeric)", "v.decision", "CAST(v.exception_id AS bigint)",
+              "CAST(v.plan_amount AS numeric)"]
     head = f"WITH v({', '.join(_ITEM_VALUES)}) AS (VALUES "
     tail = (
         f") INSERT INTO {qn(items)} ({', '.join(qn(c) for c in columns)})"
@@ -171,7 +174,8 @@ def _save_as_json(db, *, run, members) -> None:
     lines = [
         {"run_id": run.pk, "month": run.month, "manager_id": m.manager_id,
          "plan_version_id": m.version_id, "kind": d.kind, "key": d.key,
-         "adjusts_month": d.adjusts_month, "quantity": d.quantity, "rate": d.rate,
+         "adjusts_month": d.adjusts_month, "adjusts_run_id": d.adjusts_run,
+         "quantity": d.quantity, "rate": d.rate,
          "amount": d.amount, "held": d.held, "explanation": d.explanation}
         for m in members for d in m.drafts
     ]
@@ -189,7 +193,7 @@ def _save_as_json(db, *, run, members) -> None:
          "milestone_id": s.source_id if s.source == LineItemSource.MILESTONE else None,
          "payment_id": s.source_id if s.source == LineItemSource.PAYMENT else None,
          "quantity": s.quantity, "amount": s.amount, "decision": s.decision,
-         "exception_id": s.exception_id}
+         "exception_id": s.exception_id, "plan_amount": s.planned}
         for m in members for d in m.drafts for s in d.sources
     ]
     dump = functools.partial(json.dumps, cls=_ExactEncoder)

@@ -1,10 +1,12 @@
 """The sales head's month, read set-based: one row per person of a run, the flags a head looks
 at before approving, and the organisation's months side by side (SPEC §2, §5, §7).
 
-Everything comes from pre-aggregated rows — the run's lines and line items, the daily per-person
-figures kept by imports, the plans, milestones and payments of the month — with one aggregate
-over the month's calls for the conversation-pattern flags, kept per computation of the run
-(``_call_patterns``): a page view never reads calls one by one. The figures of a run's
+Everything comes from what the run computed — its lines and line items, and each member's
+stored figures, counted as pay counts them (``engine.facts.counted``: conversations by the
+plan's threshold, leads first confirmed, revenue the decision step lets pay) — with one
+aggregate over the month's calls for the conversation-pattern flags, kept per computation of
+the run (``_call_patterns``): a page view never reads calls one by one, and never counts a
+figure by rules of its own. The figures of a run's
 computation are kept in the cache for a minute (``FIGURES_TTL_S``); what waits for a decision
 and the flags it raises are read on every view.
 """
@@ -19,19 +21,13 @@ from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from leads.models import DuplicateState, Lead, LeadMilestone, MilestoneKind, Payment
-from salesops.models import (
-    CONVERSATION_THRESHOLD_S,
-    CallLog,
-    DailyManagerStats,
-    MonthlyPlan,
-    Outcome,
-    Team,
-)
+from leads.models import DuplicateState, Lead
+from salesops.models import CONVERSATION_THRESHOLD_S, CallLog, Outcome, Team
 from salesops.money import round_money
-from salesops.periods import month_bounds, next_month
+from salesops.periods import month_bounds
 
-from ..holds import held_by_exception
+from ..engine.facts import counted
+from ..engine.figures import MonthFacts
 from ..models import (
     CommissionException,
     ExceptionStatus,
@@ -41,7 +37,7 @@ from ..models import (
     PayoutLine,
     PayoutRun,
 )
-from ..selectors import payout_run_progress
+from ..selectors import exceptions_at_stake, payout_run_progress
 
 ZERO = Decimal("0.00")
 ADJUSTMENTS = "adjustments"
@@ -198,10 +194,8 @@ def team_month(*, run: PayoutRun) -> TeamMonth:
 
 
 def _team_figures(*, run: PayoutRun) -> _Figures:
-    # The figures snapshot (``facts``) is large and not read here.
-    members = list(run.members.defer("facts").select_related("manager__user").order_by(
+    members = list(run.members.defer("adjustments").select_related("manager__user").order_by(
         "manager__user__last_name", "manager__user__first_name", "manager__user__username"))
-    ids = [m.manager_id for m in members]
     month = run.month
     start, end = month_bounds(month)
 
@@ -222,42 +216,41 @@ def _team_figures(*, run: PayoutRun) -> _Figures:
     )
     had_previous = PayoutRun.objects.filter(team=run.team_id, month=before).exists()
 
-    plans = {p.manager_id: p for p in MonthlyPlan.objects.filter(manager__in=ids, month=month)}
-    conversations = dict(
-        DailyManagerStats.objects.filter(manager__in=ids, day__gte=month, day__lt=next_month(month))
-        .values("manager").annotate(n=Sum("conversations")).order_by()
-        .values_list("manager", "n")
-    )
-    confirmed = dict(
-        LeadMilestone.objects.filter(lead__owner__in=ids, kind=MilestoneKind.CONFIRMED,
-                                     at__gte=start, at__lt=end, correction__isnull=True)
-        .values("lead__owner").annotate(n=Count("pk")).order_by()
-        .values_list("lead__owner", "n")
-    )
-    revenue = dict(
-        Payment.objects.filter(lead__owner__in=ids, received_on__gte=month,
-                               received_on__lt=next_month(month))
-        .values("lead__owner").annotate(total=Sum("amount")).order_by()
-        .values_list("lead__owner", "total")
-    )
+    # What pay counted, as the run stored it (SPEC §7: every figure shown counts by the same
+    # rules as pay): conversations by the plan's threshold, leads first confirmed in the
+    # person's days in the team, revenue the decision step lets pay; targets in proportion to
+    # those days.
+    figures, targets = {}, {}
+    for member in members:
+        facts = MonthFacts.coerce(member.facts) if member.facts else None
+        if facts is None:
+            figures[member.manager_id] = None
+            continue
+        figures[member.manager_id] = counted(facts)
+        targets[member.manager_id] = (facts.plan, facts.fraction)
     kinds_present = {kind for person in pay.values() for kind in person}
     kinds = [kind for kind, _label in LineKind.choices if kind in kinds_present]
     if ADJUSTMENTS in kinds_present:
         kinds.append(ADJUSTMENTS)
 
-    team_conv = sum(conversations.get(i, 0) for i in ids)
-    team_conf = sum(confirmed.get(i, 0) for i in ids)
+    team_conv = sum(f.conversations for f in figures.values() if f)
+    team_conf = sum(f.confirmed for f in figures.values() if f)
     people = []
     for member in members:
         pk = member.manager_id
-        plan = plans.get(pk)
+        counted_, (plan, fraction) = figures[pk], targets.get(pk, (None, Decimal(1)))
+
+        def target(value, plan=plan, fraction=fraction):
+            return (Decimal(value) * fraction).quantize(Decimal("1")) if plan else Decimal(0)
+
         people.append(PersonMonth(
             manager_id=pk, name=_name(member.manager), role=member.manager.role,
-            conversations=Attainment(Decimal(conversations.get(pk, 0)),
-                                     Decimal(plan.target_conversations if plan else 0)),
-            confirmed=Attainment(Decimal(confirmed.get(pk, 0)),
-                                 Decimal(plan.target_confirmed_leads if plan else 0)),
-            revenue=Attainment(revenue.get(pk) or ZERO, plan.target_revenue if plan else ZERO),
+            conversations=Attainment(Decimal(counted_.conversations if counted_ else 0),
+                                     target(plan.conversations if plan else 0)),
+            confirmed=Attainment(Decimal(counted_.confirmed if counted_ else 0),
+                                 target(plan.confirmed_leads if plan else 0)),
+            revenue=Attainment(counted_.revenue if counted_ else ZERO,
+                               round_money(plan.revenue * fraction) if plan else ZERO),
             by_kind={kind: round_money(pay[pk][kind]) for kind in kinds},
             total=round_money(payable[pk]), held=round_money(held[pk]),
             previous_total=(round_money(previous.get(pk) or ZERO) if had_previous else None),
@@ -283,10 +276,10 @@ def _name(manager) -> str:
 def _pending_exceptions(*, run, manager_ids, names) -> list[PendingException]:
     """Pending exceptions on the leads of the run's people, with what each holds in this run
     (from its held line items: right for every kind of exception)."""
-    at_stake = held_by_exception(run=run)
-    rows = (CommissionException.objects.filter(status=ExceptionStatus.PENDING,
-                                               lead__owner__in=manager_ids)
-            .select_related("lead", "requested_by").order_by("requested_at", "pk"))
+    rows = list(CommissionException.objects.filter(status=ExceptionStatus.PENDING,
+                                                   lead__owner__in=manager_ids)
+                .select_related("lead", "requested_by").order_by("requested_at", "pk"))
+    at_stake = exceptions_at_stake(rows)
     return [
         PendingException(
             id=e.pk, lead_id=e.lead_id, manager_id=e.lead.owner_id,

@@ -89,9 +89,15 @@ def teams_on_days(days) -> dict[tuple[int, datetime.date], int | None]:
 def shares_in_month(*, month: datetime.date, team_ids=None, manager_ids=None) -> list[Share]:
     """Every share of ``month`` (of the given teams, or people), within each person's active
     dates, in (team, manager, start) order."""
+    return shares_in_months(months=[month], team_ids=team_ids, manager_ids=manager_ids)[
+        month_start(month)]
+
+
+def shares_in_months(*, months, team_ids=None, manager_ids=None) -> dict[datetime.date,
+                                                                          list[Share]]:
+    """``shares_in_month`` of several months with one read of the people and their rows."""
     from salesops.models import Manager
 
-    first, after = month_start(month), next_month(month)
     people = Manager.objects.all()
     if team_ids is not None:
         people = people.filter(Q(memberships__team_id__in=list(team_ids))
@@ -102,17 +108,21 @@ def shares_in_month(*, month: datetime.date, team_ids=None, manager_ids=None) ->
               people.distinct().values_list("pk", "active_from", "active_to")}
     intervals = _intervals(active)
     wanted = set(team_ids) if team_ids is not None else None
-    shares = []
-    for pk, rows in intervals.items():
-        active_from, active_to = active[pk]
-        low = max(first, active_from)
-        high = min(after, (active_to + datetime.timedelta(days=1)) if active_to else after)
-        for since, until, team in rows:
-            start, end = max(low, since), min(high, until)
-            if team is None or start >= end or (wanted is not None and team not in wanted):
-                continue
-            shares.append(Share(pk, team, start, end))
-    return sorted(shares, key=lambda s: (s.team_id, s.manager_id, s.start))
+    found = {}
+    for month in {month_start(m) for m in months}:
+        first, after = month, next_month(month)
+        shares = []
+        for pk, rows in intervals.items():
+            active_from, active_to = active[pk]
+            low = max(first, active_from)
+            high = min(after, (active_to + datetime.timedelta(days=1)) if active_to else after)
+            for since, until, team in rows:
+                start, end = max(low, since), min(high, until)
+                if team is None or start >= end or (wanted is not None and team not in wanted):
+                    continue
+                shares.append(Share(pk, team, start, end))
+        found[month] = sorted(shares, key=lambda s: (s.team_id, s.manager_id, s.start))
+    return found
 
 
 def _months_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:

@@ -181,7 +181,8 @@ def test_late_data_for_an_approved_month_makes_the_next_open_month_stale_and_adj
     ]
     with pytest.raises(PayoutRunStale):
         payout_run_approve(run=november, approved_by=owner.user)
-    assert _recompute(november) == [anna.pk]
+    # The head's October team bonus reads the team's October: it is adjusted too (SPEC §6.5).
+    assert _recompute(november) == [anna.pk, head.pk]
     assert PayoutLine.objects.get(run=november, manager=anna, key="adj:2026-10:",
                                   kind=ComponentKind.PER_CONVERSATION).amount == Decimal("20.00")
     incremental = snapshot(november)

@@ -7,7 +7,9 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from leads.models import MilestoneKind
+from leads.services import lead_milestone_set
 from payouts.engine.facts import comparable_figures, gather_facts
+from payouts.engine.shares import ShareSpec, whole_month
 from payouts.exceptions import commission_exception_request
 from payouts.holds import held_by_exception
 from payouts.lifecycle import payout_run_approve
@@ -44,9 +46,10 @@ def anna(team):
 
 
 def confirmed(anna, day):
-    lead = LeadFactory(owner=anna)
-    return LeadMilestoneFactory(lead=lead, kind=MilestoneKind.CONFIRMED,
-                                at=moscow(2026, 11, day, 12, 0))
+    """A lead confirmed on ``day`` of November, recorded as a manager records it (the
+    service marks the month changed: late data after approval is adjusted, SPEC §6.5)."""
+    return lead_milestone_set(lead=LeadFactory(owner=anna), kind=MilestoneKind.CONFIRMED,
+                              at=moscow(2026, 11, day, 12, 0))
 
 
 def test_a_lead_line_lists_the_milestones_it_paid(team, anna):
@@ -186,11 +189,11 @@ def test_a_run_knows_what_each_pending_exception_holds_in_it(team, anna):
 
 def test_figures_compare_alike_whatever_optional_aggregates_were_gathered(team, anna):
     CallFactory(manager=anna, started_at=moscow(2026, 11, 5, 10, 0), duration_s=61)
-    everything = gather_facts(month=NOVEMBER, thresholds={anna.pk: 15}, own_run_ids=[])
-    plain = gather_facts(month=NOVEMBER, thresholds={anna.pk: 15}, own_run_ids=[],
-                         needs=frozenset())
+    share = ShareSpec(team.pk, anna.pk, whole_month(NOVEMBER), 15)
+    everything = gather_facts(month=NOVEMBER, shares=[share])[share.key]
+    plain = gather_facts(month=NOVEMBER, shares=[share], needs=frozenset())[share.key]
     assert everything != plain
-    assert (comparable_figures(everything[anna.pk], frozenset())
-            == comparable_figures(plain[anna.pk].to_json(), frozenset()))
-    assert comparable_figures(everything[anna.pk], frozenset({"minutes_up", "by_outcome"})) \
-        == everything[anna.pk].to_json()
+    assert (comparable_figures(everything, frozenset())
+            == comparable_figures(plain.to_json(), frozenset()))
+    assert comparable_figures(everything, frozenset({"minutes_up", "by_outcome"})) \
+        == everything.to_json()

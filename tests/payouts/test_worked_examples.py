@@ -8,6 +8,7 @@ import pytest
 from leads.models import MilestoneKind
 from payouts.lifecycle import payout_run_approve
 from payouts.models import BaseMode, ComponentKind, MinuteRounding, PayoutLine
+from salesops.inputs import mark_days
 from salesops.models import Outcome
 from tests.factories import (
     CallFactory,
@@ -160,7 +161,10 @@ def test_example_8_late_conversations_after_approval_adjust_next_month_by_2000(t
     head = ManagerFactory(team=team, sales_head=True)
     _mixed_scheme_month(anna, 1080)
     november = payout_run_approve(run=compute(NOVEMBER, team), approved_by=head.user)
+    # A late import: its calls, and the person-month it feeds marked changed, as an import
+    # records its batch (salesops.inputs).
     calls(anna, 60, started_at=moscow(2026, 11, 28, 12, 0), duration_s=40, talk_s=30)
+    mark_days(days=[(anna.pk, datetime.date(2026, 11, 28))])
 
     december = compute(DECEMBER, team)
 
