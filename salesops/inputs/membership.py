@@ -139,8 +139,9 @@ def membership_first(*, manager, team, since: datetime.date, by=None) -> TeamMem
     """The first membership of a new person (``manager_create``, a profile added in the admin
     or by a file): in ``team`` from ``since``, their first working day. No month is marked: a
     person with no activity yet changes nobody's figures (their first call, shift or target
-    marks their month). Audited when somebody adds the person (``by``); the person's own
-    creation is audited by the door that made it. A later move is ``membership_transfer``."""
+    marks their month). Audited when somebody adds the person (``by``: the admin's form or
+    import); code that creates people (the demo, tests) acts for nobody. A later move is
+    ``membership_transfer``."""
     membership = TeamMembership.objects.create(manager=manager, team=team, since=since,
                                                created_by=by)
     if by is None:
