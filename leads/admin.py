@@ -1,8 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import F
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from salesops import policy
+from salesops.admin_inputs import PayInputAdminMixin
 from salesops.admin_scoping import (
     PolicyImportExportAdmin,
     PolicyInline,
@@ -10,18 +14,22 @@ from salesops.admin_scoping import (
     action_form,
 )
 
-from .models import DuplicateState, Lead, LeadMilestone, Partner, Payment
+from .models import DuplicateState, Lead, LeadMilestone, LeadOwnership, Partner, Payment
 from .resources import LeadResource, PartnerResource, PaymentResource
 from .selectors import lead_status
 from .services import (
     LEAD_CHANGEABLE,
+    PAYMENT_NEVER_CHANGED,
     TRANSITIONS,
     LeadError,
     duplicate_resolve,
     lead_change,
     lead_create,
+    lead_delete,
     lead_milestone_correct,
+    lead_milestone_delete,
     lead_milestone_set,
+    lead_milestone_update,
     payment_create,
     payment_refund,
 )
@@ -50,6 +58,16 @@ class LeadMilestoneInline(PolicyInline, admin.TabularInline):
         return False
 
 
+class LeadForm(forms.ModelForm):
+    reason = forms.CharField(
+        label=_("reason for the change"), required=False, widget=forms.Textarea,
+        help_text=_("Kept in the audit trail and the lead's owner history."))
+
+    class Meta:
+        model = Lead
+        fields = [*LEAD_CHANGEABLE]
+
+
 def _resolve_action(resolution: str, label):
     @admin.action(description=label, permissions=["resolve"])
     def action(modeladmin, request, queryset):
@@ -64,7 +82,13 @@ def _resolve_action(resolution: str, label):
 
 
 @admin.register(Lead)
-class LeadAdmin(PolicyImportExportAdmin):
+class LeadAdmin(PayInputAdminMixin, PolicyImportExportAdmin):
+    """Leads are written by the services: created with their first owner's row, changed by
+    ``lead_change`` (a new owner takes the lead from today through ``lead_reassign``: earlier
+    items stay with whoever owned it on their day), deleted only while nothing pays from them.
+    Normalised, checked for a duplicate, audited, pay marked changed."""
+
+    form = LeadForm
     resource_classes = [LeadResource]
     list_display = ["__str__", "phone", "tax_id", "owner", "source", "partner", "created_at",
                     "duplicate_of", "duplicate_state"]
@@ -73,7 +97,7 @@ class LeadAdmin(PolicyImportExportAdmin):
     search_fields = ["name", "company", "phone", "tax_id"]
     date_hierarchy = "created_at"
     autocomplete_fields = ["owner", "partner"]
-    readonly_fields = ["duplicate_of", "duplicate_state"]
+    readonly_fields = ["duplicate_of", "duplicate_state", "owner_history"]
     inlines = [LeadMilestoneInline]
     actions = [
         _resolve_action(DuplicateState.KEEP_FIRST, _("Duplicate: keep the first touch")),
@@ -81,20 +105,39 @@ class LeadAdmin(PolicyImportExportAdmin):
         _resolve_action(DuplicateState.MERGED, _("Duplicate: merge into the first lead")),
     ]
 
+    @admin.display(description=_("owners over time"))
+    def owner_history(self, lead):
+        """Who owned the lead from when (SPEC §6.7), read-only: the owner changes on this form
+        (``lead_reassign``, from today), never by editing this history."""
+        if not lead.pk:
+            return "—"
+        rows = (LeadOwnership.objects.filter(lead=lead)
+                .select_related("owner__user", "set_by").order_by(F("since").asc(nulls_first=True)))
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            _("owner"), _("since the day"), _("given by"), _("reason"),
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
+                (row.owner, date_format(row.since) if row.since else _("the start"),
+                 row.set_by or "—", row.reason or "—") for row in rows)))
+
     def has_resolve_permission(self, request):
         return policy.may(request.user, policy.RESOLVE_DUPLICATE, self.model)
 
-    def save_model(self, request, obj, form, change):
-        """Through the services: normalised, checked for a duplicate, pay marked changed."""
+    def layer_save(self, request, obj, form, change):
         if change:
-            saved = lead_change(lead=obj, by=request.user, changes={
-                name: form.cleaned_data[name] for name in form.changed_data
-                if name in LEAD_CHANGEABLE})
+            saved = lead_change(lead=obj, by=request.user, reason=form.cleaned_data["reason"],
+                                changes={name: form.cleaned_data[name]
+                                         for name in form.changed_data
+                                         if name in LEAD_CHANGEABLE})
         else:
-            policy.require(request.user, policy.CREATE, "leads", obj)
-            saved = lead_create(**{name: getattr(obj, name) for name in LEAD_CHANGEABLE})
+            saved = lead_create(by=request.user,
+                                **{name: getattr(obj, name) for name in LEAD_CHANGEABLE})
         obj.pk, obj.phone, obj.tax_id = saved.pk, saved.phone, saved.tax_id
         obj.duplicate_of, obj.duplicate_state = saved.duplicate_of, saved.duplicate_state
+
+    def layer_delete(self, request, obj):
+        lead_delete(lead=obj, by=request.user)
 
 
 class MilestoneForm(forms.ModelForm):
@@ -118,7 +161,7 @@ class CorrectionForm(forms.Form):
 
 
 @admin.register(LeadMilestone)
-class LeadMilestoneAdmin(PolicyModelAdmin):
+class LeadMilestoneAdmin(PayInputAdminMixin, PolicyModelAdmin):
     """Milestones are history: added here through ``lead_milestone_set`` (the declared
     transitions, the lead's row lock, who set it), never edited or deleted."""
 
@@ -147,10 +190,15 @@ class LeadMilestoneAdmin(PolicyModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ["set_by", *self.fields] if obj is not None else []
 
-    def save_model(self, request, obj, form, change):
+    def layer_save(self, request, obj, form, change):
+        if change:
+            lead_milestone_update(milestone=obj)
         created = lead_milestone_set(lead=obj.lead, kind=obj.kind, at=obj.at, note=obj.note,
                                      by=request.user)
         obj.pk, obj.set_by = created.pk, created.set_by
+
+    def layer_delete(self, request, obj):
+        lead_milestone_delete(milestone=obj, by=request.user)
 
 
 class PaymentForm(forms.ModelForm):
@@ -176,7 +224,10 @@ class RefundForm(forms.Form):
 
 
 @admin.register(Payment)
-class PaymentAdmin(PolicyImportExportAdmin):
+class PaymentAdmin(PayInputAdminMixin, PolicyImportExportAdmin):
+    """Payments are facts (SPEC §2): entered through ``payment_create``, reversed by the Refund
+    action (``payment_refund``), never edited or deleted."""
+
     resource_classes = [PaymentResource]
     form = PaymentForm
     list_display = ["lead", "amount", "received_on", "kind", "period_start", "refund_of"]
@@ -188,12 +239,17 @@ class PaymentAdmin(PolicyImportExportAdmin):
     readonly_fields = ["refund_of"]
     actions = ["refund"]
 
-    def save_model(self, request, obj, form, change):
+    def layer_save(self, request, obj, form, change):
+        if change:
+            raise LeadError(PAYMENT_NEVER_CHANGED)
         created = payment_create(
             lead=obj.lead, amount=obj.amount, received_on=obj.received_on, kind=obj.kind,
             period_start=obj.period_start, external_id=obj.external_id, by=request.user,
         )
         obj.pk = created.pk
+
+    def layer_delete(self, request, obj):
+        raise LeadError(PAYMENT_NEVER_CHANGED)
 
     def has_refund_permission(self, request):
         return policy.may(request.user, policy.REFUND, self.model)

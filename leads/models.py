@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from salesops.inputs.guard import PayInput, PayInputManager
 from salesops.models import Manager
 
 
@@ -68,7 +69,7 @@ class DuplicateState(models.TextChoices):
 DUPLICATE_UNPAID = (DuplicateState.PENDING, DuplicateState.KEEP_FIRST, DuplicateState.MERGED)
 
 
-class Lead(models.Model):
+class Lead(PayInput, models.Model):
     name = models.CharField(_("contact"), max_length=200, blank=True)
     company = models.CharField(_("company"), max_length=200, blank=True)
     phone = models.CharField(_("phone (E.164)"), max_length=20, blank=True, db_index=True)
@@ -89,6 +90,8 @@ class Lead(models.Model):
     duplicate_state = models.CharField(
         _("duplicate"), max_length=16, choices=DuplicateState.choices, blank=True
     )
+
+    objects = PayInputManager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -134,7 +137,7 @@ class MilestoneKind(models.TextChoices):
 MILESTONE_STEPS = [kind for kind in MilestoneKind if kind != MilestoneKind.CORRECTION]
 
 
-class LeadMilestone(models.Model):
+class LeadMilestone(PayInput, models.Model):
     """One row of a lead's history; the current status is derived from the latest step in force.
 
     The history is append-only (SPEC §2): a wrong row is never edited or deleted but voided by a
@@ -158,6 +161,8 @@ class LeadMilestone(models.Model):
         verbose_name=_("corrects"),
     )
     reason = models.TextField(_("reason of the correction"), blank=True)
+
+    objects = PayInputManager()
 
     class Meta:
         ordering = ["lead", "at", "pk"]
@@ -189,7 +194,7 @@ class PaymentKind(models.TextChoices):
     RECURRING = "recurring", _("Recurring")
 
 
-class Payment(models.Model):
+class Payment(PayInput, models.Model):
     """Money received on a lead; a refund is a negative payment pointing at what it reverses."""
 
     lead = models.ForeignKey(
@@ -209,6 +214,8 @@ class Payment(models.Model):
         verbose_name=_("refund of"),
     )
     external_id = models.CharField(_("external id"), max_length=128, blank=True)
+
+    objects = PayInputManager()
 
     class Meta:
         ordering = ["-received_on", "-pk"]
@@ -241,7 +248,7 @@ class Payment(models.Model):
         return self.refund_of_id is not None
 
 
-class LeadOwnership(models.Model):
+class LeadOwnership(PayInput, models.Model):
     """Who owned a lead from when (SPEC §6.7): a milestone or payment is credited to the owner
     in force at its time, so reassigning a lead never changes what earlier months paid, and
     later payments and milestones follow the new owner.
@@ -263,6 +270,8 @@ class LeadOwnership(models.Model):
         related_name="+", verbose_name=_("set by"),
     )
     reason = models.TextField(_("reason"), blank=True)
+
+    objects = PayInputManager()
 
     class Meta:
         ordering = ["lead", "since"]

@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from salesops import policy
-from salesops.inputs import Lock, pay_input_recorded
+from salesops.inputs import Lock, pay_input_recorded, pay_input_writer
 from salesops.periods import organisation_zone
 
 from .models import Lead, LeadMilestone, LeadOwnership, Payment
@@ -71,6 +71,7 @@ def owner_on_day(*, lead_id: int, day: datetime.date) -> int | None:
                                                                       flat=True).first()
 
 
+@pay_input_writer
 def lead_owner_first(*, lead: Lead) -> LeadOwnership:
     """The first owner's row of a new lead (``lead_create`` and imports)."""
     return LeadOwnership.objects.get_or_create(lead=lead, since=None,
@@ -81,6 +82,7 @@ def _today() -> datetime.date:
     return timezone.localtime(timezone.now(), organisation_zone()).date()
 
 
+@pay_input_writer
 @transaction.atomic
 def lead_reassign(
     *, lead: Lead, owner, by=None, since: datetime.date | None = None, reason: str = ""

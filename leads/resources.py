@@ -2,21 +2,30 @@
 
 Every row is validated with the model's rules (``clean_model_instances``): a bad row is
 reported with its own error and the good rows are not imported until the file is clean.
-Phones and tax ids are normalised like ``lead_create`` does, and imported leads are checked
-for duplicates (SPEC §6.3).
+Leads and payments are written by the services of the write layer, as the admin's forms write
+them: a new lead through ``lead_create`` (normalised, its first owner's row, checked for a
+duplicate, SPEC §6.3), a change through ``lead_change`` (a new owner through ``lead_reassign``,
+from today, with the file's optional "reason"), a payment through ``payment_create``.
 """
 
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
 from salesops.admin_scoping import PolicyResourceMixin
-from salesops.inputs.resources import MarksPayInputs
+from salesops.inputs.resources import WritesThroughTheLayer, reason_in
 from salesops.models import Manager
 
 from .models import Lead, Partner, Payment
-from .ownership import lead_owner_first, owner_on_day
 from .phones import phone_normalise, tax_id_normalise
-from .services import lead_duplicate_flag
+from .services import (
+    LEAD_CHANGEABLE,
+    PAYMENT_NEVER_CHANGED,
+    LeadError,
+    lead_change,
+    lead_create,
+    lead_delete,
+    payment_create,
+)
 
 
 class PhoneWidget(widgets.CharWidget):
@@ -45,7 +54,7 @@ class PartnerResource(PolicyResourceMixin, resources.ModelResource):
         use_transactions = True
 
 
-class LeadResource(PolicyResourceMixin, resources.ModelResource):
+class LeadResource(WritesThroughTheLayer, PolicyResourceMixin, resources.ModelResource):
     owner = fields.Field(attribute="owner", column_name="owner",
                          widget=widgets.ForeignKeyWidget(Manager, "user__username"))
     partner = fields.Field(attribute="partner", column_name="partner",
@@ -66,16 +75,32 @@ class LeadResource(PolicyResourceMixin, resources.ModelResource):
         # A file with any bad row imports nothing: fix the row, import again.
         use_transactions = True
 
-    def after_save_instance(self, instance, row, **kwargs):
-        lead_owner_first(lead=instance)
+    def layer_save(self, instance, *, new, row, by):
         # A dry run rolls back, so the preview shows the flag the real import will set.
-        lead_duplicate_flag(lead=instance)
+        if new:
+            saved = lead_create(by=by, **{name: getattr(instance, name)
+                                          for name in LEAD_CHANGEABLE})
+        else:
+            stored = Lead.objects.get(pk=instance.pk)
+            saved = lead_change(lead=stored, by=by, reason=reason_in(row), changes={
+                name: getattr(instance, name) for name in LEAD_CHANGEABLE
+                if _plain(getattr(instance, name)) != _plain(getattr(stored, name))})
+        instance.pk, instance.phone, instance.tax_id = saved.pk, saved.phone, saved.tax_id
+        instance.duplicate_of_id = saved.duplicate_of_id
+        instance.duplicate_state = saved.duplicate_state
+
+    def layer_delete(self, instance, *, row, by):
+        lead_delete(lead=instance, by=by)
 
 
-class PaymentResource(MarksPayInputs, PolicyResourceMixin, resources.ModelResource):
-    def pay_input_day(self, instance):
-        return owner_on_day(lead_id=instance.lead_id, day=instance.received_on), \
-            instance.received_on
+def _plain(value):
+    return value.pk if hasattr(value, "pk") else value
+
+
+class PaymentResource(WritesThroughTheLayer, PolicyResourceMixin, resources.ModelResource):
+    """New payments through ``payment_create`` (late data for an approved month is admitted and
+    paid in the next open month); a payment is a fact, never changed or deleted by a file (an
+    exported file imported again changes nothing)."""
 
     # A refund is entered with the admin's Refund action (payment_refund), never by a file:
     # a negative amount without what it refunds is refused by the model's constraint.
@@ -86,5 +111,17 @@ class PaymentResource(MarksPayInputs, PolicyResourceMixin, resources.ModelResour
         fields = ["id", "lead", "amount", "received_on", "kind", "period_start", "refund_of",
                   "external_id"]
         clean_model_instances = True
+        skip_unchanged = True
         # A file with any bad row imports nothing: fix the row, import again.
         use_transactions = True
+
+    def layer_save(self, instance, *, new, row, by):
+        if not new:
+            raise LeadError(PAYMENT_NEVER_CHANGED)
+        instance.pk = payment_create(
+            lead=instance.lead, amount=instance.amount, received_on=instance.received_on,
+            kind=instance.kind, period_start=instance.period_start,
+            external_id=instance.external_id, by=by).pk
+
+    def layer_delete(self, instance, *, row, by):
+        raise LeadError(PAYMENT_NEVER_CHANGED)

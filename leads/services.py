@@ -6,12 +6,14 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from salesops import policy
 from salesops.formatting import format_money
-from salesops.inputs import Lock, pay_input_recorded
+from salesops.inputs import Lock, pay_input_recorded, pay_input_writer
 from salesops.models import Manager
 from salesops.periods import organisation_zone
 
@@ -50,22 +52,32 @@ class MilestoneHistoryError(LeadError):
     """The milestone history is append-only (SPEC §2): a wrong row is corrected, not changed."""
 
 
+@pay_input_writer
 @transaction.atomic
 def lead_create(
     *, owner: Manager, source: str, created_at: datetime.datetime | None = None,
     phone: str = "", tax_id: str = "", name: str = "", company: str = "",
-    partner: Partner | None = None,
+    partner: Partner | None = None, by=None,
 ) -> Lead:
-    """Create a lead with its phone and tax id normalised; flag it when it duplicates an
-    earlier open lead (SPEC §6.3): its per-lead pay and partner credit wait for a decision."""
+    """Create a lead with its phone and tax id normalised and its first owner's row; flag it
+    when it duplicates an earlier open lead (SPEC §6.3): its per-lead pay and partner credit
+    wait for a decision. Audited. No month is marked: a lead pays through its milestones and
+    payments, which mark theirs. ``by``, when given, must be allowed to create it."""
     lead = Lead(
         owner=owner, source=source, partner=partner, name=name, company=company,
         phone=phone_normalise(phone), tax_id=tax_id_normalise(tax_id),
         created_at=created_at or timezone.now(),
     )
+    if by is not None:
+        policy.require(by, policy.CREATE, "leads", lead)
     lead.full_clean(exclude=["duplicate_of", "duplicate_state"])
     lead.save()
     lead_owner_first(lead=lead)
+    pay_input_recorded(
+        action="lead_created", obj=lead, by=by, before={},
+        after={name: _plain(getattr(lead, name)) for name in LEAD_CHANGEABLE}, days=set(),
+        lock=Lock.NEW,
+    )
     return lead_duplicate_flag(lead=lead)
 
 
@@ -75,6 +87,7 @@ LEAD_CHANGEABLE = ("owner", "source", "partner", "name", "company", "phone", "ta
 LEAD_PAY_FIELDS = ("source", "partner")
 
 
+@pay_input_writer
 @transaction.atomic
 def lead_change(*, lead: Lead, changes: dict, by, reason: str = "") -> Lead:
     """Change a lead's own fields (normalised as on creation). A new owner takes the lead from
@@ -88,7 +101,8 @@ def lead_change(*, lead: Lead, changes: dict, by, reason: str = "") -> Lead:
         raise LeadError(_("These fields of a lead are not changed by hand: %(fields)s")
                         % {"fields": ", ".join(sorted(unknown))})
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
-    policy.require(by, policy.CHANGE, "leads", lead)
+    if by is not None:
+        policy.require(by, policy.CHANGE, "leads", lead)
     changes = dict(changes)
     owner = changes.pop("owner", None)
     if owner is not None and owner.pk != lead.owner_id:
@@ -97,7 +111,8 @@ def lead_change(*, lead: Lead, changes: dict, by, reason: str = "") -> Lead:
     for name, value in changes.items():
         setattr(lead, name, value)
     lead.phone, lead.tax_id = phone_normalise(lead.phone), tax_id_normalise(lead.tax_id)
-    policy.require(by, policy.CHANGE, "leads", lead)  # nobody moves a lead out of reach
+    if by is not None:
+        policy.require(by, policy.CHANGE, "leads", lead)  # nobody moves a lead out of reach
     lead.full_clean(exclude=["duplicate_of", "duplicate_state"])
     lead.save()
     after = {name: _plain(getattr(lead, name)) for name in changes}
@@ -110,6 +125,32 @@ def lead_change(*, lead: Lead, changes: dict, by, reason: str = "") -> Lead:
     return lead_duplicate_flag(lead=lead)
 
 
+@pay_input_writer
+@transaction.atomic
+def lead_delete(*, lead: Lead, by=None) -> None:
+    """Delete a lead entered by mistake. A lead pay is built from is never deleted: one with
+    history (milestones), payments, exceptions or duplicates is refused, and its pay is decided
+    through those (a lost or fake step, a refund, a decision). Audited; no month is marked (a
+    lead with none of those paid nothing)."""
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    if by is not None:
+        policy.require(by, policy.DELETE, "leads", lead)
+    refusal = LeadError(_("A lead with history, payments, exceptions or duplicates is never "
+                          "deleted: mark it lost or fake instead."))
+    if lead.milestones.exists():
+        raise refusal
+    before = {name: _plain(getattr(lead, name)) for name in LEAD_CHANGEABLE}
+    pk = lead.pk
+    try:
+        with transaction.atomic():
+            lead.delete()  # its owner rows go with it
+    except (ProtectedError, RestrictedError):
+        raise refusal from None
+    lead.pk = pk
+    pay_input_recorded(action="lead_deleted", obj=lead, by=by, before=before, after={},
+                       days=set(), lock=Lock.NEW)
+
+
 def _plain(value):
     return value.pk if hasattr(value, "pk") else value
 
@@ -118,6 +159,7 @@ def _day(instant: datetime.datetime) -> datetime.date:
     return timezone.localtime(instant, organisation_zone()).date()
 
 
+@pay_input_writer
 def lead_duplicate_flag(*, lead: Lead) -> Lead:
     """Flag a new lead as a pending duplicate of the first open lead it matches (SPEC §6.3).
     Also called for leads imported from a file."""
@@ -129,6 +171,7 @@ def lead_duplicate_flag(*, lead: Lead) -> Lead:
     return lead
 
 
+@pay_input_writer
 @transaction.atomic
 def lead_milestone_set(
     *, lead: Lead, kind: str, by=None, at: datetime.datetime | None = None, note: str = ""
@@ -166,6 +209,7 @@ def may_correct_milestone(*, user, lead: Lead) -> bool:
     return policy.may(user, policy.CORRECT, "milestones", LeadMilestone(lead=lead))
 
 
+@pay_input_writer
 @transaction.atomic
 def lead_milestone_correct(
     *, milestone: LeadMilestone, reason: str, by, at: datetime.datetime | None = None
@@ -237,6 +281,7 @@ def may_resolve_duplicate(*, user, lead: Lead) -> bool:
     return policy.may(user, policy.RESOLVE_DUPLICATE, "leads", lead)
 
 
+@pay_input_writer
 @transaction.atomic
 def duplicate_resolve(*, lead: Lead, resolution: str, by, comment: str = "") -> Lead:
     """Decide a flagged duplicate: keep the first touch (the newcomer earns nothing per lead),
@@ -276,6 +321,12 @@ def duplicate_resolve(*, lead: Lead, resolution: str, by, comment: str = "") -> 
     return lead
 
 
+PAYMENT_NEVER_CHANGED = gettext_lazy(
+    "A payment is never changed or deleted: refund it (the Refund action) and enter the right "
+    "one.")
+
+
+@pay_input_writer
 @transaction.atomic
 def payment_create(
     *, lead: Lead, amount: Decimal, received_on: datetime.date, kind: str = PaymentKind.ONE_TIME,
@@ -303,6 +354,7 @@ def _payment_recorded(payment: Payment, *, by, action: str) -> None:
     )
 
 
+@pay_input_writer
 @transaction.atomic
 def payment_refund(
     *, payment: Payment, received_on: datetime.date, amount: Decimal | None = None,

@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from salesops import policy
+from salesops.admin_inputs import PayInputAdminMixin
 from salesops.admin_scoping import PolicyInline, PolicyModelAdmin, action_form
 from salesops.periods import current_month, next_month
 
@@ -326,7 +327,7 @@ class RejectForm(forms.Form):
 
 
 @admin.register(CommissionException)
-class CommissionExceptionAdmin(PolicyModelAdmin):
+class CommissionExceptionAdmin(PayInputAdminMixin, PolicyModelAdmin):
     """The queue of commission exceptions (SPEC §5): pending first, with the amount at stake.
     Requests are made here (reason required); decisions only through the actions."""
 
@@ -345,7 +346,9 @@ class CommissionExceptionAdmin(PolicyModelAdmin):
             Case(When(status=ExceptionStatus.PENDING, then=0), default=1), "-requested_at"
         )
 
-    def save_model(self, request, obj, form, change):
+    def layer_save(self, request, obj, form, change):
+        if change:
+            raise CommissionExceptionError(_("A request is decided, never edited."))
         created = commission_exception_request(
             lead=obj.lead, kind=obj.kind, reason=obj.reason, requested_by=request.user,
             component_kind=obj.component_kind, rate=obj.rate, amount=obj.amount,
@@ -356,6 +359,9 @@ class CommissionExceptionAdmin(PolicyModelAdmin):
     @admin.display(description=_("number"), ordering="pk")
     def number(self, exception):
         return exception.pk
+
+    def layer_delete(self, request, obj):
+        raise CommissionExceptionError(_("A request is decided, never deleted."))
 
     @admin.display(description=_("amount at stake"))
     def at_stake(self, exception):

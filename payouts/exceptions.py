@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from leads.models import Lead, Partner
 from leads.ownership import lead_pay_days
 from salesops import policy
-from salesops.inputs import audit_record, mark_days
+from salesops.inputs import audit_record, mark_days, pay_input_writer
 
 from .models import CommissionException, ComponentKind, ExceptionKind, ExceptionStatus
 
@@ -38,6 +38,7 @@ def _state(exception: CommissionException) -> dict:
     }
 
 
+@pay_input_writer
 @transaction.atomic
 def commission_exception_request(
     *, lead: Lead, kind: str, reason: str, requested_by,
@@ -114,6 +115,7 @@ def _decide(*, exception, by, status: str, comment: str) -> CommissionException:
     return exception
 
 
+@pay_input_writer
 @transaction.atomic
 def commission_exception_approve(
     *, exception: CommissionException, approved_by, comment: str = ""
@@ -122,6 +124,7 @@ def commission_exception_approve(
                    comment=comment)
 
 
+@pay_input_writer
 @transaction.atomic
 def commission_exception_reject(
     *, exception: CommissionException, rejected_by, comment: str

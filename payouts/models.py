@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from leads.models import LeadSource
+from salesops.inputs.guard import PayInput, PayInputManager
 from salesops.models import CONVERSATION_THRESHOLD_S, Manager, Outcome, Team
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -642,7 +643,7 @@ class ExceptionStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-class CommissionException(models.Model):
+class CommissionException(PayInput, models.Model):
     """A request to change what one lead pays (SPEC §5), decided by someone else (maker-checker).
 
     While pending, the affected amount is held; approval of a run waits for the decision.
@@ -683,6 +684,8 @@ class CommissionException(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_comment = models.TextField(_("decision comment"), blank=True)
+
+    objects = PayInputManager()
 
     class Meta:
         ordering = ["-requested_at", "-pk"]

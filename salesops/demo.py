@@ -3,6 +3,12 @@
 Everything random comes from one ``random.Random(seed)`` and the rows are made in a fixed
 order, so the same options always give the same data. Calls, shifts, leads, milestones and
 payments are bulk-inserted: the default size writes about 200 000 calls.
+
+The demo is a writer of the pay-input layer, set-based as the call importer is: people through
+``manager_create`` (their membership rows), leads with their first owner's row, and at the end
+one record of everything written (``pay_inputs_recorded_in_bulk``: the months of every person
+marked changed, one audit row) and the daily figures of every day with calls, which the team
+month and the managers' charts read (``daily_stats_refresh``).
 """
 
 import bisect
@@ -22,6 +28,7 @@ from django.utils import timezone
 from leads.models import (
     Lead,
     LeadMilestone,
+    LeadOwnership,
     LeadSource,
     MilestoneKind,
     Partner,
@@ -32,6 +39,8 @@ from leads.services import milestone_history_wipe_allow
 from payouts.demo_plans import demo_plans_create
 from payouts.models import CompensationPlan
 
+from .imports.stats import daily_stats_refresh
+from .inputs import pay_input_writer, pay_inputs_recorded_in_bulk
 from .models import (
     CONVERSATION_THRESHOLD_S,
     CallLog,
@@ -175,6 +184,7 @@ class _ConsentCall:
 @dataclass
 class _Activity:
     worked_days: Counter = field(default_factory=Counter)  # by manager id
+    days: set = field(default_factory=set)  # (manager id, day) of every shift
     conversations: Counter = field(default_factory=Counter)  # by manager id
     consent_calls: list[_ConsentCall] = field(default_factory=list)
     calls: int = 0
@@ -212,6 +222,7 @@ def demo_counts() -> dict[str, int]:
     }
 
 
+@pay_input_writer
 @transaction.atomic
 def demo_data_delete() -> None:
     """Delete the organisation's people and everything they did, children before parents.
@@ -259,6 +270,7 @@ def _delete(queryset: QuerySet) -> None:
     queryset.delete()
 
 
+@pay_input_writer
 @transaction.atomic
 def demo_data_build(
     *,
@@ -297,15 +309,27 @@ def demo_data_build(
     batch.finished_at = timezone.now()
     batch.rows_read = batch.created_count = activity.calls
     batch.save(update_fields=["status", "finished_at", "rows_read", "created_count"])
-    _create_monthly_plans(ctx, org, activity)
+    plan_days = _create_monthly_plans(ctx, org, activity)
     leads = _create_leads(ctx, org, activity)
-    won = _create_milestones(ctx, org, leads)
-    _create_payments(ctx, won)
+    won, milestone_days = _create_milestones(ctx, org, leads)
+    payment_days = _create_payments(ctx, won)
     demo_plans_create(
         floor_teams=org.teams[:2], minutes_teams=org.teams[2:],
         heads=list(org.heads.values()), effective_from=month_start(start),
     )
-    return DemoResult(start=start, end=end, counts=demo_counts(), logins=_logins(org))
+    # Counted with the plans' conversation threshold, as pay counts them: after the plans.
+    daily_stats_refresh(pairs=activity.days)
+    counts = demo_counts()
+    # Written by no one (a generator, like a scheduled job): the audit row, append-only, does
+    # not hold on to a demo login, so a reset can still delete the logins.
+    pay_inputs_recorded_in_bulk(
+        action="demo_seeded", obj=batch, by=None,
+        days=activity.days | plan_days | milestone_days | payment_days,
+        after={label: counts[label] for label in (
+            "calls", "work shifts", "monthly plans", "leads", "milestones", "payments",
+            "refunds")},
+    )
+    return DemoResult(start=start, end=end, counts=counts, logins=_logins(org))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -403,6 +427,7 @@ def _create_calls_and_shifts(
             calls.extend(_calls_in_shift(ctx, manager, day_index, shift, batch, activity))
             shift.ended_at = min(shift.ended_at, ctx.now)
             activity.worked_days[manager.pk] += 1
+            activity.days.add((manager.pk, midnight.date()))
         # One manager at a time keeps memory flat however long the range is.
         CallLog.objects.bulk_create(calls, batch_size=BATCH_SIZE)
     WorkShift.objects.bulk_create(shifts, batch_size=BATCH_SIZE)
@@ -496,7 +521,7 @@ def _spread(rng: random.Random, busy: list[int], window_s: int) -> list[int]:
 # Plans
 
 
-def _create_monthly_plans(ctx: _Context, org: _Organisation, activity: _Activity) -> None:
+def _create_monthly_plans(ctx: _Context, org: _Organisation, activity: _Activity) -> set:
     """Targets for each manager and month the range touches, scaled from what they achieve."""
     leads_made = Counter(call.manager.pk for call in activity.consent_calls)
     plans = []
@@ -518,6 +543,7 @@ def _create_monthly_plans(ctx: _Context, org: _Organisation, activity: _Activity
                 )
             )
     MonthlyPlan.objects.bulk_create(plans, batch_size=BATCH_SIZE)
+    return {(plan.manager.pk, plan.month) for plan in plans}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -574,6 +600,10 @@ def _create_leads(ctx: _Context, org: _Organisation, activity: _Activity) -> lis
                 )
             )
     Lead.objects.bulk_create([draft.lead for draft in drafts], batch_size=BATCH_SIZE)
+    # Each lead's first owner (SPEC §6.7), as ``lead_create`` writes it.
+    LeadOwnership.objects.bulk_create(
+        [LeadOwnership(lead=draft.lead, owner=draft.lead.owner, since=None) for draft in drafts],
+        batch_size=BATCH_SIZE)
     return drafts
 
 
@@ -624,8 +654,9 @@ def _tax_id(rng: random.Random, digits: int) -> str:
 
 def _create_milestones(
     ctx: _Context, org: _Organisation, drafts: list[_DraftLead]
-) -> list[tuple[Lead, datetime.datetime]]:
-    """Give every lead a history and return the won leads with the moment they were won."""
+) -> tuple[list[tuple[Lead, datetime.datetime]], set]:
+    """Give every lead a history; return the won leads with the moment they were won, and the
+    (owner, day) of every step."""
     rng = ctx.rng
     for draft in drafts:
         _funnel(ctx, draft)
@@ -648,12 +679,13 @@ def _create_milestones(
         for step in draft.history
     ]
     LeadMilestone.objects.bulk_create(milestones, batch_size=BATCH_SIZE)
-    return [
+    won = [
         (draft.lead, step.at)
         for draft in drafts
         for step in draft.history
         if step.kind == MilestoneKind.WON
     ]
+    return won, {(m.lead.owner_id, m.at.astimezone(ctx.zone).date()) for m in milestones}
 
 
 def _funnel(ctx: _Context, draft: _DraftLead) -> None:
@@ -723,7 +755,7 @@ def _note(rng: random.Random, kind: str) -> str:
     return ""
 
 
-def _create_payments(ctx: _Context, won: list[tuple[Lead, datetime.datetime]]) -> None:
+def _create_payments(ctx: _Context, won: list[tuple[Lead, datetime.datetime]]) -> set:
     """One-time payments, a monthly subscription on every third won lead (the second, fifth…),
     and one refund."""
     rng = ctx.rng
@@ -742,7 +774,8 @@ def _create_payments(ctx: _Context, won: list[tuple[Lead, datetime.datetime]]) -
         payment.external_id = f"demo-{ctx.seed}-payment-{n}"
     Payment.objects.bulk_create(payments, batch_size=BATCH_SIZE)
     if payments:
-        Payment.objects.create(**_refund_fields(ctx, rng.choice(payments)))
+        payments.append(Payment.objects.create(**_refund_fields(ctx, rng.choice(payments))))
+    return {(payment.lead.owner_id, payment.received_on) for payment in payments}
 
 
 def _subscription(ctx: _Context, lead: Lead, won_on: datetime.date) -> list[Payment]:

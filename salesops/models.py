@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from .inputs.guard import PayInput, PayInputManager
+
 
 class Role(models.TextChoices):
     MANAGER = "manager", _("Manager")
@@ -364,7 +366,7 @@ class ManagerAlias(models.Model):
         return f"{self.value} → {self.manager}"
 
 
-class CallLog(models.Model):
+class CallLog(PayInput, models.Model):
     """One call as telephony reported it (SPEC §2). A call counts once per source (SPEC §6.1)."""
 
     source = models.CharField(_("telephony source"), max_length=64)
@@ -388,6 +390,8 @@ class CallLog(models.Model):
         ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="calls",
         verbose_name=_("import batch"),
     )
+
+    objects = PayInputManager()
 
     class Meta:
         verbose_name = _("call")
@@ -419,12 +423,14 @@ class CallLog(models.Model):
         return self.duration_s + self.wrapup_s
 
 
-class WorkShift(models.Model):
+class WorkShift(PayInput, models.Model):
     manager = models.ForeignKey(
         Manager, on_delete=models.PROTECT, related_name="shifts", verbose_name=_("manager")
     )
     started_at = models.DateTimeField(_("started at"))
     ended_at = models.DateTimeField(_("ended at"))
+
+    objects = PayInputManager()
 
     class Meta:
         ordering = ["-started_at"]
@@ -448,7 +454,7 @@ class WorkShift(models.Model):
         return (self.ended_at - self.started_at).total_seconds() / 3600
 
 
-class MonthlyPlan(models.Model):
+class MonthlyPlan(PayInput, models.Model):
     """A manager's targets for one calendar month; attainment = actual / target (SPEC §2)."""
 
     manager = models.ForeignKey(
@@ -460,6 +466,8 @@ class MonthlyPlan(models.Model):
     target_revenue = models.DecimalField(
         _("revenue target"), max_digits=14, decimal_places=2, default=0
     )
+
+    objects = PayInputManager()
 
     class Meta:
         ordering = ["-month"]

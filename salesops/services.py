@@ -7,7 +7,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import ROLE_GROUPS, Manager, Role, Team, TeamMembership
+from .inputs.membership import membership_first
+from .models import ROLE_GROUPS, Manager, Role, Team
 
 
 def _sync_role_group(*, user, role: str) -> None:
@@ -55,7 +56,7 @@ def manager_create(
     manager.save()
     if team is not None:
         # Dated membership (SPEC §1): in the team from the first day the person works.
-        TeamMembership.objects.create(manager=manager, team=team, since=active_from)
+        membership_first(manager=manager, team=team, since=active_from)
     _sync_role_group(user=user, role=role)
     return manager
 

@@ -64,6 +64,9 @@ MIDDLEWARE = [
     "salesops.middleware.RejectNulBytes",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every request is a door: a pay input it writes other than through the write layer
+    # fails loudly (salesops.inputs.guard).
+    "salesops.inputs.guard.PayInputDoorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a login refused for too many wrong passwords into the lock-out page.

@@ -13,10 +13,29 @@ from django.db.models import Count, F, Q
 from django.test import RequestFactory
 from django.utils import timezone
 
-from leads.models import Lead, LeadMilestone, LeadSource, MilestoneKind, Payment, PaymentKind
+from leads.models import (
+    Lead,
+    LeadMilestone,
+    LeadOwnership,
+    LeadSource,
+    MilestoneKind,
+    Payment,
+    PaymentKind,
+)
 from payouts.models import PayoutLine, PayoutRun
 from salesops.demo import demo_counts, demo_data_build
-from salesops.models import CallLog, Manager, MonthlyPlan, Outcome, Role, Team, WorkShift
+from salesops.models import (
+    AuditEntry,
+    CallLog,
+    DailyManagerStats,
+    Manager,
+    MonthlyPlan,
+    Outcome,
+    PayoutInputChange,
+    Role,
+    Team,
+    WorkShift,
+)
 from salesops.periods import organisation_zone
 from salesops.services import manager_create
 
@@ -339,3 +358,46 @@ def test_seed_demo_command_stops_at_the_present_moment():
     assert WorkShift.objects.filter(ended_at__gt=now).count() == 0
     assert LeadMilestone.objects.filter(at__gt=now).count() == 0
 
+
+
+def test_seed_demo_fills_the_daily_figures_with_the_conversations_pay_counts():
+    """The team month and the managers' charts read the daily figures: every day with calls has
+    them, conversations counted by the plans' threshold (15 s in the demo's plans)."""
+    seed_demo(*SMALL, "--no-pay")
+
+    calls = Counter()
+    conversations = Counter()
+    for manager_id, started_at, talk_s in CallLog.objects.values_list(
+            "manager_id", "started_at", "talk_s"):
+        day = local(started_at).date()
+        calls[(manager_id, day)] += 1
+        conversations[(manager_id, day)] += talk_s >= 15
+    stats = {(row.manager_id, row.day): row for row in DailyManagerStats.objects.all()}
+    assert set(stats) == set(calls)
+    assert len(stats) == 4 * 5  # four managers, five working days
+    assert {key: (row.calls, row.conversations) for key, row in stats.items()} == {
+        key: (calls[key], conversations[key]) for key in calls}
+    assert all(row.conversations > 0 for row in stats.values())
+
+
+def test_seed_demo_writes_through_the_layer_with_one_record_of_what_it_wrote():
+    """People have their dated membership, every lead its first owner, every person's months
+    are marked changed, and one audit row says what was written (SPEC §5, §7)."""
+    seed_demo(*SMALL, "--no-pay")
+
+    for manager in Manager.objects.filter(team__isnull=False):
+        assert list(manager.memberships.values_list("team_id", "since")) == [
+            (manager.team_id, manager.active_from)]
+    assert not Manager.objects.filter(team__isnull=True, memberships__isnull=False).exists()
+    assert LeadOwnership.objects.filter(since__isnull=True).count() == Lead.objects.count()
+    assert not Lead.objects.exclude(ownerships__owner=F("owner")).exists()
+    floor = set(Manager.objects.filter(role=Role.MANAGER).values_list("pk", flat=True))
+    assert {(pk, month) for pk, month in PayoutInputChange.objects.values_list(
+        "manager_id", "month") if pk in floor} == {
+        (pk, datetime.date(2025, 3, 1)) for pk in floor}
+    entry = AuditEntry.objects.get()
+    counts = demo_counts()
+    assert (entry.action, entry.object_type, entry.by) == (
+        "demo_seeded", "salesops.importbatch", None)
+    assert entry.after["calls"] == counts["calls"] and entry.after["leads"] == counts["leads"]
+    assert entry.after["months"] == ["2025-03"]

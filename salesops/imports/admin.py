@@ -3,6 +3,8 @@ whole), saved presets, status mappings, manager aliases and the daily aggregates
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +36,11 @@ from .services import (
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(PolicyModelAdmin):
+    """Batches are made by the upload service only (``import_batch_create``: the file stored
+    under its own name, its creator the uploader, its counters the run's): the add page is the
+    upload page, and a batch is read here, never edited; it is re-run or rolled back by the
+    actions."""
+
     list_display = [
         "__str__", "preset", "status", "rows_read", "created_count", "present_count",
         "skipped_count", "error_count", "created_by", "created_at", "progress_link",
@@ -49,6 +56,14 @@ class ImportBatchAdmin(PolicyModelAdmin):
     ]
     actions = ["rollback", "rerun"]
 
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return HttpResponseRedirect(reverse("imports:upload"))
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
     @admin.display(description=_("progress and errors"))
     def progress_link(self, batch):
         if not batch.pk:
@@ -62,7 +77,7 @@ class ImportBatchAdmin(PolicyModelAdmin):
         total = 0
         for batch in queryset:
             try:
-                total += import_batch_rollback(batch=batch)
+                total += import_batch_rollback(batch=batch, by=request.user)
             except ImportRefused as exc:
                 self.message_user(request, f"{batch}: {exc}", messages.ERROR)
         self.message_user(request, ngettext(

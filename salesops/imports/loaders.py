@@ -11,10 +11,11 @@ with the value seen; rows sharing a group id (legs of one call) count once, cred
 that talked longest; a later leg of the same file with a longer talk replaces the one stored.
 
 History is not rewritten: a call already stored by another batch whose new version differs
-(manager, start, duration, talk, outcome) is changed only when neither its old nor its new month is
-approved or paid for the manager's team (``payouts.PayoutRun``); its previous values are kept
-(``ImportCallChange``) so that a rollback restores them. Otherwise it is left as it is and the
-new version is reported as an ``ImportConflict`` for an admin to accept or not.
+(manager, start, duration, talk, outcome) is changed only when neither its old nor its new month
+is approved or paid for the team the manager was in on the call's day (``LockedPeriod`` and dated
+membership, as every writer of the layer asks: ``salesops.inputs.locks``); its previous values
+are kept (``ImportCallChange``) so that a rollback restores them. Otherwise it is left as it is
+and the new version is reported as an ``ImportConflict`` for an admin to accept or not.
 """
 
 from dataclasses import dataclass
@@ -24,15 +25,15 @@ from django.utils.translation import gettext_lazy as _
 from psycopg import ClientCursor, generators, waiting
 from psycopg.pq import ExecStatus
 
+from salesops.inputs import locked_days
 from salesops.models import (
     CallLog,
     Direction,
     ImportCallChange,
     ImportConflict,
     ImportRowError,
-    Manager,
 )
-from salesops.periods import month_start, organisation_zone
+from salesops.periods import organisation_zone
 
 from .rows import DUPLICATE, STAGING_COLUMNS
 from .selectors import manager_keys
@@ -199,7 +200,24 @@ _RESOLVED = _DEDUPLICATED + """, matched AS (
 
 # The stored versions of the chunk's calls, and which of them this chunk changes: a call of
 # this batch (a longer leg in a later chunk), or another batch's call whose version differs.
-# ``locked``: its old or its new (team, month) has an approved or paid payout run.
+# ``locked``: its old or its new day lies in a locked month (``salesops_lockedperiod``) of the team
+# the person was in that day: their membership row with the latest ``since`` on or before it; a
+# person with no rows at all is in their current team (``salesops.inputs.membership``).
+def _team_on(manager: str, day: str) -> str:
+    return f"""COALESCE(
+            (SELECT t.team_id FROM salesops_teammembership t
+             WHERE t.manager_id = {manager} AND t.since <= {day}
+             ORDER BY t.since DESC LIMIT 1),
+            (SELECT m.team_id FROM salesops_manager m WHERE m.id = {manager} AND NOT EXISTS (
+                SELECT 1 FROM salesops_teammembership t WHERE t.manager_id = {manager})))"""
+
+
+def _locked_on(manager: str, started: str) -> str:
+    day = f"({started} AT TIME ZONE %(zone)s)::date"
+    return (f"(p.team_id = {_team_on(manager, day)}"
+            f" AND p.month = date_trunc('month', {day})::date)")
+
+
 _JUDGED = """, existing AS (
     SELECT b.*, c.id AS call_pk, c.manager_id AS old_manager, c.started_at AS old_started,
            c.duration_s AS old_duration, c.talk_s AS old_talk, c.outcome AS old_outcome,
@@ -209,12 +227,9 @@ _JUDGED = """, existing AS (
     JOIN salesops_calllog c ON c.source = %(source)s AND c.external_id = b.external_id
 ), judged AS (
     SELECT e.*, (NOT e.own AND EXISTS (
-        SELECT 1 FROM payouts_payoutrun r JOIN salesops_manager m ON m.team_id = r.team_id
-        WHERE r.status IN ('approved', 'paid') AND (
-            (m.id = e.old_manager
-             AND r.month = date_trunc('month', e.old_started AT TIME ZONE %(zone)s)::date)
-            OR (m.id = e.manager_id
-                AND r.month = date_trunc('month', e.started_at AT TIME ZONE %(zone)s)::date))
+        SELECT 1 FROM salesops_lockedperiod p
+        WHERE """ + _locked_on("e.old_manager", "e.old_started") + """
+           OR """ + _locked_on("e.manager_id", "e.started_at") + """
     )) AS locked
     FROM existing e
     WHERE CASE WHEN e.own THEN e.talk_s > e.old_talk
@@ -356,10 +371,10 @@ class SqliteLoader:
                     changed.append((stored, leg, True))
             elif _version(leg) != _version(stored):
                 changed.append((stored, leg, False))
-        locked = _locked_pairs([(s, leg) for s, leg, own in changed if not own])
+        locked = _locked_days([(s, leg) for s, leg, own in changed if not own])
         conflicts, remembered, updates = [], [], []
         for stored, leg, own in changed:
-            if not own and (_pair(stored) in locked or _pair(leg) in locked):
+            if not own and (_day(stored) in locked or _day(leg) in locked):
                 conflicts.append(_conflict(self.batch_id, stored, leg, lines[leg.external_id]))
                 continue
             if not own:
@@ -400,25 +415,14 @@ def _version(call: CallLog) -> tuple:
     return (call.manager_id, call.started_at, call.duration_s, call.talk_s, call.outcome)
 
 
-def _pair(call: CallLog) -> tuple[int, object]:
-    return (call.manager_id, month_start(call.started_at.astimezone(organisation_zone()).date()))
+def _day(call: CallLog) -> tuple[int, object]:
+    return (call.manager_id, call.started_at.astimezone(organisation_zone()).date())
 
 
-def _locked_pairs(changed: list[tuple[CallLog, CallLog]]) -> set[tuple[int, object]]:
-    """The (manager, month) pairs among ``changed`` whose team's payout run is approved or
-    paid."""
-    from payouts.models import LOCKED_STATUSES, PayoutRun
-
-    pairs = {_pair(call) for both in changed for call in both}
-    if not pairs:
-        return set()
-    teams = dict(Manager.objects.filter(pk__in={m for m, _month in pairs})
-                 .values_list("pk", "team_id"))
-    locked = set(PayoutRun.objects.filter(
-        status__in=LOCKED_STATUSES, team_id__in=set(teams.values()),
-        month__in={month for _m, month in pairs},
-    ).values_list("team_id", "month"))
-    return {(m, month) for m, month in pairs if (teams.get(m), month) in locked}
+def _locked_days(changed: list[tuple[CallLog, CallLog]]) -> set[tuple[int, object]]:
+    """The (manager, day) pairs among ``changed`` that lie in a locked month of the team the
+    person was in that day (the layer's own test, ``salesops.inputs.locked_days``)."""
+    return set(locked_days({_day(call) for both in changed for call in both}))
 
 
 def _conflict(batch_id: int, stored: CallLog, leg: CallLog, line: int) -> ImportConflict:

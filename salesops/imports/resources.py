@@ -11,16 +11,21 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
 from salesops.admin_scoping import PolicyResourceMixin
-from salesops.inputs.resources import MarksPayInputs
+from salesops.inputs.activity import (
+    call_delete,
+    call_save,
+    shift_delete,
+    shift_save,
+    target_delete,
+    target_set,
+)
+from salesops.inputs.membership import membership_first
+from salesops.inputs.resources import WritesThroughTheLayer, reason_in
 from salesops.models import CallLog, Manager, MonthlyPlan, Team, WorkShift
 from salesops.periods import organisation_zone
 
 from .selectors import manager_keys, status_map
 from .values import normalise_phone, parse_datetime, parse_direction, parse_duration
-
-
-def _local_day(instant):
-    return instant.astimezone(organisation_zone()).date()
 
 
 class ManagerKeyWidget(widgets.ForeignKeyWidget):
@@ -91,7 +96,12 @@ class DirectionWidget(widgets.CharWidget):
         return parse_direction(value or "out") or "out"
 
 
-class CallResource(MarksPayInputs, PolicyResourceMixin, resources.ModelResource):
+class CallResource(WritesThroughTheLayer, PolicyResourceMixin, resources.ModelResource):
+    """Calls by (source, external id), written by ``call_save``: a call an approved month
+    counted is never rewritten by a file (another manager, talk, an erased recording): the row
+    is refused with the reason; a new call for that month is late data, admitted. (The
+    importer at /imports/ turns such a row into a conflict for an admin to decide.)"""
+
     manager = fields.Field(attribute="manager", column_name="manager", widget=ManagerKeyWidget())
     started_at = fields.Field(attribute="started_at", column_name="started_at",
                               widget=AwareDateTimeWidget())
@@ -113,8 +123,11 @@ class CallResource(MarksPayInputs, PolicyResourceMixin, resources.ModelResource)
         report_skipped = True
         use_bulk = False
 
-    def pay_input_day(self, instance):
-        return instance.manager_id, _local_day(instance.started_at)
+    def layer_save(self, instance, *, new, row, by):
+        call_save(call=instance, by=by, reason=reason_in(row))
+
+    def layer_delete(self, instance, *, row, by):
+        call_delete(call=instance, by=by, reason=reason_in(row))
 
     def before_import_row(self, row, **kwargs):
         if not row.get("source"):
@@ -125,7 +138,7 @@ class CallResource(MarksPayInputs, PolicyResourceMixin, resources.ModelResource)
         instance.full_clean(exclude=["batch"])
 
 
-class ShiftResource(MarksPayInputs, PolicyResourceMixin, resources.ModelResource):
+class ShiftResource(WritesThroughTheLayer, PolicyResourceMixin, resources.ModelResource):
     manager = fields.Field(attribute="manager", column_name="manager", widget=ManagerKeyWidget())
     started_at = fields.Field(attribute="started_at", column_name="started_at",
                               widget=AwareDateTimeWidget())
@@ -138,8 +151,11 @@ class ShiftResource(MarksPayInputs, PolicyResourceMixin, resources.ModelResource
         import_id_fields = ("manager", "started_at")
         skip_unchanged = True
 
-    def pay_input_day(self, instance):
-        return instance.manager_id, _local_day(instance.started_at)
+    def layer_save(self, instance, *, new, row, by):
+        shift_save(shift=instance, by=by, reason=reason_in(row))
+
+    def layer_delete(self, instance, *, row, by):
+        shift_delete(shift=instance, by=by, reason=reason_in(row))
 
 
 class ManagerResource(PolicyResourceMixin, resources.ModelResource):
@@ -175,8 +191,19 @@ class ManagerResource(PolicyResourceMixin, resources.ModelResource):
         if instance.pk and instance.team_id != stored["team_id"]:
             raise ValidationError({"team": _("A team changes with the role, not by an import.")})
 
+    def save_instance(self, instance, is_create, row, **kwargs):
+        super().save_instance(instance, is_create, row, **kwargs)
+        if is_create and instance.pk and instance.team_id:
+            # Dated membership (SPEC §1): in the team from the first day the person works.
+            membership_first(manager=instance, team=instance.team, since=instance.active_from,
+                             by=kwargs.get("user"))
 
-class MonthlyPlanResource(MarksPayInputs, PolicyResourceMixin, resources.ModelResource):
+
+class MonthlyPlanResource(WritesThroughTheLayer, PolicyResourceMixin, resources.ModelResource):
+    """Targets by (manager, month), set by ``target_set``: those of an approved month change
+    only as a correction, with a reason (the file's optional "reason" column), by the owner or
+    an admin; paid as an adjustment in the next open month (SPEC §6.5)."""
+
     manager = fields.Field(attribute="manager", column_name="manager", widget=ManagerKeyWidget())
     month = fields.Field(attribute="month", column_name="month", widget=widgets.DateWidget())
 
@@ -187,5 +214,13 @@ class MonthlyPlanResource(MarksPayInputs, PolicyResourceMixin, resources.ModelRe
         import_id_fields = ("manager", "month")
         skip_unchanged = True
 
-    def pay_input_day(self, instance):
-        return instance.manager_id, instance.month
+    def layer_save(self, instance, *, new, row, by):
+        saved = target_set(
+            manager=instance.manager, month=instance.month,
+            conversations=instance.target_conversations,
+            confirmed_leads=instance.target_confirmed_leads, revenue=instance.target_revenue,
+            by=by, reason=reason_in(row))
+        instance.pk = saved.pk
+
+    def layer_delete(self, instance, *, row, by):
+        target_delete(plan=instance, by=by, reason=reason_in(row))

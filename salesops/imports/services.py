@@ -24,7 +24,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesops import policy
-from salesops.inputs import audit_record, mark_days
+from salesops.inputs import (
+    Lock,
+    audit_record,
+    pay_input_recorded,
+    pay_input_writer,
+    pay_inputs_recorded_in_bulk,
+)
 from salesops.models import CallLog, ImportBatch, ImportCallChange, ImportConflict, ImportRowError
 from salesops.periods import organisation_zone
 
@@ -174,6 +180,7 @@ class _ReadFailure(Exception):
     imported, then the batch fails with this message."""
 
 
+@pay_input_writer
 def import_batch_run(*, batch_id: int, chunk_rows: int | None = None) -> ImportBatch | None:
     """Run (or resume) a batch. Idempotent: a finished batch is left alone.
 
@@ -364,6 +371,7 @@ def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
     # Resume: the records before the checkpoint were committed by an earlier attempt.
     for _skipped in islice(records, batch.rows_read):
         pass
+    counts_before = _counts(batch)
     loader.start(resume=not fresh)
     try:
         chunk = reading.parse(records, chunk_rows)
@@ -377,11 +385,11 @@ def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
                 raise _ReadFailure(chunk.failure)
             chunk = following
     except _ReadFailure as exc:
-        _refresh_days(batch)
+        _refresh_days(batch, counts_before)
         return _fail(batch, str(exc))
     finally:
         loader.finish()
-    _refresh_days(batch)
+    _refresh_days(batch, counts_before)
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=Status.DONE, finished_at=timezone.now(), bytes_read=table.bytes_total,
         heartbeat_at=timezone.now(),
@@ -390,13 +398,27 @@ def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
     return batch
 
 
-def _refresh_days(batch: ImportBatch) -> None:
-    if not batch.dry_run:
-        days = batch_days(batch) | changed_days(batch=batch)
-        daily_stats_refresh(pairs=days)
-        # SPEC §7: the months these calls fall in are stale for their people, and the open
-        # month's pay is recomputed for them once this commits.
-        mark_days(days=days)
+_COUNTS = ("created_count", "updated_count", "conflict_count", "present_count", "error_count")
+
+
+def _counts(batch: ImportBatch) -> dict[str, int]:
+    return dict(ImportBatch.objects.filter(pk=batch.pk).values(*_COUNTS).get())
+
+
+def _refresh_days(batch: ImportBatch, counts_before: dict[str, int]) -> None:
+    """The batch run's record in the write layer: the dashboard's days refreshed, the months
+    of its calls marked changed (SPEC §7: stale for their people, the open month's pay
+    recomputed once this commits) and one audit row with what this run wrote."""
+    if batch.dry_run:
+        return
+    days = batch_days(batch) | changed_days(batch=batch)
+    daily_stats_refresh(pairs=days)
+    counts = _counts(batch)
+    pay_inputs_recorded_in_bulk(
+        action="import_batch_run", obj=batch, by=batch.created_by, days=days,
+        after={name.removesuffix("_count"): counts[name] - counts_before[name]
+               for name in _COUNTS},
+    )
 
 
 @dataclass
@@ -503,7 +525,8 @@ def import_batch_resume(*, batch: ImportBatch) -> ImportBatch:
     return batch
 
 
-def import_batch_rollback(*, batch: ImportBatch) -> int:
+@pay_input_writer
+def import_batch_rollback(*, batch: ImportBatch, by=None) -> int:
     """Undo the batch: delete every call it created and put back the calls of open months it
     changed, as a whole; its open conflicts are closed; the dashboard's days are refreshed.
     Returns the number of calls deleted."""
@@ -527,7 +550,10 @@ def import_batch_rollback(*, batch: ImportBatch) -> int:
             },
         )
         daily_stats_refresh(pairs=pairs)
-        mark_days(days=pairs)
+        pay_inputs_recorded_in_bulk(
+            action="import_batch_rolled_back", obj=batch, by=by, days=pairs,
+            after={"deleted": deleted, "restored": restored},
+        )
     return deleted
 
 
@@ -545,6 +571,7 @@ def _restore_changed_calls(batch: ImportBatch) -> int:
     return restored
 
 
+@pay_input_writer
 def import_conflict_accept(*, conflict: ImportConflict, by) -> CallLog:
     """Take the file's version of a call of an approved or paid month. The month's pay is not
     touched: the next open month's run pays the difference as an adjustment (SPEC §6.5).
@@ -565,14 +592,16 @@ def import_conflict_accept(*, conflict: ImportConflict, by) -> CallLog:
         conflict.status = ImportConflict.Status.ACCEPTED
         conflict.decided_by, conflict.decided_at = by, timezone.now()
         conflict.save(update_fields=["status", "decided_by", "decided_at"])
-        audit_record(
+        # A correction of a locked month's call, admitted by whoever may decide conflicts,
+        # with the file's line as its reason; the next open month pays it (SPEC §6.5).
+        pay_input_recorded(
             action="import_conflict_accept", obj=call, by=by, before=before,
             after={name: getattr(call, name) for name in _RESTORED_FIELDS},
-            comment=_("Import batch %(batch)d, line %(line)d: the file's version taken.")
+            days=pairs | {_day_of(call)}, lock=Lock.CORRECTION, may_correct=True,
+            reason=_("Import batch %(batch)d, line %(line)d: the file's version taken.")
             % {"batch": conflict.batch_id, "line": conflict.line},
         )
         daily_stats_refresh(pairs=pairs | {_day_of(call)})
-        mark_days(days=pairs | {_day_of(call)})
     return call
 
 

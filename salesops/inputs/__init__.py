@@ -13,11 +13,14 @@ from .changes import (
     mark_pairs,
     on_open_month_change,
 )
+from .guard import PayInputBypass, door, pay_input_writer, pay_input_writing
 from .locks import LockedShare, locked_days, period_lock
-from .record import Lock, MonthLocked, pay_input_recorded
+from .record import Lock, MonthLocked, pay_input_recorded, pay_inputs_recorded_in_bulk
 
 __all__ = [
-    "Lock", "LockedShare", "MonthLocked", "audit_record", "inputs_versions", "locked_days",
-    "mark_days", "mark_months", "mark_pairs", "on_open_month_change", "pay_input_recorded",
+    "Lock", "LockedShare", "MonthLocked", "PayInputBypass", "audit_record", "door",
+    "inputs_versions", "locked_days", "mark_days", "mark_months", "mark_pairs",
+    "on_open_month_change", "pay_input_recorded", "pay_input_writer", "pay_input_writing",
+    "pay_inputs_recorded_in_bulk",
     "period_lock",
 ]

@@ -20,6 +20,7 @@ from django.utils import timezone
 from salesops import policy
 from salesops.periods import month_start, organisation_zone
 
+from .guard import pay_input_writer
 from .record import Lock, pay_input_recorded
 
 CALL_FIELDS = ("source", "external_id", "manager", "started_at", "duration_s", "talk_s",
@@ -47,6 +48,7 @@ def _require(by, action: str, resource: str, obj) -> None:
         policy.require(by, action, resource, obj)
 
 
+@pay_input_writer
 @transaction.atomic
 def call_save(*, call, by=None, reason: str = ""):
     """Create ``call`` or save the changes made to it (an admin form)."""
@@ -67,6 +69,7 @@ def call_save(*, call, by=None, reason: str = ""):
     return call
 
 
+@pay_input_writer
 @transaction.atomic
 def call_delete(*, call, by=None, reason: str = "") -> None:
     stored = _stored(call)
@@ -83,6 +86,7 @@ def call_delete(*, call, by=None, reason: str = "") -> None:
     )
 
 
+@pay_input_writer
 @transaction.atomic
 def shift_save(*, shift, by=None, reason: str = ""):
     stored = _stored(shift)
@@ -102,6 +106,7 @@ def shift_save(*, shift, by=None, reason: str = ""):
     return shift
 
 
+@pay_input_writer
 @transaction.atomic
 def shift_delete(*, shift, by=None, reason: str = "") -> None:
     stored = _stored(shift)
@@ -118,6 +123,7 @@ def shift_delete(*, shift, by=None, reason: str = "") -> None:
     )
 
 
+@pay_input_writer
 @transaction.atomic
 def target_set(
     *, manager, month: datetime.date, conversations: int, confirmed_leads: int,
@@ -149,6 +155,7 @@ def target_set(
     return plan
 
 
+@pay_input_writer
 @transaction.atomic
 def target_delete(*, plan, by=None, reason: str = "") -> None:
     stored = _stored(plan)

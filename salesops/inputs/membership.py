@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from salesops.periods import month_start, next_month, organisation_zone
 
+from .guard import pay_input_writer
 from .locks import locked_days
 from .models import TeamMembership
 from .record import Lock, MonthLocked, locked_message, pay_input_recorded
@@ -132,6 +133,27 @@ def _months_between(first: datetime.date, last: datetime.date) -> list[datetime.
     return months
 
 
+@pay_input_writer
+@transaction.atomic
+def membership_first(*, manager, team, since: datetime.date, by=None) -> TeamMembership:
+    """The first membership of a new person (``manager_create``, a profile added in the admin
+    or by a file): in ``team`` from ``since``, their first working day. No month is marked: a
+    person with no activity yet changes nobody's figures (their first call, shift or target
+    marks their month). Audited when somebody adds the person (``by``: the admin's form or
+    import); code that creates people (the demo, tests) acts for nobody. A later move is
+    ``membership_transfer``."""
+    membership = TeamMembership.objects.create(manager=manager, team=team, since=since,
+                                               created_by=by)
+    if by is None:
+        return membership
+    pay_input_recorded(
+        action="membership_started", obj=manager, by=by, before={},
+        after={"team": team.pk, "since": since.isoformat()}, days=set(), lock=Lock.NEW,
+    )
+    return membership
+
+
+@pay_input_writer
 @transaction.atomic
 def membership_transfer(
     *, manager, team, since: datetime.date, by=None, reason: str = ""

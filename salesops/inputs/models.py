@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .guard import PayInput, PayInputManager
+
 
 class AuditEntry(models.Model):
     """An append-only record of a decision or of a write of a pay input: who, when, what it
@@ -76,7 +78,7 @@ class PayoutInputChange(models.Model):
         return f"{self.manager_id} {self.month:%Y-%m} v{self.version}"
 
 
-class TeamMembership(models.Model):
+class TeamMembership(PayInput, models.Model):
     """The team a person is in from ``since`` on (SPEC §1: team membership is dated).
 
     A person's membership on a day is the row with the latest ``since`` on or before it (days
@@ -99,6 +101,8 @@ class TeamMembership(models.Model):
         related_name="+", verbose_name=_("recorded by"),
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = PayInputManager()
 
     class Meta:
         ordering = ["manager", "since"]

@@ -77,3 +77,23 @@ def pay_input_recorded(
                 shares=locked)
     mark_days(days=days)
     audit_record(action=action, obj=obj, by=by, before=before, after=after, comment=reason)
+
+
+def pay_inputs_recorded_in_bulk(
+    *, action: str, obj, by, days: Iterable[tuple[int, datetime.date]], after: dict,
+    reason: str = "",
+) -> None:
+    """The record of a set-based writer (the call importer's batch run, its rollback, the
+    demo): the months of ``days`` (person, day) are marked changed and ONE audit row says what
+    was written, with the months and the people it touched. Such a writer decides locked months
+    row by row in its own statements (the importer turns a change of a locked month's call into
+    an import conflict; a new call is late data, admitted)."""
+    days = {(pk, day) for pk, day in days if pk and day}
+    mark_days(days=days)
+    audit_record(
+        action=action, obj=obj, by=by, before={},
+        after={**after,
+               "months": sorted({day.strftime("%Y-%m") for _pk, day in days}),
+               "people": sorted({pk for pk, _day in days})},
+        comment=reason,
+    )

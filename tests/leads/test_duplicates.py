@@ -99,7 +99,8 @@ def test_resolving_a_duplicate_decides_the_newcomers_pay(team, anna, boris, head
     duplicate_resolve(lead=newcomer, resolution=resolution, by=head.user, comment="checked")
     lines = PayoutLine.objects.filter(run=compute(NOVEMBER, team), manager=boris)
     assert {(x.kind, x.key, x.held): x.amount for x in lines} == paid
-    entry = AuditEntry.objects.get(object_id=newcomer.pk, object_type="leads.lead")
+    entry = AuditEntry.objects.get(object_id=newcomer.pk, object_type="leads.lead",
+                                   action=f"duplicate_{resolution}")
     assert (entry.action, entry.by, entry.before["duplicate_state"],
             entry.after["duplicate_state"]) == (
         f"duplicate_{resolution}", head.user, "pending", resolution)

@@ -11,6 +11,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone, translation
 
 from salesops import demo
+from salesops.inputs import door
 from salesops.models import Role
 from salesops.periods import next_month, organisation_zone
 
@@ -74,9 +75,11 @@ class Command(BaseCommand):
         end = end or timezone.localdate(timezone=organisation_zone())
         started = time.perf_counter()
         try:
-            result = demo.demo_data_build(
-                managers=managers, days=days, seed=seed, end=end, reset=reset
-            )
+            # A door like any other: what the demo writes goes through the write layer.
+            with door("manage.py seed_demo"):
+                result = demo.demo_data_build(
+                    managers=managers, days=days, seed=seed, end=end, reset=reset
+                )
         except (ProtectedError, RestrictedError, IntegrityError) as error:
             # Typically an approved payout run, which the database keeps immutable (SPEC §7).
             # Nothing was deleted: the reset and the build share one transaction.
