@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from salesops.inputs.guard import PayInput, PayInputManager
@@ -264,7 +265,7 @@ class LeadOwnership(PayInput, models.Model):
     owner = models.ForeignKey(
         Manager, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner manager")
     )
-    since = models.DateField(_("from"), null=True, blank=True)
+    since = models.DateField(_("owner from"), null=True, blank=True)
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+", verbose_name=_("set by"),
@@ -284,4 +285,8 @@ class LeadOwnership(PayInput, models.Model):
         ]
 
     def __str__(self):
-        return f"{self.lead} → {self.owner} from {self.since or '—'}"
+        from salesops.formatting import format_day
+
+        return gettext("%(lead)s: %(owner)s from %(day)s") % {
+            "lead": self.lead, "owner": self.owner,
+            "day": format_day(self.since) if self.since else "—"}

@@ -336,8 +336,9 @@ class CommissionExceptionAdmin(PayInputAdminMixin, PolicyModelAdmin):
     list_filter = ["status", "kind"]
     list_select_related = ["lead", "requested_by", "decided_by"]
     search_fields = ["lead__company", "lead__phone", "reason"]
-    raw_id_fields = ["lead", "partner"]
-    fields = ["lead", "component_kind", "kind", "rate", "amount", "partner", "reason"]
+    raw_id_fields = ["lead", "partner", "transfer_to"]
+    fields = ["lead", "component_kind", "kind", "rate", "amount", "partner", "transfer_to",
+              "reason"]
     actions = ["approve", "reject"]
     add_action = policy.REQUEST_EXCEPTION
 
@@ -352,7 +353,7 @@ class CommissionExceptionAdmin(PayInputAdminMixin, PolicyModelAdmin):
         created = commission_exception_request(
             lead=obj.lead, kind=obj.kind, reason=obj.reason, requested_by=request.user,
             component_kind=obj.component_kind, rate=obj.rate, amount=obj.amount,
-            partner=obj.partner,
+            partner=obj.partner, transfer_to=obj.transfer_to,
         )
         obj.pk = created.pk
 

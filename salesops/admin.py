@@ -238,6 +238,12 @@ class TeamMembershipAdmin(PayInputAdminMixin, PolicyModelAdmin):
     date_hierarchy = "since"
     autocomplete_fields = ["manager"]
 
+    def get_fields(self, request, obj=None):
+        # A move is read, never edited: its reason is in the audit trail.
+        if obj is not None:
+            return ["manager", "team", "since", "created_by", "created_at"]
+        return super().get_fields(request, obj)
+
     def layer_save(self, request, obj, form, change):
         saved = membership_transfer(manager=obj.manager, team=obj.team, since=obj.since,
                                     by=request.user, reason=form.cleaned_data.get("reason", ""))

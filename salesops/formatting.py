@@ -77,3 +77,14 @@ def format_month(month: datetime.date, language: str | None = None) -> str:
     'November 2026'
     """
     return format_date(month, "LLLL y", locale=_locale(language))
+
+
+def format_day(day: datetime.date, language: str | None = None) -> str:
+    """A day as the reader's language writes it in a sentence.
+
+    >>> format_day(datetime.date(2026, 11, 16), "ru")
+    '16 нояб. 2026\u202fг.'
+    >>> format_day(datetime.date(2026, 11, 16), "en")
+    'Nov 16, 2026'
+    """
+    return format_date(day, "medium", locale=_locale(language))

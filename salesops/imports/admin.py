@@ -54,6 +54,9 @@ class ImportBatchAdmin(PolicyModelAdmin):
         "bytes_read", "rows_read", "created_count", "present_count", "skipped_count",
         "error_count", "progress_link",
     ]
+    # The file's first rows (kept for the upload pages) and the column mapping are the file's
+    # data, shown on the batch's own pages, not here.
+    exclude = ["sample", "mapping"]
     actions = ["rollback", "rerun"]
 
     def add_view(self, request, form_url="", extra_context=None):

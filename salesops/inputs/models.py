@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .guard import PayInput, PayInputManager
@@ -95,7 +96,7 @@ class TeamMembership(PayInput, models.Model):
         "salesops.Team", on_delete=models.PROTECT, null=True, blank=True,
         related_name="memberships", verbose_name=_("team"),
     )
-    since = models.DateField(_("from"))
+    since = models.DateField(_("in the team from"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+", verbose_name=_("recorded by"),
@@ -113,7 +114,10 @@ class TeamMembership(PayInput, models.Model):
         ]
 
     def __str__(self):
-        return f"{self.manager} → {self.team or '—'} from {self.since:%Y-%m-%d}"
+        from salesops.formatting import format_day
+
+        return gettext("%(manager)s in %(team)s from %(day)s") % {
+            "manager": self.manager, "team": self.team or "—", "day": format_day(self.since)}
 
 
 class LockedPeriod(models.Model):

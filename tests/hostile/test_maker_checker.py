@@ -70,7 +70,7 @@ def _api_approve(client, month, run, who):
     client.force_login(month.user(who))
     response = client.post(f"/api/payout-runs/{run.pk}/approve/")
     if response.status_code == 409:
-        assert "requested a computation of this run" in response.json()["detail"]
+        assert "Whoever asked for a computation" in response.json()["detail"]
 
 
 def _admin_approve(client, month, run, who):
@@ -83,7 +83,7 @@ def _command_approve(client, month, run, who):
         call_command("approve_payouts", f"{run.month:%Y-%m}", "--team", run.team.code,
                      "--by", month.user(who).username, stdout=io.StringIO())
     except CommandError as error:
-        assert "requested a computation of this run" in str(error)
+        assert "Whoever asked for a computation" in str(error)
 
 
 APPROVALS = {"review page": _page_approve, "API": _api_approve, "admin action": _admin_approve,
@@ -122,7 +122,7 @@ def test_the_request_is_recorded_with_the_persons_name_and_the_history_names_the
     assert (head, "computation requested") in steps
     client.force_login(head)
     page = client.get("/review/?month=2026-11&team=north").content.decode()
-    assert "computation requested" in page
+    assert "Computation requested" in page
 
 
 def _exceptions_decided(month):

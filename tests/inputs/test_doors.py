@@ -410,6 +410,8 @@ NO_PAY_INPUT = {
     "payouts.partnerstatement": "computed statements, read-only",
     "api:payout-runs:approve": "a run's approval",
     "api:payout-runs:mark_paid": "a run marked paid",
+    "api:payout-runs:recompute": "a request to compute a run again (pay is computed from the "
+                                 "inputs, not one of them)",
     "api:payout-inquiries:decide": "an answer to a manager's question",
 }
 NO_PAY_INPUT_RESOURCES = {"ManagerResource": "people; their first membership is driven above",

@@ -72,6 +72,29 @@ def test_a_request_from_the_admin_records_the_requester_and_needs_a_reason(floor
     assert CommissionException.objects.get(lead=other).requested_by == head.user
 
 
+def test_moving_a_paid_commission_is_requested_in_the_admin_naming_who_it_moves_to(
+    floor, client
+):
+    """SPEC §6.7: the request names the person; its approval moves the commission (see
+    tests/payouts/test_ordinary_month.py for the lines it makes)."""
+    head, exception = floor
+    boris = ManagerFactory(team=exception.lead.owner.team)
+    other = LeadFactory(owner=exception.lead.owner)
+    client.force_login(head.user)
+    client.post("/admin/payouts/commissionexception/add/", {
+        "lead": other.pk, "component_kind": "revenue_percent", "kind": "transfer",
+        "reason": "Boris closed it",
+    })
+    assert not CommissionException.objects.filter(lead=other).exists()  # nobody named
+    client.post("/admin/payouts/commissionexception/add/", {
+        "lead": other.pk, "component_kind": "revenue_percent", "kind": "transfer",
+        "transfer_to": boris.pk, "reason": "Boris closed it",
+    })
+    moved = CommissionException.objects.get(lead=other)
+    assert (moved.kind, moved.transfer_to, moved.requested_by) == (
+        ExceptionKind.TRANSFER, boris, head.user)
+
+
 def test_nobody_can_edit_the_audit_trail_in_the_admin(floor, client):
     client.force_login(person(Role.ADMIN).user)
     entry = AuditEntry.objects.first()
