@@ -11,6 +11,7 @@ from .presets import FIELDS
 from .selectors import available_presets
 from .synonyms import FIELD_LABELS
 from .upload_rules import validate_upload
+from .vocabulary import suggested_outcome
 
 
 def preset_choices() -> list[tuple[str, str]]:
@@ -132,18 +133,21 @@ class ValuesForm(forms.Form):
         outcomes = [("", _("— leave unmapped —")), *Outcome.choices]
         for number, item in enumerate(unknown.statuses):
             name = f"status_{number}"
+            # The vocabulary's reading of a word it knows but does not apply («Успешный»):
+            # pre-filled, saved only when the admin submits the form.
+            suggestion = suggested_outcome(item.value)
             self.fields[name] = forms.TypedChoiceField(
                 choices=outcomes, coerce=int, empty_value=None, required=False,
-                label=item.value,
+                label=item.value, initial=None if suggestion is None else int(suggestion),
             )
-            self.status_rows.append((item, self[name]))
+            self.status_rows.append((item, self[name], suggestion is not None))
 
     def chosen(self) -> tuple[dict, dict]:
         """(value → manager, value → outcome) for the values the admin mapped."""
         data = self.cleaned_data
         managers = {item.value: data[field.name] for item, field in self.manager_rows
                     if data.get(field.name) is not None}
-        statuses = {item.value: data[field.name] for item, field in self.status_rows
+        statuses = {item.value: data[field.name] for item, field, _suggested in self.status_rows
                     if data.get(field.name) is not None}
         return managers, statuses
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from .presets import Preset, detect, header_key
 from .synonyms import HEADER_SYNONYMS
 from .values import DIRECTIONS, parse_datetime, parse_duration
+from .vocabulary import status_key
 
 PREVIEW_ROWS = 8
 # A header containing one of these keys is proposed for its field (the longest key wins);
@@ -211,7 +212,7 @@ def _shape_of(values: list, statuses: set[str]) -> str:
     folded = [text.casefold() for text in texts]
     if all(text in DIRECTIONS and not text.isdigit() for text in folded):
         return "direction"
-    if all(text in statuses and not text.isdigit() for text in folded):
+    if all(status_key(text) in statuses and not text.isdigit() for text in folded):
         return "status"
     if all(_PHONE.match(text) and 10 <= sum(ch.isdigit() for ch in text) <= 15
            for text in texts):

@@ -28,6 +28,7 @@ from .values import (
     parse_duration,
     recording_link,
 )
+from .vocabulary import status_key
 
 # The columns of the staging table, in this order, for both loaders.
 STAGING_COLUMNS = (
@@ -116,7 +117,7 @@ def make_converter(plan: Plan):
     cols = plan.detected.columns
     names = plan.names
     zone = plan.zone
-    statuses = plan.statuses
+    statuses = dict(plan.statuses)
     id_names_channel = plan.detected.preset.id_names_channel
     c_id, c_group = cols.get("call_id"), cols.get("group_id")
     c_start, c_date, c_time = cols.get("started_at"), cols.get("date"), cols.get("time")
@@ -183,7 +184,12 @@ def make_converter(plan: Plan):
                 raise RowError(names["talk"], values[c_talk], str(exc)) from None
         status = text(values, c_status)
         if status:
-            outcome = statuses.get(status.casefold())
+            outcome = statuses.get(status)
+            if outcome is None:
+                # Folded once per distinct value of the file, then found as written.
+                outcome = statuses.get(status_key(status))
+                if outcome is not None:
+                    statuses[status] = outcome
             if outcome is None:
                 raise RowError(names["status"], status, _(
                     "unknown status: add it to the status mappings, then run the import again"

@@ -25,6 +25,7 @@ from .reader import UnreadableFile
 from .recognise import Proposal, as_text, column_letter, propose
 from .sample import decode as decode_sample
 from .values import full_name_keys, manager_key
+from .vocabulary import status_key
 
 
 def manager_keys() -> Iterator[tuple[str, int]]:
@@ -56,9 +57,10 @@ def available_presets() -> list[Preset]:
 
 
 def status_map(preset: str) -> dict[str, int]:
-    """Status value (casefolded) → outcome: the mappings for any preset, then the preset's own."""
+    """Status value (as ``status_key`` folds it) → outcome: the mappings for any layout (the
+    vocabulary and every value an admin mapped), then the layout's own, which win."""
     rows = StatusMapping.objects.filter(preset__in=["", preset]).order_by("preset")
-    return {value.strip().casefold(): outcome for value, outcome in
+    return {status_key(value): outcome for value, outcome in
             rows.values_list("value", "outcome")}
 
 
@@ -119,7 +121,7 @@ def batch_proposal(batch: ImportBatch) -> Proposal:
     """The batch file's first rows (as the worker kept them) and the column proposed for each
     field; raises ``UnreadableFile`` when there are none."""
     sample = _first_rows(batch)
-    statuses = {value.strip().casefold()
+    statuses = {status_key(value)
                 for value in StatusMapping.objects.values_list("value", flat=True)}
     return propose(sample, presets=available_presets(), statuses=statuses)
 
