@@ -62,7 +62,9 @@ MAIN_FIELDS = ["call_id", "agent", "started_at", "date", "time", "duration", "ta
 class ColumnsForm(forms.Form):
     """The mapping screen: one select per field of a call, each offering the file's columns."""
 
-    has_header = forms.BooleanField(label=_("The first row is a header"), required=False)
+    has_header = forms.BooleanField(label=_("The file has a header row"), required=False)
+    header_row = forms.TypedChoiceField(label=_("Header row"), coerce=int, required=False,
+                                        empty_value=0)
     save_as = forms.CharField(
         label=_("Save this mapping as a preset named"), required=False, max_length=200,
         help_text=_("The next file with these columns is then imported without this screen."),
@@ -70,11 +72,16 @@ class ColumnsForm(forms.Form):
 
     def __init__(self, *args, proposal, **kwargs):
         kwargs.setdefault("initial", {
-            "has_header": proposal.has_header,
+            "has_header": proposal.has_header, "header_row": proposal.header_row,
             **{f"field_{name}": str(index) for name, index in proposal.columns.items()},
         })
         super().__init__(*args, **kwargs)
         self.proposal = proposal
+        self.fields["header_row"].choices = [
+            (index, _("Row %(number)d: %(cells)s") % {"number": index + 1,
+                                                     "cells": text or "…"})
+            for index, text in enumerate(proposal.candidates)
+        ]
         choices = [(NOT_IN_FILE, _("— not in the file —")),
                    *((str(index), proposal.column_name(index))
                      for index in range(proposal.width))]
@@ -98,19 +105,20 @@ class ColumnsForm(forms.Form):
     def pbx_rows(self):
         return self.field_rows([name for name in FIELDS if name not in MAIN_FIELDS])
 
-    def chosen(self) -> tuple[dict[str, int], bool, list[str]]:
-        """(field → column, whether the first row is a header, the header's names)."""
+    def chosen(self) -> tuple[dict[str, int], bool, list[str], int]:
+        """(field → column, whether the file has a header, the header's names, the records
+        above the header or the data)."""
         data = self.cleaned_data
         has_header = data["has_header"]
         if not has_header:
             header = []
         elif self.proposal.has_header:
             header = list(self.proposal.header)
-        else:  # the admin says the first row, read as data, is the header
+        else:  # the admin says the header row's record, read as data, is the header
             header = list(self.proposal.rows[0]) if self.proposal.rows else []
         columns = {name: int(data[f"field_{name}"]) for name in FIELDS
                    if data.get(f"field_{name}", NOT_IN_FILE) != NOT_IN_FILE}
-        return columns, has_header, header
+        return columns, has_header, header, self.proposal.header_row
 
 
 class ValuesForm(forms.Form):

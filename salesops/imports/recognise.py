@@ -7,7 +7,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from .presets import Preset, detect, header_key
+from .presets import HEADER_SCAN_ROWS, Preset, detect, header_key
 from .synonyms import HEADER_SYNONYMS
 from .values import DIRECTIONS, parse_datetime, parse_duration
 from .vocabulary import status_key
@@ -27,6 +27,10 @@ _ID = re.compile(r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 _PHONE = re.compile(r"^\+?[\d\s()\-]{10,20}$")
 _TOKEN = re.compile(r"^[\w.:/-]+$")
 _DATE_AND_TIME = re.compile(r"\d.*[ T,]\d{1,2}:\d{2}")
+_ALL_KEYS = frozenset(key for keys in _SYNONYM_KEYS.values() for key in keys)
+_LONG_KEYS = tuple(key for key in _ALL_KEYS if len(key) >= MIN_CONTAINED_KEY + 2)
+# Two header names (or four cells containing one) make a header row.
+MIN_HEADER_SCORE = 4
 
 
 class How:
@@ -46,6 +50,13 @@ class Proposal:
     columns: dict[str, int] = field(default_factory=dict)
     how: dict[str, str] = field(default_factory=dict)
     preset: Preset | None = None
+    header_row: int = 0  # records above the header (or above the data, without a header)
+    candidates: list[str] = field(default_factory=list)  # the first rows, for the header choice
+
+    @property
+    def header_number(self) -> int:
+        """The header's row as the screen counts rows (from 1, the empty ones left out)."""
+        return self.header_row + 1
 
     @property
     def known(self) -> bool:
@@ -82,31 +93,79 @@ def as_text(value) -> str:
     return "" if value is None else str(value).strip().lstrip("\ufeff")
 
 
-def propose(sample: list[list], *, presets: list[Preset], statuses: set[str]) -> Proposal:
-    """The proposal for a file whose first records are ``sample`` (not empty)."""
+def propose(sample: list[list], *, presets: list[Preset], statuses: set[str],
+            header_row: int | None = None) -> Proposal:
+    """The proposal for a file whose first records are ``sample`` (not empty).
+
+    ``header_row``: the record the admin says is the header (0-based); None: found here, as
+    the row among the first ones whose cells best match the header names (``synonyms.py``),
+    so that a report's title above the header is passed over."""
     width = max(len(row) for row in sample)
     try:
         detected = detect(sample, presets=presets)
     except LookupError:
         detected = None
-    if detected and not detected.preset.generic:
-        header = [as_text(value) for value in sample[0]] if detected.has_header else []
-        data = sample[1:] if detected.has_header else sample
+    if detected and not detected.preset.generic and header_row in (None, detected.skip):
+        skip = detected.skip
+        header = [as_text(value) for value in sample[skip]] if detected.has_header else []
+        data = sample[skip + 1:] if detected.has_header else sample[skip:]
         return Proposal(
             width=width, has_header=detected.has_header, header=header,
             rows=_preview(data, width), columns=dict(detected.columns),
             how=dict.fromkeys(detected.columns, How.PRESET), preset=detected.preset,
+            header_row=skip, candidates=_candidates(sample),
         )
-    has_header = detected is not None or _looks_like_header(sample)
-    header = [as_text(value) for value in sample[0]] if has_header else []
-    data = sample[1:] if has_header else sample
+    if header_row is not None:
+        skip, has_header = min(max(header_row, 0), len(sample) - 1), True
+    else:
+        skip, score = find_header_row(sample)
+        has_header = score >= MIN_HEADER_SCORE or _looks_like_header(sample)
+        if score < MIN_HEADER_SCORE:
+            skip = 0
+    header = [as_text(value) for value in sample[skip]] if has_header else []
+    data = sample[skip + 1:] if has_header else sample[skip:]
     proposal = Proposal(width=width, has_header=has_header, header=header,
                         rows=_preview(data, width),
-                        preset=detected.preset if detected else None)
+                        preset=detected.preset if detected else None,
+                        header_row=skip, candidates=_candidates(sample))
     if has_header:
         _match_headers(proposal)
     _match_shapes(proposal, data, statuses)
     return proposal
+
+
+def header_score(row: list) -> int:
+    """How much ``row`` reads as a header: 2 for each cell that is a header name of
+    ``synonyms.py``, 1 for a cell containing one; cells that are numbers or dates score 0."""
+    score = 0
+    for value in row:
+        if not isinstance(value, str):
+            continue
+        key = header_key(value)
+        if not key:
+            continue
+        if key in _ALL_KEYS:
+            score += 2
+        elif any(synonym in key for synonym in _LONG_KEYS):
+            score += 1
+    return score
+
+
+def find_header_row(sample: list[list]) -> tuple[int, int]:
+    """(index, score) of the row among the first ones that best reads as a header; the first
+    of equals. A title above the header ("Отчёт по звонкам за ноябрь") names no field."""
+    best, best_score = 0, 0
+    for index, row in enumerate(sample[:HEADER_SCAN_ROWS]):
+        score = header_score(row)
+        if score > best_score:
+            best, best_score = index, score
+    return best, best_score
+
+
+def _candidates(sample: list[list]) -> list[str]:
+    """The first rows as the mapping screen offers them for the header: their first cells."""
+    return [" · ".join(text for text in map(as_text, row[:4]) if text)[:80]
+            for row in sample[:HEADER_SCAN_ROWS]]
 
 
 def _preview(rows: list[list], width: int) -> list[list[str]]:

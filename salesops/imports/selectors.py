@@ -117,13 +117,15 @@ def _first_rows(batch: ImportBatch) -> list[list]:
     return sample
 
 
-def batch_proposal(batch: ImportBatch) -> Proposal:
+def batch_proposal(batch: ImportBatch, *, header_row: int | None = None) -> Proposal:
     """The batch file's first rows (as the worker kept them) and the column proposed for each
-    field; raises ``UnreadableFile`` when there are none."""
+    field, the header read from ``header_row`` when the admin chose it; raises
+    ``UnreadableFile`` when there are none."""
     sample = _first_rows(batch)
     statuses = {status_key(value)
                 for value in StatusMapping.objects.values_list("value", flat=True)}
-    return propose(sample, presets=available_presets(), statuses=statuses)
+    return propose(sample, presets=available_presets(), statuses=statuses,
+                   header_row=header_row)
 
 
 @dataclass(frozen=True)
@@ -187,8 +189,9 @@ def batch_columns_left_out(batch: ImportBatch) -> list[str]:
             detected = detect(sample, presets=available_presets(), chosen=batch.preset)
         except (UnreadableFile, LookupError, OSError):
             return []  # the batch's own message says what went wrong
-        header = [as_text(value) for value in sample[0]] if detected.has_header else []
-        width, columns = len(sample[0]), detected.columns
+        header = [as_text(value) for value in detected.header] if detected.has_header else []
+        width = max(len(row) for row in sample[detected.skip:detected.skip + 20])
+        columns = detected.columns
     else:
         return []
     used = set(columns.values())
