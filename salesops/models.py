@@ -317,6 +317,12 @@ class ImportPreset(models.Model):
         help_text=_("Rows with content above the header row (or above the data, without a "
                     "header): a report's title, a date range."),
     )
+    # Day or month first in the file's dates, as the admin chose it for a column that reads
+    # both ways ("12/03/2026"); empty: told by the file's values.
+    date_order = models.CharField(
+        _("order of day and month"), max_length=3, blank=True,
+        choices=[("dmy", _("day first (DD/MM/YYYY)")), ("mdy", _("month first (MM/DD/YYYY)"))],
+    )
     source = models.CharField(_("telephony source"), max_length=64)
     columns = models.JSONField(
         _("columns"), default=dict,

@@ -57,7 +57,7 @@ def _check(columns: dict[str, int], width: int) -> None:
 @transaction.atomic
 def import_batch_map_columns(
     *, batch: ImportBatch, columns: dict[str, int], has_header: bool, header: list[str],
-    width: int, save_as: str = "", skip: int = 0,
+    width: int, save_as: str = "", skip: int = 0, date_order: str = "",
 ) -> ImportBatch:
     """Confirm the batch's columns; with ``save_as`` also save them as a preset, which then
     recognises the next file of this layout. The batch is pending again: start it."""
@@ -69,6 +69,7 @@ def import_batch_map_columns(
         columns=dict(columns), has_header=has_header, source=batch.source,
         # What the batch page lists as left out.
         extra={"header": list(header) if has_header else [], "width": width}, skip=skip,
+        date_order=date_order,
     )
     try:
         mapping.validate()
@@ -114,7 +115,7 @@ def import_preset_save(
         name = f"{base}-{number}"
     return ImportPreset.objects.create(
         name=name, label=label, has_header=mapping.has_header, source=source or "spreadsheet",
-        columns=columns, skip_rows=mapping.skip,
+        columns=columns, skip_rows=mapping.skip, date_order=mapping.date_order,
     )
 
 

@@ -11,6 +11,7 @@ from .presets import FIELDS
 from .selectors import available_presets
 from .synonyms import FIELD_LABELS
 from .upload_rules import validate_upload
+from .values import DAY_FIRST, MONTH_FIRST
 from .vocabulary import suggested_outcome
 
 
@@ -65,6 +66,11 @@ class ColumnsForm(forms.Form):
     has_header = forms.BooleanField(label=_("The file has a header row"), required=False)
     header_row = forms.TypedChoiceField(label=_("Header row"), coerce=int, required=False,
                                         empty_value=0)
+    date_order = forms.ChoiceField(
+        label=_("How the dates read"), required=False, widget=forms.RadioSelect,
+        choices=[(DAY_FIRST, _("Day first (DD/MM/YYYY)")),
+                 (MONTH_FIRST, _("Month first (MM/DD/YYYY), as in the USA"))],
+    )
     save_as = forms.CharField(
         label=_("Save this mapping as a preset named"), required=False, max_length=200,
         help_text=_("The next file with these columns is then imported without this screen."),
@@ -73,6 +79,7 @@ class ColumnsForm(forms.Form):
     def __init__(self, *args, proposal, **kwargs):
         kwargs.setdefault("initial", {
             "has_header": proposal.has_header, "header_row": proposal.header_row,
+            "date_order": "" if proposal.dates_ambiguous else proposal.date_order,
             **{f"field_{name}": str(index) for name, index in proposal.columns.items()},
         })
         super().__init__(*args, **kwargs)
@@ -105,9 +112,17 @@ class ColumnsForm(forms.Form):
     def pbx_rows(self):
         return self.field_rows([name for name in FIELDS if name not in MAIN_FIELDS])
 
-    def chosen(self) -> tuple[dict[str, int], bool, list[str], int]:
+    def clean_date_order(self):
+        order = self.cleaned_data.get("date_order", "")
+        if self.proposal.dates_ambiguous and not order:
+            raise forms.ValidationError(_(
+                "Every date of the file reads both ways: say whether the day or the month "
+                "comes first."))
+        return order
+
+    def chosen(self) -> tuple[dict[str, int], bool, list[str], int, str]:
         """(field → column, whether the file has a header, the header's names, the records
-        above the header or the data)."""
+        above the header or the data, day or month first as the admin said)."""
         data = self.cleaned_data
         has_header = data["has_header"]
         if not has_header:
@@ -118,7 +133,7 @@ class ColumnsForm(forms.Form):
             header = list(self.proposal.rows[0]) if self.proposal.rows else []
         columns = {name: int(data[f"field_{name}"]) for name in FIELDS
                    if data.get(f"field_{name}", NOT_IN_FILE) != NOT_IN_FILE}
-        return columns, has_header, header, self.proposal.header_row
+        return columns, has_header, header, self.proposal.header_row, data["date_order"]
 
 
 class ValuesForm(forms.Form):

@@ -26,6 +26,7 @@ class ColumnMapping:
     extra: dict = field(default_factory=dict)  # for the screen's own use; not read here
     # Records above the header (a report's title), or above the data without a header.
     skip: int = 0
+    date_order: str = ""  # day or month first, as the admin chose it; empty: from the values
 
     def validate(self) -> None:
         unknown = sorted(set(self.columns) - set(FIELDS))
@@ -45,7 +46,7 @@ class ColumnMapping:
         return {
             "columns": dict(self.columns), "has_header": self.has_header, "source": self.source,
             "status_preset": self.status_preset, "id_names_channel": self.id_names_channel,
-            "extra": dict(self.extra), "skip": self.skip,
+            "extra": dict(self.extra), "skip": self.skip, "date_order": self.date_order,
         }
 
     @classmethod
@@ -56,6 +57,7 @@ class ColumnMapping:
             status_preset=data.get("status_preset", ""),
             id_names_channel=bool(data.get("id_names_channel", False)),
             extra=dict(data.get("extra", {})), skip=int(data.get("skip", 0)),
+            date_order=str(data.get("date_order", "")),
         )
 
     @classmethod
@@ -65,6 +67,7 @@ class ColumnMapping:
             columns=dict(detected.columns), has_header=detected.has_header,
             source=detected.preset.source, status_preset=detected.preset.statuses,
             id_names_channel=detected.preset.id_names_channel, skip=detected.skip,
+            date_order=detected.date_order,
         )
 
 
@@ -81,7 +84,7 @@ def detected_from_mapping(mapping: ColumnMapping, sample: list[list]) -> Detecte
     header = (list(sample[mapping.skip]) if mapping.has_header and len(sample) > mapping.skip
               else [])
     return Detected(preset, dict(mapping.columns), mapping.has_header, header,
-                    skip=mapping.skip)
+                    skip=mapping.skip, date_order=mapping.date_order)
 
 
 @dataclass

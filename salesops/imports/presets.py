@@ -52,6 +52,9 @@ class Preset:
     generic: bool = False
     # A saved preset of a headerless file: the records above its data (a title).
     skip_rows: int = 0
+    # Day or month first in its dates (``values.DAY_FIRST``/``MONTH_FIRST``), as the admin
+    # chose it for an ambiguous column; empty: told by the file's values.
+    date_order: str = ""
 
     @property
     def statuses(self) -> str:
@@ -261,6 +264,21 @@ class Detected:
     header: list = field(default_factory=list)
     # Records above the header (a report's title), or above the data when there is no header.
     skip: int = 0
+    date_order: str = ""  # as chosen (a mapping, a saved preset); empty: told by the values
+
+    @property
+    def data(self) -> int:
+        """Records before the first row of data."""
+        return self.skip + (1 if self.has_header else 0)
+
+
+def date_column(columns: dict[str, int]) -> int | None:
+    """The column whose values carry the call's date (a start, a date, or a "time" holding
+    both)."""
+    for name in ("started_at", "date", "time"):
+        if name in columns:
+            return columns[name]
+    return None
 
 
 def preset_from_model(saved) -> Preset:
@@ -269,14 +287,14 @@ def preset_from_model(saved) -> Preset:
         return Preset(
             name=saved.name, label=saved.label, source=saved.source,
             headers={name: (header_key(value),) for name, value in saved.columns.items()},
-            required=tuple(saved.columns),
+            required=tuple(saved.columns), date_order=saved.date_order,
         )
     layout = {name: int(value) - 1 for name, value in saved.columns.items()}
     width = max(layout.values()) + 1 if layout else 0
     return Preset(
         name=saved.name, label=saved.label, source=saved.source,
         layouts={width + extra: layout for extra in range(0, 40)},
-        shape=_mapped_shape, skip_rows=saved.skip_rows,
+        shape=_mapped_shape, skip_rows=saved.skip_rows, date_order=saved.date_order,
     )
 
 
@@ -317,14 +335,16 @@ def detect(sample: list[list], *, presets: list[Preset], chosen: str = "") -> De
             # count; of two rows, the one naming more fields, then the first.
             rank = (not preset.generic, len(columns or ()), -row_index)
             if columns and _usable(columns) and (best is None or rank > best_rank):
-                best = Detected(preset, columns, True, list(row), skip=row_index)
+                best = Detected(preset, columns, True, list(row), skip=row_index,
+                                date_order=preset.date_order)
                 best_rank = rank
     if best:
         return best
     for preset in candidates:
         columns = preset.match_shape(sample[preset.skip_rows:])
         if columns:
-            return Detected(preset, columns, False, skip=preset.skip_rows)
+            return Detected(preset, columns, False, skip=preset.skip_rows,
+                            date_order=preset.date_order)
     first = ", ".join(str(value) for value in sample[0][:8])
     if chosen:
         raise LookupError(

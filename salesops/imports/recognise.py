@@ -7,9 +7,9 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from .presets import HEADER_SCAN_ROWS, Preset, detect, header_key
+from .presets import HEADER_SCAN_ROWS, Preset, date_column, detect, header_key
 from .synonyms import HEADER_SYNONYMS
-from .values import DIRECTIONS, parse_datetime, parse_duration
+from .values import AMBIGUOUS, DIRECTIONS, date_order, parse_datetime, parse_duration
 from .vocabulary import status_key
 
 PREVIEW_ROWS = 8
@@ -52,6 +52,14 @@ class Proposal:
     preset: Preset | None = None
     header_row: int = 0  # records above the header (or above the data, without a header)
     candidates: list[str] = field(default_factory=list)  # the first rows, for the header choice
+    # Day or month first in the start column (``values.date_order``); when AMBIGUOUS, the
+    # first values with their two readings (text, day first, month first).
+    date_order: str = ""
+    date_examples: list[tuple] = field(default_factory=list)
+
+    @property
+    def dates_ambiguous(self) -> bool:
+        return self.date_order == AMBIGUOUS
 
     @property
     def header_number(self) -> int:
@@ -109,12 +117,14 @@ def propose(sample: list[list], *, presets: list[Preset], statuses: set[str],
         skip = detected.skip
         header = [as_text(value) for value in sample[skip]] if detected.has_header else []
         data = sample[skip + 1:] if detected.has_header else sample[skip:]
-        return Proposal(
+        proposal = Proposal(
             width=width, has_header=detected.has_header, header=header,
             rows=_preview(data, width), columns=dict(detected.columns),
             how=dict.fromkeys(detected.columns, How.PRESET), preset=detected.preset,
             header_row=skip, candidates=_candidates(sample),
         )
+        _read_dates(proposal, data, detected.date_order)
+        return proposal
     if header_row is not None:
         skip, has_header = min(max(header_row, 0), len(sample) - 1), True
     else:
@@ -131,6 +141,7 @@ def propose(sample: list[list], *, presets: list[Preset], statuses: set[str],
     if has_header:
         _match_headers(proposal)
     _match_shapes(proposal, data, statuses)
+    _read_dates(proposal, data, "")
     return proposal
 
 
@@ -285,9 +296,38 @@ def _shape_of(values: list, statuses: set[str]) -> str:
 
 
 def _reads_as_date(text: str) -> bool:
-    try:
-        parse_datetime(text, datetime.UTC)
-    except (ValueError, OverflowError):
-        return False
-    return True
+    for month_first in (False, True):
+        try:
+            parse_datetime(text, datetime.UTC, month_first)
+        except (ValueError, OverflowError):
+            continue
+        return True
+    return False
+
+
+DATE_EXAMPLES = 3
+
+
+def _read_dates(proposal: Proposal, data: list[list], chosen: str) -> None:
+    """How the start column's dates read: settled by the values (or the preset), or
+    ambiguous, with the first rows read both ways for the admin to tell."""
+    column = date_column(proposal.columns)
+    if column is None:
+        return
+    values = [row[column] for row in data if column < len(row)]
+    proposal.date_order = chosen or date_order(values)
+    if proposal.date_order != AMBIGUOUS:
+        return
+    for value in values:
+        if len(proposal.date_examples) == DATE_EXAMPLES:
+            break
+        readings = []
+        for month_first in (False, True):
+            try:
+                # Wall-clock, as written: shown without a time zone's shift.
+                readings.append(parse_datetime(value, datetime.UTC, month_first)
+                                .replace(tzinfo=None))
+            except (ValueError, OverflowError):
+                readings.append(None)
+        proposal.date_examples.append((as_text(value), *readings))
 

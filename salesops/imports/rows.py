@@ -16,9 +16,12 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from salesops.models import ImportRowError, Outcome
 
-from .presets import Detected
+from .presets import Detected, date_column
 from .values import (
+    DAY_FIRST,
+    MONTH_FIRST,
     channel_peer,
+    date_order,
     manager_key,
     normalise_phone,
     parse_clock,
@@ -61,6 +64,7 @@ class Plan:
     zone: ZoneInfo
     statuses: dict[str, int]
     names: dict[str, str] = field(default_factory=dict)
+    month_first: bool = False  # "12/03/2026" is December 3rd (``file_date_order``)
 
     def __post_init__(self):
         header = self.detected.header
@@ -108,6 +112,20 @@ parse_date = _checked(parse_date)
 parse_clock = _checked(parse_clock)
 
 
+def file_date_order(detected: Detected, sample: list[list]) -> str:
+    """Day or month first in the file's dates: as chosen (the mapping, the preset), else as
+    its first rows tell (``date_order``). A column that reads both ways and was never asked
+    about (an import from the command line) is read day-first, the organisation's way: the
+    upload's mapping screen asks instead."""
+    if detected.date_order:
+        return detected.date_order
+    column = date_column(detected.columns)
+    if column is None:
+        return DAY_FIRST
+    found = date_order(row[column] for row in sample[detected.data:] if column < len(row))
+    return found if found in (DAY_FIRST, MONTH_FIRST) else DAY_FIRST
+
+
 def _fingerprint(*parts) -> str:
     return hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=12).hexdigest()
 
@@ -117,6 +135,7 @@ def make_converter(plan: Plan):
     cols = plan.detected.columns
     names = plan.names
     zone = plan.zone
+    month_first = plan.month_first
     statuses = dict(plan.statuses)
     id_names_channel = plan.detected.preset.id_names_channel
     c_id, c_group = cols.get("call_id"), cols.get("group_id")
@@ -155,11 +174,12 @@ def make_converter(plan: Plan):
                            % {"found": len(values), "width": width})
         try:
             if c_start is not None:
-                started = parse_datetime(values[c_start], zone)
+                started = parse_datetime(values[c_start], zone, month_first)
             elif c_time is None or values[c_time] in ("", None):
-                started = parse_datetime(values[c_date], zone)  # a date cell with its time
+                # A date cell with its time.
+                started = parse_datetime(values[c_date], zone, month_first)
             else:
-                day = parse_date(values[c_date], zone)
+                day = parse_date(values[c_date], zone, month_first)
                 clock = parse_clock(values[c_time])
                 started = datetime.datetime.combine(day, clock, tzinfo=zone)
         except ValueError as exc:

@@ -40,10 +40,11 @@ from .mapping import ColumnMapping, MappingInvalid, detected_from_mapping
 from .presets import Detected, detect
 from .reader import MAX_HEADER, NUL_SHOWN, UnreadableFile, open_table
 from .recognise import column_letter
-from .rows import Plan, RowError, make_converter
+from .rows import Plan, RowError, file_date_order, make_converter
 from .sample import encode as encode_sample
 from .selectors import available_presets, batch_days, status_map
 from .stats import changed_days, daily_stats_refresh
+from .values import MONTH_FIRST
 
 logger = logging.getLogger(__name__)
 Status = ImportBatch.Status
@@ -341,7 +342,8 @@ def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
         # Kept for the pages (the columns left out), which never open the file themselves.
         ImportBatch.objects.filter(pk=batch.pk).update(sample=encode_sample(table.sample))
     zone = ZoneInfo(batch.time_zone or settings.TIME_ZONE)
-    plan = Plan(detected, zone, status_map(detected.preset.statuses))
+    plan = Plan(detected, zone, status_map(detected.preset.statuses),
+                month_first=file_date_order(detected, table.sample) == MONTH_FIRST)
     convert = make_converter(plan)
     reading = _Reading(
         batch_id=batch.pk, convert=convert,

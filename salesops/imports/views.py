@@ -81,11 +81,12 @@ def batch_columns(request, pk: int):
     rereading = request.method == "POST" and "reread" in request.POST
     form = ColumnsForm(None if rereading else request.POST or None, proposal=proposal)
     if request.method == "POST" and not rereading and form.is_valid():
-        columns, has_header, header, skip = form.chosen()
+        columns, has_header, header, skip, date_order = form.chosen()
         try:
             batch = import_batch_map_columns(
                 batch=batch, columns=columns, has_header=has_header, header=header,
                 width=proposal.width, save_as=form.cleaned_data["save_as"], skip=skip,
+                date_order=date_order,
             )
         except MappingRefused as exc:
             form.add_error(None, str(exc))
