@@ -23,6 +23,7 @@ from .values import (
     channel_peer,
     date_order,
     manager_key,
+    name_key,
     normalise_phone,
     parse_clock,
     parse_date,
@@ -136,6 +137,7 @@ def make_converter(plan: Plan):
     names = plan.names
     zone = plan.zone
     month_first = plan.month_first
+    person_names: dict[str, str] = {}
     statuses = dict(plan.statuses)
     id_names_channel = plan.detected.preset.id_names_channel
     c_id, c_group = cols.get("call_id"), cols.get("group_id")
@@ -233,7 +235,12 @@ def make_converter(plan: Plan):
         src, dst = text(values, c_src), text(values, c_dst)
         peer = channel_peer(text(values, c_chan)) if c_chan is not None else ""
         if agent:
-            out_key, out_key2, in_key, in_key2 = agent, "", "", ""
+            # A name written whole with a patronymic, or by initials, is looked up as such
+            # too (worked out once per distinct value of the file).
+            out_key2 = person_names.get(agent)
+            if out_key2 is None:
+                out_key2 = person_names[agent] = name_key(agent)
+            out_key, in_key, in_key2 = agent, "", ""
             seen = agent
         else:
             out_key, out_key2 = src, peer

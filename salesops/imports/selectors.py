@@ -2,7 +2,7 @@
 
 import datetime
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
@@ -24,32 +24,61 @@ from .presets import BUILT_IN, Preset, detect, preset_from_model
 from .reader import UnreadableFile
 from .recognise import Proposal, as_text, column_letter, propose
 from .sample import decode as decode_sample
-from .values import full_name_keys, manager_key
+from .values import full_name_keys, initials_key, manager_key, name_key
 from .vocabulary import status_key
+
+
+def _person_keys() -> tuple[list[tuple[int, str, int]], dict[str, set[int]]]:
+    """(ranked keys that name one manager each, name key → every manager it may name)."""
+    managers = Manager.objects.values_list(
+        "pk", "extension", "telephony_login", "telephony_email", "user__username",
+        "user__email", "user__first_name", "user__last_name",
+    )
+    ranked, names, initials = [], {}, {}
+    for pk, extension, login, email, username, user_email, first_name, last_name in managers:
+        ranked += [(0, extension, pk), (1, login, pk), (2, email, pk), (4, username, pk),
+                   (5, user_email, pk)]
+        for key in full_name_keys(first_name, last_name):
+            names.setdefault(key, set()).add(pk)
+        key = initials_key(first_name, last_name)
+        if key:
+            initials.setdefault(key, set()).add(pk)
+    # An alias is the admin's own word: it wins over an account's login or e-mail.
+    ranked += [(3, value, pk) for value, pk in ManagerAlias.objects.values_list("value", "manager")]
+    ranked += [(6, key, next(iter(pks))) for key, pks in names.items() if len(pks) == 1]
+    ranked += [(7, key, next(iter(pks))) for key, pks in initials.items() if len(pks) == 1]
+    return ranked, {**initials, **names}
 
 
 def manager_keys() -> Iterator[tuple[str, int]]:
     """Every (key, manager id) telephony may use for a manager, compared as ``manager_key``
     folds them: the extension first, then the telephony login, the e-mail, the aliases an admin
-    mapped, and last the full name in either order ("Семёнов Илья", "Илья Семенов"). A full
-    name two managers share names neither: the admin maps it to one of them as an alias."""
+    mapped, the login and e-mail of the person's account ("manager21"), the full name in either
+    order ("Семёнов Илья", "Илья Семенов"; a file's «Иванов Иван Иванович» is looked up without
+    its patronymic, ``values.name_key``), and last surname and initial («Иванов И.И.»). A name
+    or initials two managers share names neither: the row is asked about in the bulk mapping,
+    never given to one of them."""
     seen = set()
-    managers = Manager.objects.values_list(
-        "pk", "extension", "telephony_login", "telephony_email", "user__first_name",
-        "user__last_name",
-    )
-    ranked, names = [], {}
-    for pk, extension, login, email, first_name, last_name in managers:
-        ranked += [(0, extension, pk), (1, login, pk), (2, email, pk)]
-        for key in full_name_keys(first_name, last_name):
-            names.setdefault(key, set()).add(pk)
-    ranked += [(3, value, pk) for value, pk in ManagerAlias.objects.values_list("value", "manager")]
-    ranked += [(4, key, pks.pop()) for key, pks in names.items() if len(pks) == 1]
+    ranked, _names = _person_keys()
     for _rank, value, pk in sorted(ranked, key=lambda item: item[0]):
         key = manager_key((value or "").strip())
         if key and key not in seen:
             seen.add(key)
             yield key, pk
+
+
+def manager_candidates(values: list[str]) -> dict[str, list[int]]:
+    """For each value of a file no key matched, the managers its name or initials may mean
+    (two namesakes, «Иванов И.И.» for Иван and Игорь): shown in the bulk mapping, never
+    chosen for the admin."""
+    _ranked, names = _person_keys()
+    found = {}
+    for value in values:
+        key = manager_key(value)
+        pks = names.get(key) or names.get(name_key(value)) or set()
+        if len(pks) > 1:
+            found[value] = sorted(pks)
+    return found
 
 
 def available_presets() -> list[Preset]:
@@ -137,6 +166,8 @@ class UnknownValue:
     # A value made of several columns (source / channel / destination of a PBX file) is no
     # name an alias can match: such a manager is found by the extension in their record.
     mappable: bool = True
+    # The managers a name or initials may mean (namesakes): the admin chooses, never the import.
+    candidates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,8 +194,16 @@ def batch_unknown_values(batch: ImportBatch, *, limit: int = 50) -> UnknownValue
         found[kind] = ([UnknownValue(row["value"], row["rows"],
                                      kind != Kind.UNKNOWN_MANAGER or " / " not in row["value"])
                         for row in listed[:limit]], more)
+    managers = found[Kind.UNKNOWN_MANAGER][0]
+    namesakes = manager_candidates([item.value for item in managers if item.mappable])
+    if namesakes:
+        people = {manager.pk: str(manager) for manager in Manager.objects.filter(
+            pk__in={pk for pks in namesakes.values() for pk in pks}).select_related("user")}
+        managers = [
+            replace(item, candidates=tuple(sorted(people[pk] for pk in namesakes[item.value])))
+            if item.value in namesakes else item for item in managers]
     return UnknownValues(
-        managers=found[Kind.UNKNOWN_MANAGER][0], statuses=found[Kind.UNKNOWN_STATUS][0],
+        managers=managers, statuses=found[Kind.UNKNOWN_STATUS][0],
         more_managers=found[Kind.UNKNOWN_MANAGER][1], more_statuses=found[Kind.UNKNOWN_STATUS][1],
     )
 

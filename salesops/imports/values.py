@@ -319,9 +319,47 @@ def manager_key(value: str) -> str:
 
 
 def full_name_keys(first_name: str, last_name: str) -> tuple[str, ...]:
-    """A person's full name in both orders ("Илья Семёнов", "Семёнов Илья"), as keys."""
+    """A person's full name in both orders ("Илья Семёнов", "Семёнов Илья"), as keys; when the
+    first name holds a patronymic too ("Иван Иванович"), also the first name alone."""
     first, last = manager_key(first_name), manager_key(last_name)
     if not (first and last):
         return ()
-    return (f"{first} {last}", f"{last} {first}")
+    keys = [f"{first} {last}", f"{last} {first}"]
+    given = first.split()[0]
+    if given != first:
+        keys += [f"{given} {last}", f"{last} {given}"]
+    return tuple(keys)
+
+
+def initials_key(first_name: str, last_name: str) -> str:
+    """A person as initials name them: surname and the first name's initial ("иванов и")."""
+    first, last = manager_key(first_name), manager_key(last_name)
+    if not (first and last):
+        return ""
+    return f"{last} {first[0]}"
+
+
+# The endings of Russian patronymics (Иванович, Ильич, Петровна, Кузьминична) and the Turkic
+# оглы / кызы written after the father's name.
+_PATRONYMIC_ENDINGS = ("вич", "вна", "ична", "ьич", "лич", "оглы", "кызы", "улы")
+
+
+def name_key(value: str) -> str:
+    """The key a person's name in a file is matched by when it is written whole or by initials:
+    «Иванов Иван Иванович» → "иванов иван" (the patronymic left out, the order kept),
+    «Иванов И.И.», «Иванов И. И.», «И.И. Иванов» → "иванов и" (surname and first initial).
+    ``""`` for what is no such name (a login, an e-mail, two plain words)."""
+    key = manager_key(value)
+    if not key or "@" in key or any(ch.isdigit() for ch in key):
+        return ""
+    tokens = key.replace(".", ". ").split()
+    words = [token for token in tokens if len(token.rstrip(".")) > 1]
+    initials = [token.rstrip(".") for token in tokens if len(token.rstrip(".")) == 1]
+    if "." in key and len(words) == 1 and 1 <= len(initials) <= 2:
+        return f"{words[0]} {initials[0]}"
+    if len(tokens) == 3 and not initials:
+        kept = [word for word in tokens if not word.endswith(_PATRONYMIC_ENDINGS)]
+        if len(kept) == 2:
+            return " ".join(kept)
+    return ""
 
