@@ -112,11 +112,16 @@ class ImportPresetForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Most files have their header on top: left empty, no row above it.
+        self.fields["skip_rows"].required = False
         for name in FIELDS:
             self.fields[f"column_{name}"] = forms.CharField(
                 label=name.replace("_", " "), required=False,
                 initial=self.instance.columns.get(name, ""),
             )
+
+    def clean_skip_rows(self):
+        return self.cleaned_data.get("skip_rows") or 0
 
     def clean(self):
         data = super().clean()
@@ -128,10 +133,11 @@ class ImportPresetForm(forms.ModelForm):
                 raise forms.ValidationError(
                     _("Without a header row, give column numbers (from 1): %(fields)s")
                     % {"fields": ", ".join(bad)})
-        if "duration" not in columns or not ({"started_at", "date", "time"} & set(columns)):
+        if not ({"duration", "talk"} & set(columns)) or not (
+                {"started_at", "date", "time"} & set(columns)):
             raise forms.ValidationError(
                 _("A preset needs at least a start (started at, or date and time) and a "
-                  "duration."))
+                  "duration or a talk time."))
         self.instance.columns = columns
         return data
 

@@ -43,15 +43,23 @@ def import_batch_use_preset(*, batch: ImportBatch, preset: str) -> ImportBatch:
     return batch
 
 
+# Fields one column may feed together: an answered-only export's one duration is both the
+# call's length and its talk.
+SHARED_COLUMNS = frozenset({"duration", "talk"})
+
+
 def _check(columns: dict[str, int], width: int) -> None:
-    if "duration" not in columns or not any(name in columns for name in STARTS):
+    if not {"duration", "talk"} & set(columns) or not any(name in columns for name in STARTS):
         raise MappingRefused(_("Choose at least the column of the start (date and time) and "
-                               "the column of the duration."))
+                               "the column of the duration or of the talk time."))
     if any(not 0 <= index < width for index in columns.values()):
         raise MappingRefused(_("The file has no such column."))
-    used = list(columns.values())
-    if len(used) != len(set(used)):
-        raise MappingRefused(_("One column is chosen for two fields; choose each column once."))
+    fields_of: dict[int, set[str]] = {}
+    for name, index in columns.items():
+        fields_of.setdefault(index, set()).add(name)
+    if any(len(names) > 1 and not names <= SHARED_COLUMNS for names in fields_of.values()):
+        raise MappingRefused(_("One column is chosen for two fields; choose each column once "
+                               "(only the duration and the talk time may share one)."))
 
 
 @transaction.atomic

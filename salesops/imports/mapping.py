@@ -35,8 +35,9 @@ class ColumnMapping:
                                  % {"fields": ", ".join(unknown)})
         if any(not isinstance(i, int) or i < 0 for i in self.columns.values()):
             raise MappingInvalid(_("Columns are numbered from 0."))
-        if "duration" not in self.columns:
-            raise MappingInvalid(_("Choose the column that holds the call's duration."))
+        if not {"duration", "talk"} & set(self.columns):
+            raise MappingInvalid(_("Choose the column that holds the call's duration or its "
+                                   "talk time."))
         if not {"started_at", "date", "time"} & set(self.columns):
             raise MappingInvalid(_("Choose the column that holds when the call started."))
         if not {"agent", "src", "dst", "channel"} & set(self.columns):

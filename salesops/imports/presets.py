@@ -69,7 +69,7 @@ class Preset:
                 if alias in keys:
                     columns[name] = keys.index(alias)
                     break
-        if not self.required or not all(name in columns for name in self.required):
+        if not columns or not all(name in columns for name in self.required):
             return None
         return columns
 
@@ -249,7 +249,8 @@ BUILT_IN: list[Preset] = [
             name: tuple(dict.fromkeys(header_key(synonym) for synonym in synonyms))
             for name, synonyms in HEADER_SYNONYMS.items()
         },
-        required=("duration",),
+        # Any header naming a start and a duration or talk time (``_usable``).
+        required=(),
         generic=True,
     ),
 ]
@@ -304,7 +305,7 @@ def _mapped_shape(row, layout) -> bool:
     try:
         if "started_at" in layout:
             parse_datetime(row[layout["started_at"]], datetime.UTC)
-        parse_duration(row[layout["duration"]])
+        parse_duration(row[layout["duration"] if "duration" in layout else layout["talk"]])
     except (ValueError, KeyError, IndexError, OverflowError):
         return False
     return True
@@ -312,7 +313,7 @@ def _mapped_shape(row, layout) -> bool:
 
 def _usable(columns: dict[str, int]) -> bool:
     has_start = "started_at" in columns or "date" in columns or "time" in columns
-    return has_start and "duration" in columns
+    return has_start and ("duration" in columns or "talk" in columns)
 
 
 def detect(sample: list[list], *, presets: list[Preset], chosen: str = "") -> Detected:

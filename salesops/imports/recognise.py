@@ -58,6 +58,11 @@ class Proposal:
     date_examples: list[tuple] = field(default_factory=list)
 
     @property
+    def talk_only(self) -> bool:
+        """The file gives talk time and no duration (the call's length is its talk)."""
+        return "talk" in self.columns and "duration" not in self.columns
+
+    @property
     def dates_ambiguous(self) -> bool:
         return self.date_order == AMBIGUOUS
 

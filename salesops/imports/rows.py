@@ -144,7 +144,12 @@ def make_converter(plan: Plan):
     c_start, c_date, c_time = cols.get("started_at"), cols.get("date"), cols.get("time")
     if c_start is None and c_date is None:  # "Время" holding the whole date and time
         c_start, c_time = c_time, None
-    c_dur, c_talk, c_wrap = cols["duration"], cols.get("talk"), cols.get("wrapup")
+    c_talk, c_wrap = cols.get("talk"), cols.get("wrapup")
+    # A file with talk time only is a call log of its own: the call lasted its talk (no ring,
+    # no wrap-up known). So is one whose single column the admin chose for both.
+    c_dur = cols.get("duration", c_talk)
+    dur_name = names["duration"] if "duration" in cols else names["talk"]
+    talk_is_duration = c_talk == c_dur
     c_status, c_dir, c_rec = cols.get("status"), cols.get("direction"), cols.get("recording")
     c_agent, c_src, c_dst = cols.get("agent"), cols.get("src"), cols.get("dst")
     c_chan, c_dchan, c_phone = cols.get("channel"), cols.get("dstchannel"), cols.get("phone")
@@ -197,9 +202,11 @@ def make_converter(plan: Plan):
         try:
             duration = parse_duration(values[c_dur])
         except ValueError as exc:
-            raise RowError(names["duration"], values[c_dur], str(exc)) from None
+            raise RowError(dur_name, values[c_dur], str(exc)) from None
         talk = None
-        if c_talk is not None:
+        if talk_is_duration:
+            talk = duration
+        elif c_talk is not None:
             try:
                 talk = parse_duration(values[c_talk])
             except ValueError as exc:

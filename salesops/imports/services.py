@@ -22,6 +22,7 @@ from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from salesops import policy
 from salesops.inputs import (
@@ -51,6 +52,10 @@ Status = ImportBatch.Status
 # The first key of the advisory locks that keep one runner per batch (PostgreSQL).
 LOCK_NAMESPACE = 7401
 LOCK_ATTEMPTS = 20
+
+
+TALK_ONLY = gettext_lazy("The file gives talk time only: each call's duration is taken to be "
+                         "its talk time, with no wrap-up.")
 
 
 class ImportRefused(Exception):
@@ -351,9 +356,12 @@ def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
     )
     batch.preset = detected.preset.name
     batch.source = batch.source or detected.preset.source
+    message = _("Read as “%(preset)s”, %(header)s, %(encoding)s%(delimiter)s.")
+    if "duration" not in detected.columns:
+        message += " " + str(TALK_ONLY)
     ImportBatch.objects.filter(pk=batch.pk).update(
         preset=batch.preset, source=batch.source, bytes_total=table.bytes_total,
-        message=_("Read as “%(preset)s”, %(header)s, %(encoding)s%(delimiter)s.") % {
+        message=message % {
             "preset": detected.preset.label,
             "header": _("with a header row") if detected.has_header else _("no header row"),
             "encoding": table.encoding or f"XLSX ({table.reader})",

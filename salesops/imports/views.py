@@ -28,6 +28,7 @@ from .selectors import (
     managers_to_map,
 )
 from .services import (
+    TALK_ONLY,
     ImportRefused,
     import_batch_create,
     import_batch_recognise_soon,
@@ -95,6 +96,8 @@ def batch_columns(request, pk: int):
             return redirect("imports:batch", pk=batch.pk)
     return render(request, "imports/columns.html", {
         "batch": batch, "proposal": proposal, "form": form,
+        # Said before the import, as the batch's message says it after.
+        "talk_only": TALK_ONLY if proposal.talk_only else "",
         "unmatched": [proposal.column_name(index) for index in proposal.unmatched],
         "preview_columns": [
             (column_letter(index), proposal.header[index] if index < len(proposal.header) else "")

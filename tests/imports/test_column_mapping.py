@@ -163,7 +163,7 @@ def test_a_column_chosen_for_two_fields_is_refused(admin_client, tmp_path):
     upload(admin_client, english_calls(tmp_path / "calls.xlsx"))
     batch = ImportBatch.objects.get()
     response = admin_client.post(reverse("imports:columns", args=[batch.pk]), {
-        "has_header": "on", "field_started_at": "2", "field_duration": "3", "field_talk": "3"})
+        "has_header": "on", "field_started_at": "2", "field_duration": "3", "field_status": "3"})
     assert "One column is chosen for two fields" in response.content.decode()
     assert ImportBatch.objects.get().status == "mapping"
 
