@@ -171,6 +171,10 @@ class ImportBatch(models.Model):
     # The file's first rows as the worker read them (salesops.imports.sample): the pages show
     # them without opening the file.
     sample = models.JSONField(_("first rows"), default=list, blank=True)
+    # A finished batch run again for the rows it refused (after the admin mapped values): the
+    # row errors up to this id are the rows being read again, each removed as its row is.
+    retry_errors_upto = models.BigIntegerField(_("rows refused, read again"), null=True,
+                                               blank=True)
 
     class Meta:
         ordering = ["-created_at"]

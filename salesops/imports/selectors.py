@@ -240,3 +240,38 @@ def batch_columns_left_out(batch: ImportBatch) -> list[str]:
         for index in range(width) if index not in used
     ]
 
+
+
+@dataclass(frozen=True)
+class RollbackPreview:
+    """What a rollback of a batch would undo, shown before the admin confirms it."""
+
+    calls: int  # calls the batch created: deleted
+    restored: int  # calls of other batches it changed: put back as they were
+    months: list[datetime.date]  # first days of the months touched
+    people: list[str]
+    locked: list[str]  # "November 2026 · Sales" for each approved or paid month touched
+    conflicts: int  # open conflicts of the batch: closed, the stored versions kept
+
+    @property
+    def allowed(self) -> bool:
+        return not self.locked
+
+
+def batch_rollback_preview(batch: ImportBatch) -> RollbackPreview:
+    """Calls, months and people a rollback of ``batch`` touches, and the approved or paid
+    months among them (SPEC §6.5: those refuse it)."""
+    from salesops.inputs import locked_days
+
+    from .stats import changed_days
+
+    days = batch_days(batch) | changed_days(batch=batch)
+    locked = locked_days(days)
+    people = Manager.objects.filter(pk__in={pk for pk, _day in days}).select_related("user")
+    return RollbackPreview(
+        calls=batch.calls.count(), restored=batch.call_changes.count(),
+        months=sorted({day.replace(day=1) for _pk, day in days}),
+        people=sorted(str(manager) for manager in people),
+        locked=sorted({f"{share.month:%Y-%m} · {share.team}" for share in locked.values()}),
+        conflicts=batch.conflicts.filter(status="open").count(),
+    )

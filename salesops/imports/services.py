@@ -18,7 +18,7 @@ import psycopg
 from django.conf import settings
 from django.core.files import File
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from salesops import policy
 from salesops.inputs import (
     Lock,
     audit_record,
+    locked_days,
     pay_input_recorded,
     pay_input_writer,
     pay_inputs_recorded_in_bulk,
@@ -382,7 +383,14 @@ def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
         pass
     if detected.has_header:
         header_line = next(records).line
-    fresh = batch.rows_read == 0
+    retry_upto = batch.retry_errors_upto
+    fresh = batch.rows_read == 0 and retry_upto is None
+    if retry_upto is not None:
+        # Continued after values were mapped: only the rows that were refused are read again.
+        retried = set(batch.row_errors.filter(
+            pk__lte=retry_upto, line__gt=header_line if detected.has_header else 0,
+        ).values_list("line", flat=True))
+        records = (record for record in records if record.line in retried)
     # Resume: the records before the checkpoint were committed by an earlier attempt.
     for _skipped in islice(records, batch.rows_read):
         pass
@@ -407,7 +415,7 @@ def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
     _refresh_days(batch, counts_before)
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=Status.DONE, finished_at=timezone.now(), bytes_read=table.bytes_total,
-        heartbeat_at=timezone.now(),
+        heartbeat_at=timezone.now(), retry_errors_upto=None,
     )
     batch.refresh_from_db()
     return batch
@@ -442,6 +450,8 @@ class _Chunk:
     errors: list[ImportRowError] = field(default_factory=list)
     consumed: int = 0
     failure: str = ""  # the file stopped being readable after these records
+    first_line: int = 0  # the lines the chunk's records span
+    last_line: int = 0
 
 
 @dataclass
@@ -466,6 +476,8 @@ class _Reading:
         try:
             for record in islice(records, chunk_rows):
                 chunk.consumed += 1
+                chunk.first_line = chunk.first_line or record.line
+                chunk.last_line = record.line
                 if record.values is None:
                     errors.append(self._error(record.line, record.column, record.raw,
                                               record.problem))
@@ -508,6 +520,13 @@ def _load_chunk(batch, table, chunk: _Chunk, records, reading, loader, chunk_row
         loader.send(chunk.rows)
         following = _Chunk() if chunk.failure else reading.parse(records, chunk_rows)
         result = loader.wait()
+        retried = 0
+        if batch.retry_errors_upto is not None and chunk.consumed:
+            # The rows read again leave their old errors; those still refused have new ones.
+            retried, _by_model = ImportRowError.objects.filter(
+                batch_id=batch.pk, pk__lte=batch.retry_errors_upto,
+                line__gte=chunk.first_line, line__lte=chunk.last_line,
+            ).delete()
         ImportRowError.objects.bulk_create(chunk.errors, batch_size=1000)
         ImportBatch.objects.filter(pk=batch.pk).update(
             rows_read=F("rows_read") + chunk.consumed, bytes_read=table.bytes_read(),
@@ -515,12 +534,35 @@ def _load_chunk(batch, table, chunk: _Chunk, records, reading, loader, chunk_row
             present_count=F("present_count") + result.present,
             skipped_count=F("skipped_count") + result.skipped,
             error_count=(F("error_count") + len(chunk.errors) + result.unknown
-                         + result.duplicates),
+                         + result.duplicates - retried),
             updated_count=F("updated_count") + result.updated,
             conflict_count=F("conflict_count") + result.conflicts,
             heartbeat_at=timezone.now(),
         )
     return following
+
+
+def import_batch_continue(*, batch: ImportBatch) -> ImportBatch:
+    """Read again, in the same batch, the rows a finished batch refused (after the admin
+    mapped managers or statuses): the rows imported stay as they are, the counts add up, the
+    errors of the rows now imported go. Queued once the caller's transaction commits."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status != Status.DONE:
+            raise ImportRefused(_("Only a finished import can run its refused rows again; this "
+                                  "one is “%(status)s”.") % {"status": batch.get_status_display()})
+        bound = batch.row_errors.aggregate(last=Max("pk"))["last"]
+        if bound is None:
+            raise ImportRefused(_("No row of this import was refused: there is nothing to run "
+                                  "again."))
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=Status.PENDING, attempts=0, finished_at=None, rows_read=0,
+            retry_errors_upto=bound,
+            message=_("Running again the rows that were refused."),
+        )
+        import_batch_start(batch=batch)
+    batch.refresh_from_db()
+    return batch
 
 
 def import_batch_resume(*, batch: ImportBatch) -> ImportBatch:
@@ -550,6 +592,14 @@ def import_batch_rollback(*, batch: ImportBatch, by=None) -> int:
         if batch.status in (Status.RUNNING, Status.PENDING):
             raise ImportRefused(_("The import is still running; roll it back when it ends."))
         pairs = batch_days(batch) | changed_days(batch=batch)
+        locked = locked_days(pairs)
+        if locked:
+            # Pay of an approved or paid month is settled (SPEC §6.5): its calls stay.
+            raise ImportRefused(_(
+                "This import has calls in approved or paid months (%(months)s): it cannot be "
+                "rolled back. Correct those calls one by one; the next open month pays the "
+                "difference.") % {"months": ", ".join(sorted(
+                    {f"{share.month:%Y-%m} · {share.team}" for share in locked.values()}))})
         restored = _restore_changed_calls(batch)
         batch.conflicts.filter(status=ImportConflict.Status.OPEN).update(
             status=ImportConflict.Status.REJECTED, decided_at=timezone.now(),

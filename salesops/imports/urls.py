@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/rerun/", views.batch_rerun, name="rerun"),
     path("<int:pk>/columns/", views.batch_columns, name="columns"),
     path("<int:pk>/values/", views.batch_map_values, name="values"),
+    path("<int:pk>/rollback/", views.batch_rollback, name="rollback"),
 ]

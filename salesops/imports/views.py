@@ -8,6 +8,7 @@ from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from salesops import policy
@@ -23,6 +24,7 @@ from .selectors import (
     batch_errors,
     batch_progress,
     batch_proposal,
+    batch_rollback_preview,
     batch_unknown_values,
     batches_visible_to,
     managers_to_map,
@@ -30,9 +32,11 @@ from .selectors import (
 from .services import (
     TALK_ONLY,
     ImportRefused,
+    import_batch_continue,
     import_batch_create,
     import_batch_recognise_soon,
     import_batch_rerun,
+    import_batch_rollback,
     import_batch_start,
 )
 
@@ -140,12 +144,24 @@ def batch_map_values(request, pk: int):
         return redirect("imports:batch", pk=batch.pk)
     managers, statuses = form.chosen()
     import_values_map(batch=batch, managers=managers, statuses=statuses)
-    again = import_batch_rerun(batch=batch, created_by=request.user)
-    import_batch_start(batch=again)
+    again = _run_again(request, batch)
     messages.info(request, _("Mapped: %(managers)d managers, %(statuses)d statuses. Running the "
                              "same file again: only what is missing is created.")
                   % {"managers": len(managers), "statuses": len(statuses)})
     return redirect("imports:batch", pk=again.pk)
+
+
+def _run_again(request, batch: ImportBatch) -> ImportBatch:
+    """A finished batch with refused rows continues, reading those rows again; any other runs
+    the file again as a new batch (a rolled-back one, say)."""
+    if batch.status == ImportBatch.Status.DONE and batch.error_count:
+        try:
+            return import_batch_continue(batch=batch)
+        except ImportRefused:
+            pass
+    again = import_batch_rerun(batch=batch, created_by=request.user)
+    import_batch_start(batch=again)
+    return again
 
 
 @can_import
@@ -190,7 +206,28 @@ def batch_errors_csv(request, pk: int):
 @can_import
 def batch_rerun(request, pk: int):
     batch = get_object_or_404(batches_visible_to(request.user), pk=pk)
-    again = import_batch_rerun(batch=batch, created_by=request.user)
-    import_batch_start(batch=again)
+    again = _run_again(request, batch)
     messages.info(request, _("Running the same file again: only what is missing is created."))
     return redirect("imports:batch", pk=again.pk)
+
+
+@can_import
+def batch_rollback(request, pk: int):
+    """The rollback, on the batch's page: what it undoes (calls, months, people, whether a
+    month is approved or paid) is shown first, and it runs only when the admin confirms."""
+    batch = get_object_or_404(batches_visible_to(request.user), pk=pk)
+    if batch.status not in (ImportBatch.Status.DONE, ImportBatch.Status.FAILED) or \
+            batch.dry_run:
+        return redirect("imports:batch", pk=batch.pk)
+    preview = batch_rollback_preview(batch)
+    if request.method == "POST":
+        try:
+            deleted = import_batch_rollback(batch=batch, by=request.user)
+        except ImportRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.info(request, ngettext(
+                "Rolled back: %(count)d call deleted.", "Rolled back: %(count)d calls deleted.",
+                deleted) % {"count": deleted})
+            return redirect("imports:batch", pk=batch.pk)
+    return render(request, "imports/rollback.html", {"batch": batch, "preview": preview})
