@@ -207,6 +207,9 @@ class ImportRowError(models.Model):
     # A database default too: the loaders insert errors with SQL of their own.
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, blank=True,
                             default=Kind.OTHER, db_default=Kind.OTHER)
+    # The reason is stored in English; a reason naming values keeps its message id and the
+    # values ({"msgid": …, "values": {…}}), so that each reader reads it in their language.
+    params = models.JSONField(_("values the reason names"), null=True, blank=True)
 
     class Meta:
         ordering = ["batch", "line", "pk"]
@@ -216,6 +219,19 @@ class ImportRowError(models.Model):
 
     def __str__(self):
         return f"{self.line}: {self.reason}"
+
+    @property
+    def reason_shown(self) -> str:
+        """The reason in the language active now (the reader's)."""
+        from django.utils.translation import gettext
+
+        params = self.params or {}
+        if params.get("msgid"):
+            try:
+                return gettext(params["msgid"]) % params.get("values", {})
+            except (KeyError, TypeError, ValueError):
+                return self.reason
+        return gettext(self.reason) if self.reason else ""
 
 
 class ImportConflict(models.Model):

@@ -96,11 +96,15 @@ class ImportBatchAdmin(PolicyModelAdmin):
 
 @admin.register(ImportRowError)
 class ImportRowErrorAdmin(PolicyModelAdmin):
-    list_display = ["batch", "line", "column", "value", "reason"]
+    list_display = ["batch", "line", "column", "value", "reason_in_language"]
     list_filter = ["reason"]
     search_fields = ["value", "reason"]
     raw_id_fields = ["batch"]
     show_full_result_count = False
+
+    @admin.display(description=_("reason"))
+    def reason_in_language(self, error):
+        return error.reason_shown
 
 
 class ImportPresetForm(forms.ModelForm):

@@ -21,6 +21,7 @@ and the new version is reported as an ``ImportConflict`` for an admin to accept 
 from dataclasses import dataclass
 
 from django.db import DatabaseError, connection
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from psycopg import ClientCursor, generators, waiting
 from psycopg.pq import ExecStatus
@@ -39,6 +40,12 @@ from .rows import DUPLICATE, STAGING_COLUMNS
 from .selectors import manager_keys
 
 UNKNOWN_MANAGER = _("unknown manager: map this value to a manager (manager aliases), then re-run")
+
+
+def english(message) -> str:
+    """A reason as stored: in English, said in the reader's language when read."""
+    with translation.override("en"):
+        return str(message)
 
 
 @dataclass
@@ -107,8 +114,9 @@ class PostgresLoader:
                     write(row)
         params = {
             "batch": self.batch_id, "source": self.source, "column": self.key_column,
-            "reason": str(UNKNOWN_MANAGER), "kind": ImportRowError.Kind.UNKNOWN_MANAGER.value,
-            "id_column": self.id_column[:100], "duplicate": str(DUPLICATE),
+            "reason": english(UNKNOWN_MANAGER),
+            "kind": ImportRowError.Kind.UNKNOWN_MANAGER.value,
+            "id_column": self.id_column[:100], "duplicate": english(DUPLICATE),
             "out": Direction.OUTBOUND, "in": Direction.INBOUND, "zone": organisation_zone().key,
         }
         raw = connection.connection
@@ -336,7 +344,7 @@ class SqliteLoader:
                 if row[16] in seen:
                     errors.append(ImportRowError(
                         batch_id=self.batch_id, line=row[0], column=self.id_column[:100],
-                        value=row[17][:500], reason=str(DUPLICATE)))
+                        value=row[17][:500], reason=english(DUPLICATE)))
                     result.duplicates += 1
                     continue
                 seen.add(row[16])
@@ -344,7 +352,7 @@ class SqliteLoader:
             if manager_id is None:
                 errors.append(ImportRowError(
                     batch_id=self.batch_id, line=row[0], column=self.key_column,
-                    value=row[15][:500], reason=str(UNKNOWN_MANAGER),
+                    value=row[15][:500], reason=english(UNKNOWN_MANAGER),
                     kind=ImportRowError.Kind.UNKNOWN_MANAGER,
                 ))
                 continue

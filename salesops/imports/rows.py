@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_noop as N_
 
 from salesops.models import ImportRowError, Outcome
 
@@ -20,6 +21,7 @@ from .presets import Detected, date_column
 from .values import (
     DAY_FIRST,
     MONTH_FIRST,
+    BadValue,
     channel_peer,
     date_order,
     manager_key,
@@ -51,12 +53,20 @@ ANSWERED = int(Outcome.ANSWERED)
 
 
 class RowError(Exception):
-    def __init__(self, column: str, value, reason: str, kind: str = ""):
-        super().__init__(reason)
+    """A row refused: which column, which value, why. ``reason`` is a ``BadValue`` from the
+    parsers, or a message id with ``params``: stored in English with what it names
+    (``ImportRowError.params``), it is said in each reader's language."""
+
+    def __init__(self, column: str, value, reason, kind: str = "", params: dict | None = None):
+        if isinstance(reason, BadValue):
+            reason, params = reason.msgid, reason.params
+        text = str(reason) % params if params else str(reason)
+        super().__init__(text)
         self.kind = kind  # ImportRowError.Kind: errors an admin fixes by mapping the value
         self.column = str(column)[:MAX_COLUMN]
         self.value = "" if value is None else str(value)[:500]
-        self.reason = str(reason)[:300]
+        self.reason = text[:300]
+        self.params = {"msgid": str(reason), "values": params} if params else None
 
 
 @dataclass
@@ -164,7 +174,7 @@ def make_converter(plan: Plan):
         try:
             return normalise_phone(cell(values, index))
         except ValueError as exc:
-            raise RowError(name, values[index], str(exc)) from None
+            raise RowError(name, values[index], exc) from None
 
     def cell(values, index):
         return "" if index is None else values[index]
@@ -177,8 +187,8 @@ def make_converter(plan: Plan):
 
     def convert(values: list, line: int) -> tuple:
         if len(values) < width:
-            raise RowError("", len(values), _("%(found)d columns, expected at least %(width)d")
-                           % {"found": len(values), "width": width})
+            raise RowError("", len(values), N_("%(found)d columns, expected at least %(width)d"),
+                           params={"found": len(values), "width": width})
         try:
             if c_start is not None:
                 started = parse_datetime(values[c_start], zone, month_first)
@@ -194,7 +204,7 @@ def make_converter(plan: Plan):
             field_name = "started_at" if c_start is not None else "date"
             if c_start is not None and c_start == cols.get("time"):
                 field_name = "time"
-            raise RowError(names[field_name], values[index], str(exc)) from None
+            raise RowError(names[field_name], values[index], exc) from None
         if started > latest:
             index = c_start if c_start is not None else c_date
             raise RowError(names.get("started_at" if c_start is not None else "date", ""),
@@ -202,7 +212,7 @@ def make_converter(plan: Plan):
         try:
             duration = parse_duration(values[c_dur])
         except ValueError as exc:
-            raise RowError(dur_name, values[c_dur], str(exc)) from None
+            raise RowError(dur_name, values[c_dur], exc) from None
         talk = None
         if talk_is_duration:
             talk = duration
@@ -210,7 +220,7 @@ def make_converter(plan: Plan):
             try:
                 talk = parse_duration(values[c_talk])
             except ValueError as exc:
-                raise RowError(names["talk"], values[c_talk], str(exc)) from None
+                raise RowError(names["talk"], values[c_talk], exc) from None
         status = text(values, c_status)
         if status:
             outcome = statuses.get(status)
@@ -228,15 +238,15 @@ def make_converter(plan: Plan):
         if talk is None:  # no talk column: an answered call talked for its whole duration
             talk = duration if outcome != NO_ANSWER else 0
         if talk > duration:
-            raise RowError(names.get("talk", ""), talk, _(
+            raise RowError(names.get("talk", ""), talk, N_(
                 "talk (%(talk)d s) is longer than the call (%(duration)d s)"
-            ) % {"talk": talk, "duration": duration})
+            ), params={"talk": talk, "duration": duration})
         wrapup = 0
         if c_wrap is not None:
             try:
                 wrapup = parse_duration(values[c_wrap])
             except ValueError as exc:
-                raise RowError(names["wrapup"], values[c_wrap], str(exc)) from None
+                raise RowError(names["wrapup"], values[c_wrap], exc) from None
         direction = parse_direction(values[c_dir]) if c_dir is not None else None
         agent = text(values, c_agent)
         src, dst = text(values, c_src), text(values, c_dst)
@@ -264,7 +274,7 @@ def make_converter(plan: Plan):
             try:
                 recording = recording_link(values[c_rec])
             except ValueError as exc:
-                raise RowError(names["recording"], values[c_rec], str(exc)) from None
+                raise RowError(names["recording"], values[c_rec], exc) from None
         group = text(values, c_group)
         call_id = text(values, c_id)
         if group:
@@ -277,7 +287,7 @@ def make_converter(plan: Plan):
             external_id = f"{call_id}/{fingerprint}" if call_id else f"fp:{fingerprint}"
         if len(external_id) > MAX_ID:
             raise RowError(names.get("group_id" if group else "call_id", ""), external_id,
-                           _("call id longer than %(max)d characters") % {"max": MAX_ID})
+                           N_("call id longer than %(max)d characters"), params={"max": MAX_ID})
         # Legs of one call share a group id (linkedid), not a call id: not duplicates.
         return (
             line, external_id, started, duration, talk, wrapup, outcome, direction,

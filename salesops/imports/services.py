@@ -20,7 +20,7 @@ from django.core.files import File
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -462,15 +462,21 @@ class _Reading:
     convert: callable
     names: dict[int, str]  # column → the name the report gives it
 
-    def _error(self, line: int, column: str, value, reason: str, kind: str = ""
-               ) -> ImportRowError:
+    def _error(self, line: int, column: str, value, reason: str, kind: str = "",
+               params: dict | None = None) -> ImportRowError:
         return ImportRowError(
             batch_id=self.batch_id, line=line, column=str(column)[:100],
             value=str(value).replace("\x00", NUL_SHOWN)[:500], reason=str(reason)[:300],
-            kind=kind,
+            kind=kind, params=params,
         )
 
     def parse(self, records, chunk_rows: int) -> _Chunk:
+        # Reasons are stored in English and said in each reader's language when read
+        # (``ImportRowError.reason_shown``), whoever runs the import.
+        with translation.override("en"):
+            return self._parse(records, chunk_rows)
+
+    def _parse(self, records, chunk_rows: int) -> _Chunk:
         chunk = _Chunk()
         rows, errors, convert, names = chunk.rows, chunk.errors, self.convert, self.names
         try:
@@ -502,7 +508,7 @@ class _Reading:
                     rows.append(convert(record.values, record.line))
                 except RowError as exc:
                     errors.append(self._error(record.line, exc.column, exc.value, exc.reason,
-                                              exc.kind))
+                                              exc.kind, exc.params))
                 except Exception as exc:  # one odd row must not stop the file
                     logger.warning("row %s could not be read: %r", record.line, exc)
                     errors.append(self._error(record.line, "", record.values,

@@ -10,6 +10,15 @@ import re
 from email.utils import parsedate_to_datetime
 
 UTC = datetime.UTC
+
+
+class BadValue(ValueError):
+    """A value that cannot be read, with a reason kept as its English text and the values it
+    names, so that the error report says it in its reader's language (``ImportRowError``)."""
+
+    def __init__(self, msgid: str, **params):
+        super().__init__(msgid % params if params else msgid)
+        self.msgid, self.params = msgid, params
 # VICIdial treats longer calls as bad data (CALL-FORMATS.md); no real call lasts 18 hours.
 MAX_DURATION_S = 65_000
 _EXCEL_EPOCH = datetime.datetime(1899, 12, 30)  # noqa: DTZ001 - a wall-clock origin
@@ -48,7 +57,7 @@ def parse_duration(value) -> int:
     if seconds < 0:
         raise ValueError("negative duration")
     if seconds > MAX_DURATION_S:
-        raise ValueError(f"longer than {MAX_DURATION_S} s: bad data")
+        raise BadValue("longer than %(max)d s: bad data", max=MAX_DURATION_S)
     return seconds
 
 
@@ -169,7 +178,7 @@ def _build(year, month, day, hour, minute, second) -> datetime.datetime:
             int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)
         )
     except ValueError as exc:
-        raise ValueError(f"not a date: {exc}") from None
+        raise BadValue("not a date: %(error)s", error=str(exc)) from None
 
 
 def _datetime_from_number(number: float) -> datetime.datetime:
@@ -207,7 +216,7 @@ def parse_clock(value) -> datetime.time:
         return datetime.time(int(_hour(hours, half and half.group(1))), int(minutes),
                              int(seconds))
     except ValueError as exc:
-        raise ValueError(f"not a time of day: {exc}") from None
+        raise BadValue("not a time of day: %(error)s", error=str(exc)) from None
 
 
 def _clock_of(seconds: int) -> datetime.time:
@@ -247,7 +256,8 @@ def normalise_phone(value) -> str:
     if _PHONE_LIKE.fullmatch(text):
         significant = digits[2:] if text.startswith("00") else digits
         if len(significant) > MAX_PHONE_DIGITS:
-            raise ValueError(f"more than {MAX_PHONE_DIGITS} digits: not a phone number (E.164)")
+            raise BadValue("more than %(max)d digits: not a phone number (E.164)",
+                           max=MAX_PHONE_DIGITS)
     if len(digits) == 11 and digits[0] in "78" and not text.startswith("+"):
         return "+7" + digits[1:]
     if len(digits) == 10 and digits[0] == "9":

@@ -7,8 +7,9 @@ from django.contrib import messages
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from salesops import policy
@@ -178,17 +179,27 @@ class _Echo:
 @can_import
 def batch_errors_csv(request, pk: int):
     batch = get_object_or_404(batches_visible_to(request.user), pk=pk)
-    writer = csv_writer(_Echo())
+    # Opens as columns in the reader's Excel: UTF-8 with a BOM, and ";" where the decimal
+    # separator is a comma (a Russian reader's Excel splits a CSV on ";").
+    russian = (get_language() or "").startswith("ru")
+    writer = csv_writer(_Echo(), delimiter=";" if russian else ",")
+    language = get_language()
 
     cap = settings.IMPORT_ERROR_REPORT_MAX_ROWS
 
     def lines():
-        yield "\ufeff" + writer.writerow(["file", "line", "column", "value", "reason"])
-        rows = batch_errors(batch).values_list("line", "column", "value", "reason")
+        # A streamed body is written after the view returns: in the reader's language still.
+        with translation.override(language):
+            yield from report()
+
+    def report():
+        yield "\ufeff" + writer.writerow([
+            _("file"), _("line"), _("column"), _("value"), _("reason")])
         shown = 0
-        for line, column, value, reason in rows[:cap].iterator(chunk_size=5000):
+        for error in batch_errors(batch)[:cap].iterator(chunk_size=5000):
             shown += 1
-            yield writer.writerow([batch.file_name, line, column, value, reason])
+            yield writer.writerow([batch.file_name, error.line, error.column, error.value,
+                                   error.reason_shown])
         # A report always ends: past the cap (millions of rows would outlast any time limit)
         # its last row says so, and where every error is counted.
         if shown == cap and batch.error_count > cap:
