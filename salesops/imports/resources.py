@@ -25,7 +25,8 @@ from salesops.models import CallLog, Manager, MonthlyPlan, Team, WorkShift
 from salesops.periods import organisation_zone
 
 from .selectors import manager_keys, status_map
-from .values import normalise_phone, parse_datetime, parse_direction, parse_duration
+from .values import name_key, normalise_phone, parse_datetime, parse_direction, parse_duration
+from .vocabulary import status_key
 
 
 class ManagerKeyWidget(widgets.ForeignKeyWidget):
@@ -41,7 +42,7 @@ class ManagerKeyWidget(widgets.ForeignKeyWidget):
             return None
         if self._keys is None:
             self._keys = dict(manager_keys())
-        manager_id = self._keys.get(text)
+        manager_id = self._keys.get(text) or self._keys.get(name_key(text))
         if manager_id is None:
             manager = Manager.objects.filter(user__username__iexact=text).first()
             if manager is None:
@@ -80,10 +81,10 @@ class OutcomeWidget(widgets.IntegerWidget):
         text = str(value if value is not None else "").strip()
         if text.isdigit():
             return int(text)
-        outcome = status_map("").get(text.casefold())
+        outcome = status_map("").get(status_key(text))
         if outcome is None:
             for preset in ("asterisk", "russian", "vicidial", "twilio", "freeswitch"):
-                outcome = status_map(preset).get(text.casefold())
+                outcome = status_map(preset).get(status_key(text))
                 if outcome is not None:
                     break
         if outcome is None:
