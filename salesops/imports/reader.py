@@ -17,6 +17,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from . import xlsx
 
@@ -41,6 +42,13 @@ class Record:
     column: str = ""  # the column a broken record is broken in, when known
     formulas: dict[int, str] | None = None  # XLSX: column → formula with no saved value
     errors: dict[int, str] | None = None  # XLSX: column → the Excel error it holds (#DIV/0!)
+    # A broken record's ``problem`` is a message id in English; these are the values it names
+    # (the error report says it in its reader's language).
+    params: dict | None = None
+
+    @property
+    def reason(self) -> str:
+        return self.problem % self.params if self.params else self.problem
 
 
 @dataclass
@@ -253,8 +261,8 @@ def _csv_records(lines, encoding: str, delimiter: str) -> Iterator[Record]:
             return
         except csv.Error as exc:
             line = feed.first
-            yield Record(line, None, _("unreadable CSV: %(error)s") % {"error": exc},
-                         _show(taken[0]) if taken else "")
+            yield Record(line, None, N_("unreadable CSV: %(error)s"),
+                         _show(taken[0]) if taken else "", params={"error": str(exc)})
             if len(taken) > 1:
                 feed.push_back(taken[1:])
             feed.reset()
@@ -266,7 +274,7 @@ def _csv_records(lines, encoding: str, delimiter: str) -> Iterator[Record]:
                 and not values[-1].endswith(("\n", "\r"))
             )
             if not legal:
-                yield Record(line, None, _("unterminated quote"), _show(taken[0]), values)
+                yield Record(line, None, N_("unterminated quote"), _show(taken[0]), values)
                 feed.push_back(taken[1:])
                 feed.reset()
                 continue
@@ -275,14 +283,14 @@ def _csv_records(lines, encoding: str, delimiter: str) -> Iterator[Record]:
             raw = _show("".join(taken))
             feed.reset()
             if problem == "nul":
-                yield Record(line, None, _("a NUL byte in the line: the file is damaged here"),
+                yield Record(line, None, N_("a NUL byte in the line: the file is damaged here"),
                              raw, [v.replace("\x00", "") for v in values],
                              column=_nul_column(values))
             else:
-                yield Record(line, None, _(
+                yield Record(line, None, N_(
                     "this line is not in the file's encoding (%(encoding)s); it reads as "
                     "Windows-1251: save the file again in one encoding"
-                ) % {"encoding": encoding}, raw, values)
+                ), raw, values, params={"encoding": encoding})
             continue
         feed.reset()
         if values:

@@ -22,7 +22,7 @@ from django.db.models import F, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from salesops import policy
 from salesops.inputs import (
@@ -308,13 +308,16 @@ def _header_errors(batch: ImportBatch, detected: Detected, line: int) -> list[Im
     """Header names too long to be a column's name, and a name that heads several columns
     (only one of them is read), are reported on the header's line."""
     header = detected.header if detected.has_header else []
+
+    def error(column: str, value, msgid: str, **values) -> ImportRowError:
+        # In English with what it names: said in each reader's language when read.
+        return ImportRowError(batch_id=batch.pk, line=line, column=column[:100],
+                              value=str(value)[:500], reason=(msgid % values)[:300],
+                              params={"msgid": msgid, "values": values})
+
     errors = [
-        ImportRowError(
-            batch_id=batch.pk, line=line,
-            column=_("column %(number)d") % {"number": index + 1},
-            value=str(name)[:500], reason=_("a header name longer than %(max)d characters")
-            % {"max": MAX_HEADER},
-        )
+        error(_("column %(number)d") % {"number": index + 1}, name,
+              gettext_noop("a header name longer than %(max)d characters"), max=MAX_HEADER)
         for index, name in enumerate(header)
         if len(str(name)) > MAX_HEADER
     ]
@@ -329,16 +332,14 @@ def _header_errors(batch: ImportBatch, detected: Detected, line: int) -> list[Im
             continue
         letters = ", ".join(column_letter(index) for index in indexes)
         used = [column_letter(index) for index in indexes if index in read]
-        errors.append(ImportRowError(
-            batch_id=batch.pk, line=line, column=letters[:100],
-            value=str(header[indexes[0]])[:500],
-            reason=(_("this header names several columns (%(columns)s): only column "
-                      "%(used)s is read; rename the others") % {"columns": letters,
-                                                                "used": used[0]}
-                    if used else
-                    _("this header names several columns (%(columns)s); none is read")
-                    % {"columns": letters})[:300],
-        ))
+        if used:
+            errors.append(error(letters, header[indexes[0]], gettext_noop(
+                "this header names several columns (%(columns)s): only column %(used)s is "
+                "read; rename the others"), columns=letters, used=used[0]))
+        else:
+            errors.append(error(letters, header[indexes[0]], gettext_noop(
+                "this header names several columns (%(columns)s); none is read"),
+                columns=letters))
     return errors
 
 
@@ -485,8 +486,10 @@ class _Reading:
                 chunk.first_line = chunk.first_line or record.line
                 chunk.last_line = record.line
                 if record.values is None:
-                    errors.append(self._error(record.line, record.column, record.raw,
-                                              record.problem))
+                    errors.append(self._error(
+                        record.line, record.column, record.raw, record.reason,
+                        params={"msgid": record.problem, "values": record.params}
+                        if record.params else None))
                     continue
                 if record.errors:
                     used = sorted(set(record.errors) & set(names))

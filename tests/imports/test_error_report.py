@@ -90,3 +90,26 @@ def test_the_batch_page_says_the_reasons_in_the_readers_language(admin_client, r
     page = admin_client.get(reverse("imports:batch", args=[refused.pk]),
                             HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "разговор (70 с) длиннее звонка (30 с)" in page
+
+
+def test_a_broken_line_and_a_bad_header_are_said_in_the_readers_language(tmp_path, run_import):
+    ManagerFactory(telephony_email="anna@example.com")
+    path = tmp_path / "broken.csv"
+    path.write_text(
+        "Call ID,Agent e-mail,Started,Total duration,Talk time,Talk time\n"
+        "q-1,anna@example.com,2026-11-05 10:00:00,90,60,60\n"
+        'q-2,"anna@example.com,2026-11-05 10:01:00,90,60,60\n'
+        "q-3,anna@example.com,2026-11-05 10:02:00,90,60,60\n", encoding="utf-8")
+    with translation.override("ru"):
+        batch = run_import(path)
+    assert batch.created_count == 2
+    errors = list(ImportRowError.objects.order_by("line"))
+    with translation.override("en"):
+        assert [(error.line, error.reason_shown) for error in errors] == [
+            (1, "this header names several columns (E, F): only column E is read; rename the "
+                "others"),
+            (3, "unterminated quote")]
+    with translation.override("ru"):
+        shown = [error.reason_shown for error in errors]
+    assert shown == ["этот заголовок стоит у нескольких столбцов (E, F): читается только "
+                     "столбец E; переименуйте остальные", "незакрытая кавычка"]
