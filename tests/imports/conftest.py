@@ -20,7 +20,8 @@ def media_in_tmp(settings, tmp_path):
 # The migrations that seed and renumber the status mappings, in their order.
 SEEDS = [("0004_seed_status_mappings", "seed"), ("0007_seed_common_status_vocabulary", "seed"),
          ("0010_answered_outcome", "forward"),
-         ("0014_status_vocabulary_answered_and_asked", "forward")]
+         ("0014_status_vocabulary_answered_and_asked", "forward"),
+         ("0019_status_mappings_for_any_layout", "forward")]
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ pre-filled there and applied only when the admin confirms it. A value mapped onc
 every later file, of any layout, and is kept in one place (the status mappings)."""
 
 import datetime
+import importlib
 
 import pytest
 from django.contrib.auth.models import Group
@@ -144,3 +145,19 @@ def test_an_answered_call_with_no_status_column_is_answered(semenov, tmp_path, r
     assert dict(CallLog.objects.values_list("external_id", "outcome")) == {
         "a-1": Outcome.ANSWERED, "a-2": Outcome.NO_ANSWER}
     assert ImportBatch.objects.get().error_count == 0
+
+
+def test_values_an_admin_mapped_for_one_layout_before_become_mappings_for_any_layout():
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "salesops.migrations.0019_status_mappings_for_any_layout")
+    StatusMapping.objects.create(preset="mapped", value="Статус 18", outcome=Outcome.PRESENTATION)
+    StatusMapping.objects.create(preset="cloud-pbx", value="отвечен", outcome=Outcome.CONSENT)
+    StatusMapping.objects.create(preset="vicidial", value="xyz", outcome=Outcome.CONSENT)
+    migration.forward(apps, None)
+    assert StatusMapping.objects.get(value="статус 18").preset == ""
+    # Already mapped for any layout: that mapping stays, the layout's row stays where it is.
+    assert StatusMapping.objects.get(preset="", value="отвечен").outcome == Outcome.ANSWERED
+    assert StatusMapping.objects.filter(preset="cloud-pbx").count() == 1
+    assert StatusMapping.objects.filter(preset="vicidial", value="xyz").count() == 1
