@@ -402,7 +402,8 @@ def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
         if fresh:
             chunk.errors[:0] = _header_errors(batch, detected, header_line)
         if fresh and not chunk.consumed and not chunk.failure:
-            return _fail(batch, _("The file has its header row (line 1) and no calls under it."))
+            return _fail(batch, _("The file has its header row (line %(line)d) and no calls "
+                                  "under it.") % {"line": header_line})
         while chunk.consumed or chunk.failure or chunk.errors:
             following = _load_chunk(batch, table, chunk, records, reading, loader, chunk_rows)
             if chunk.failure:

@@ -115,3 +115,10 @@ def test_a_preset_saved_from_a_file_with_a_title_keeps_the_header_row_and_reads_
                                            title="Отчёт по звонкам за декабрь"))
     second = ImportBatch.objects.latest("pk")
     assert (second.status, second.preset, second.created_count) == ("done", preset.name, 4)
+
+
+def test_a_report_with_a_title_and_a_header_but_no_calls_names_the_headers_line(tmp_path,
+                                                                                run_import):
+    batch = run_import(write_xlsx(tmp_path / "empty.xlsx", [[TITLE], [], HEADER]))
+    assert (batch.status, batch.message) == (
+        "failed", "The file has its header row (line 3) and no calls under it.")
