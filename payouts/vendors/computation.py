@@ -15,11 +15,13 @@ claws back.
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db.models import Count, F, Q
 
+from leads.models import MilestoneKind
+from leads.selectors import milestones_in_force
 from payouts.engine.components import LineDraft, build_lines
 from payouts.engine.facts import EFFECTIVE_OUTCOMES, call_figures_needed, gather_facts
 from payouts.engine.figures import CallFigures, MonthFacts, PlanTargets, ShiftFigures
@@ -29,7 +31,7 @@ from salesops.lookups import AnyOf
 from salesops.models import CallLog
 from salesops.periods import month_start, next_month, organisation_zone
 
-from .models import Verdict
+from .models import QaVerdict, Verdict
 
 ZERO = Decimal("0")
 
@@ -96,6 +98,7 @@ def gather_people(*, team_id: int, period: Period, versions: Iterable[PlanVersio
     merged = {manager: facts_sum(parts, threshold_s=threshold_s)
               for manager, parts in people.items()}
     _qa_empty_calls_out(merged, period=period, threshold_s=threshold_s, people=list(merged))
+    _qa_fake_leads_in(merged)
     return merged
 
 
@@ -151,6 +154,26 @@ def _qa_empty_calls_out(facts: dict[int, MonthFacts], *, period: Period, thresho
         calls = facts[row["manager_id"]].calls
         calls.conversations -= row["conversations"]
         calls.effective -= row["effective"]
+
+
+def _qa_fake_leads_in(facts: dict[int, MonthFacts]) -> None:
+    """A lead QA judged fake is fake in the month it is paid in: listened to before paying,
+    it is clawed back on the same statement (SPEC §6.6), whenever the mark was made."""
+    leads = {m.lead for f in facts.values() for items in f.milestones.values() for m in items}
+    if not leads:
+        return
+    judged = set(QaVerdict.objects.filter(lead_id__in=leads, verdict=Verdict.FAKE)
+                 .values_list("lead_id", flat=True))
+    if not judged:
+        return
+    marks = dict(milestones_in_force().filter(lead_id__in=judged, kind=MilestoneKind.FAKE)
+                 .order_by("-at").values_list("lead_id", "pk"))
+    for f in facts.values():
+        for kind, items in f.milestones.items():
+            f.milestones[kind] = [
+                replace(m, fake_at=m.at, fake_milestone=marks[m.lead])
+                if m.lead in marks and (m.fake_at is None or m.fake_at > m.at) else m
+                for m in items]
 
 
 def whole(facts: dict[int, MonthFacts], *, threshold_s: int) -> MonthFacts:
