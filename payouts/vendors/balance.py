@@ -128,7 +128,7 @@ def balance_state(vendor: Vendor, *, today: datetime.date | None = None) -> Bala
         days = (next_month(previous) - previous).days
     daily = (spent / days).quantize(Decimal("0.01")) if spent > 0 else ZERO
     runs_out = None
-    if daily > 0:
+    if daily > 0 and balance > 0:
         runs_out = today + datetime.timedelta(days=int(max(balance, ZERO) / daily))
     threshold = vendor.low_balance_threshold
     return BalanceState(
