@@ -84,7 +84,7 @@ def vendor_balance_write_off(*, vendor: Vendor, month: datetime.date, lines) -> 
     if delta:
         BalanceEntry.objects.create(
             vendor=vendor, kind=BalanceEntry.Kind.WRITE_OFF, amount=delta, month=month,
-            at=timezone.now(), note=_("Work of %(month)s") % {"month": f"{month:%m.%Y}"})
+            at=timezone.now())
     _warn_if_low(vendor)
     return delta
 
