@@ -30,7 +30,7 @@ from payouts.models import (
     PayoutLine,
     PayoutRun,
 )
-from payouts.vendors.models import Pilot, Vendor, VendorStatement
+from payouts.vendors.models import Pilot, Vendor, VendorGuest, VendorStatement
 from salesops import policy
 from salesops.models import (
     AuditEntry,
@@ -56,7 +56,8 @@ from tests.payouts.factories import plan_for
 from tests.payouts.helpers import NOVEMBER, compute, moscow
 
 # The login each policy role is tried as (anonymous: no login).
-PERSONAS = ("anonymous", "manager", "sales_head", "admin", "owner", "partner")
+PERSONAS = ("anonymous", "manager", "sales_head", "admin", "owner", "partner",
+            "vendor_guest")
 
 
 @dataclass
@@ -173,6 +174,10 @@ def build_world() -> World:
     world.own = _side(world, "n", north, people["anna"], people["head_north"], partner_one)
     world.other = _side(world, "s", south, people["boris"], people["head_south"],
                         partner_two)
+    # A vendor's client's guest login: the north side's vendor is its own (issue 19).
+    world.users["vendor_guest"] = VendorGuest.objects.create(
+        user=UserFactory(username="kc.client", password="!"),
+        vendor=world.own["vendors.vendor"]).user
     # Logins: anna's is below an admin, the owner's is above; groups are nobody's to edit.
     world.own["auth.user"], world.other["auth.user"] = people["anna"].user, people["owner"].user
     world.own["auth.group"] = Group.objects.get(name="Managers")
