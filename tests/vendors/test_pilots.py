@@ -97,3 +97,23 @@ def test_the_command_writes_xlsx(pilot, tmp_path):
     out = tmp_path / "pilot.xlsx"
     call_command("pilot_report", "dozvon-nov", "--format", "xlsx", "--output", str(out))
     assert out.read_bytes()[:2] == b"PK"
+
+
+def test_a_pilot_of_a_staff_team_measures_the_team_over_its_days():
+    """A team's pilot of 4–5 November under 2.00 per minute: of Ivan's calls of the 3rd
+    (60 s), 4th (120 s) and 6th (60 s) only the 4th counts: 120 × 2.00 / 60 = 4.00."""
+    from salesops.models import Outcome
+    from tests.factories import CallFactory, ManagerFactory, TeamFactory
+
+    team = TeamFactory(code="inhouse")
+    ivan = ManagerFactory(team=team)
+    for day, seconds in ((3, 60), (4, 120), (6, 60)):
+        CallFactory(manager=ivan, started_at=moscow(2026, 11, day, 10, 0), duration_s=seconds,
+                    talk_s=30, outcome=Outcome.DECISION_MAKER)
+    version = contract(None, (K.PER_MINUTE, "2.00"), code="inhouse-minutes")
+    pilot = Pilot.objects.create(code="inhouse", name="In-house", team=team, plan=version.plan,
+                                 starts_on=datetime.date(2026, 11, 4),
+                                 ends_on=datetime.date(2026, 11, 5))
+    report = pilot_report(pilot=pilot)
+    assert (report.step("dial_attempts"), report.step("decision_maker"), report.cost) == (
+        1, 1, Decimal("4.00"))
