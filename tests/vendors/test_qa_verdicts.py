@@ -95,3 +95,13 @@ def test_the_sample_takes_conversations_of_every_outcome_and_the_months_leads():
         (world["c1"].pk, True), (world["c3"].pk, True), (world["c4"].pk, False)]
     assert sorted(s.lead.pk for s in sample.leads) == sorted(
         world[name].pk for name in ("L1", "L2", "L3"))
+
+
+def test_a_verdict_reads_as_words_in_the_audit_trail():
+    from salesops.audit_words import audit_entry_text
+
+    _vendor, world = vendor_world()
+    qa_verdict_set(call=world["c4"], verdict="empty", note="silence", by=None)
+    entry = AuditEntry.objects.get(action="qa_verdict")
+    assert audit_entry_text(entry) == (
+        f"Judged call {world['c4'].pk} after listening: empty conversation. silence")
