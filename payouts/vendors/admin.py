@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from salesops.admin_scoping import PolicyInline, PolicyModelAdmin
 
 from .models import Pilot, Vendor, VendorContract, VendorGuest
+from .services import vendor_team_create
 
 
 class VendorContractInline(PolicyInline, admin.TabularInline):
@@ -21,6 +22,18 @@ class VendorAdmin(PolicyModelAdmin):
     search_fields = ["name", "code"]
     fields = ["code", "name", "team", "prepaid", "low_balance_threshold", "notify_email"]
     inlines = [VendorContractInline]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "team" in form.base_fields:
+            # Empty: the vendor gets a team of its own (its operators' calls are matched to it).
+            form.base_fields["team"].required = False
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if not obj.team_id:
+            obj.team = vendor_team_create(code=obj.code, name=obj.name)
+        super().save_model(request, obj, form, change)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET":

@@ -19,7 +19,7 @@ NO_LOGIN = "!"
 def vendor_create(*, code: str, name: str, prepaid: bool = False, by=None,
                   low_balance_threshold=None, notify_email: str = "") -> Vendor:
     """A vendor and the team its operators' calls are matched to."""
-    team = Team.objects.create(code=f"vendor-{code}"[:32], name=name)
+    team = vendor_team_create(code=code, name=name)
     vendor = Vendor(code=code, name=name, team=team, prepaid=prepaid,
                     low_balance_threshold=low_balance_threshold, notify_email=notify_email)
     vendor.full_clean()
@@ -27,6 +27,11 @@ def vendor_create(*, code: str, name: str, prepaid: bool = False, by=None,
     audit_record(action="vendor_create", obj=vendor, by=by, before={},
                  after={"code": code, "prepaid": prepaid})
     return vendor
+
+
+def vendor_team_create(*, code: str, name: str) -> Team:
+    """The team a vendor's operators belong to (no plan pays it: the vendor is paid)."""
+    return Team.objects.create(code=f"vendor-{code}"[:32], name=name)
 
 
 def vendor_operator_create(*, vendor: Vendor, username: str, active_from: datetime.date,

@@ -147,3 +147,33 @@ def test_the_plan_editor_warns_of_a_double_pay(site):
     # 421 s of calls inside the shifts: by the minute 7.02, by the hour 11.69 → 7.02.
     assert texts == ["Per operator minute and Per shift hour pay the same result twice: 7.02 "
                      "on the period's data."]
+
+
+def test_the_vendor_editor_warns_of_a_double_pay_in_its_contract(site):
+    from django.contrib.messages import get_messages
+
+    client, vendor = site["client"], site["vendor"]
+    time = contract(None, (K.PER_MINUTE, "1.00"), (K.PER_HOUR, "100.00"), code="time")
+    vendor.contracts.update(plan=time.plan)
+    site["owner"].is_superuser = True
+    site["owner"].save()
+    client.force_login(site["owner"])
+    response = client.get(f"/admin/vendors/vendor/{vendor.pk}/change/")
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Per operator minute and Per shift hour pay the same result twice: 7.02 on the "
+        "period's data."]
+
+
+def test_a_vendor_added_in_the_admin_gets_a_team_of_its_own(site):
+    from payouts.vendors.models import Vendor
+
+    client = site["client"]
+    site["owner"].is_superuser = True
+    site["owner"].save()
+    client.force_login(site["owner"])
+    response = client.post("/admin/vendors/vendor/add/", {
+        "code": "nova", "name": "Nova KC", "team": "", "low_balance_threshold": "",
+        "notify_email": "", "contracts-TOTAL_FORMS": "0", "contracts-INITIAL_FORMS": "0",
+        "contracts-MIN_NUM_FORMS": "0", "contracts-MAX_NUM_FORMS": "1000"})
+    assert response.status_code == 302
+    assert Vendor.objects.get(code="nova").team.code == "vendor-nova"
