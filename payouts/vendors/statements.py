@@ -80,6 +80,12 @@ def vendor_statement_compute(*, vendor: Vendor, month: datetime.date,
         raise VendorStatementError(
             _("The statement of %(month)s is %(status)s: late data goes to the next draft.")
             % {"month": f"{month:%m.%Y}", "status": statement.get_status_display()})
+    if vendor.statements.filter(status__in=LOCKED, month__gt=month).exists():
+        # A month before a final one is closed with it: its late data is adjusted on the
+        # next draft, never paid by a draft of its own (which would pay it twice).
+        raise VendorStatementError(
+            _("A later month of this vendor is final: late data for %(month)s goes to the "
+              "next draft.") % {"month": f"{month:%m.%Y}"})
     version, facts, drafts = vendor_month_lines(vendor=vendor, month=month)
     statement.lines.all().delete()
     for draft in drafts:

@@ -113,3 +113,15 @@ def test_the_statement_as_pdf_and_xlsx_holds_its_lines_and_total(month):
     assert values[-1][3] == Decimal("3024.56") or values[-1][3] == 3024.56
     amounts = sorted(row[3] for row in values[4:-2])
     assert amounts == [24.56, 3000]
+
+
+def test_no_draft_of_its_own_for_a_month_before_a_final_one(month):
+    """November is final: October's calls are late data for December, never an October draft
+    (which would pay them a second time)."""
+    from .helpers import OCTOBER
+
+    vendor, _world, statement = month
+    vendor_statement_finalise(statement=statement, by=UserFactory())
+    with pytest.raises(VendorStatementError):
+        vendor_statement_compute(vendor=vendor, month=OCTOBER)
+    assert not VendorStatement.objects.filter(vendor=vendor, month=OCTOBER).exists()
