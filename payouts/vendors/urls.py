@@ -22,3 +22,6 @@ urlpatterns += [
     path("<int:vendor_id>/listening/verdict/", views.verdict_set, name="verdict"),
     path("what-if/", views.compare_page, name="compare"),
 ]
+urlpatterns += [
+    path("<int:vendor_id>/operators/", views.operator_add, name="operator-add"),
+]

@@ -54,6 +54,7 @@ def vendor_page(request, vendor_id: int):
         "page": selectors.vendor_page(vendor), "vendor": vendor,
         "may_compute": policy.may(request.user, policy.COMPUTE_RUN, "vendor_statements"),
         "may_top_up": policy.may(request.user, policy.CREATE, "balance_entries"),
+        "may_change": policy.may(request.user, policy.CHANGE, "vendors", vendor),
         "this_month": current_month(),
     })
 
@@ -312,3 +313,32 @@ def compare_page(request):
         "vendors": Vendor.objects.order_by("name"),
         "rows": comparison.differences() if comparison else [],
     })
+
+
+# --- operators -------------------------------------------------------------------------------
+
+@require_POST
+@policy.policy_required(policy.CHANGE, "vendors")
+def operator_add(request, vendor_id: int):
+    """A new operator of the vendor: a person of its team, not staff, with no login."""
+    from .services import vendor_operator_create
+
+    vendor = _row(request, Vendor, vendor_id, "vendors", policy.CHANGE)
+    username = request.POST.get("username", "").strip()
+    if not username:
+        messages.error(request, _("Give the operator a user name."))
+        return redirect("vendors:vendor", vendor.pk)
+    try:
+        operator = vendor_operator_create(
+            vendor=vendor, username=username,
+            first_name=request.POST.get("first_name", "").strip()[:150],
+            last_name=request.POST.get("last_name", "").strip()[:150],
+            extension=request.POST.get("extension", "").strip()[:32],
+            telephony_login=request.POST.get("telephony_login", "").strip()[:150],
+            active_from=current_month())
+    except ValidationError as error:
+        messages.error(request, _validation_text(error))
+    else:
+        messages.success(request, _("%(name)s is an operator of %(vendor)s.") % {
+            "name": operator, "vendor": vendor.name})
+    return redirect("vendors:vendor", vendor.pk)

@@ -375,11 +375,12 @@ PAGES = {
     "vendors:qa": (policy.VIEW, "qa_verdicts", "vendors.vendor"),
     "vendors:verdict": (policy.CREATE, "qa_verdicts", "vendors.vendor"),
     "vendors:compare": (policy.VIEW, "compensation_plans", None),
+    "vendors:operator-add": (policy.CHANGE, "vendors", "vendors.vendor"),
 }
 POST_ONLY = {"imports:rerun", "imports:values", "review:recompute", "review:mark-paid",
              "review:decide-exception", "review:decide-inquiry", "review:request-exception",
              "earnings:ask", "vendors:compute", "vendors:top-up", "vendors:finalise",
-             "vendors:pay", "vendors:verdict"}
+             "vendors:pay", "vendors:verdict", "vendors:operator-add"}
 # Pages every visitor may open, and doors covered above (admin, API).
 OPEN_PAGES = {"login", "logout", "set_language", "api-schema", "api-docs"}
 

@@ -177,3 +177,27 @@ def test_a_vendor_added_in_the_admin_gets_a_team_of_its_own(site):
         "contracts-MIN_NUM_FORMS": "0", "contracts-MAX_NUM_FORMS": "1000"})
     assert response.status_code == 302
     assert Vendor.objects.get(code="nova").team.code == "vendor-nova"
+
+
+def test_an_operator_added_on_the_vendor_page_has_no_login_and_no_staff_rights(site):
+    from salesops.models import Manager, TeamMembership
+
+    client, vendor = site["client"], site["vendor"]
+    client.force_login(site["owner"])
+    response = client.post(f"/vendors/{vendor.pk}/operators/", {
+        "username": "semyon", "first_name": "Semyon", "extension": "703"})
+    assert response.status_code == 302
+    operator = Manager.objects.get(user__username="semyon")
+    assert (operator.team, operator.extension, operator.user.has_usable_password(),
+            operator.user.is_staff) == (vendor.team, "703", False, False)
+    assert TeamMembership.objects.filter(manager=operator, team=vendor.team).exists()
+
+
+def test_the_guest_may_not_add_an_operator(site):
+    from salesops.models import Manager
+
+    client = site["client"]
+    client.force_login(site["guest"])
+    response = client.post(f"/vendors/{site['vendor'].pk}/operators/", {"username": "x"})
+    assert response.status_code == 403
+    assert not Manager.objects.filter(user__username="x").exists()
