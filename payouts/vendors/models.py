@@ -91,6 +91,9 @@ class VendorStatement(models.Model):
     # The figures the lines were built from (engine.figures.MonthFacts as JSON).
     facts = models.JSONField(_("figures"), default=dict, encoder=FiguresJSONEncoder)
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+    # The sum of the change versions of the month's people's inputs read before the figures
+    # were gathered (salesops.inputs.changes): a larger sum later means late data to adjust.
+    inputs_version = models.PositiveBigIntegerField(_("inputs version"), null=True, blank=True)
     finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
     finalised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                      null=True, blank=True, related_name="+")

@@ -22,10 +22,10 @@ from leads.models import LeadMilestone, MilestoneKind
 from leads.selectors import milestones_in_force
 from payouts.engine.figures import MILESTONE_COMPONENTS
 from payouts.models import LineItemSource
-from salesops.inputs import audit_record
+from salesops.inputs import audit_record, inputs_versions
 from salesops.periods import current_month, next_month
 
-from .computation import Period, gather_people, lines_for, version_in_force, whole
+from .computation import Period, gather_people, lines_for, team_shares, version_in_force, whole
 from .models import (
     Vendor,
     VendorContract,
@@ -86,6 +86,8 @@ def vendor_statement_compute(*, vendor: Vendor, month: datetime.date,
         raise VendorStatementError(
             _("A later month of this vendor is final: late data for %(month)s goes to the "
               "next draft.") % {"month": f"{month:%m.%Y}"})
+    # Read before the figures are gathered: a change committed meanwhile raises it later.
+    statement.inputs_version = inputs_version(vendor=vendor, month=month)
     version, facts, drafts = vendor_month_lines(vendor=vendor, month=month)
     statement.lines.all().delete()
     for draft in drafts:
@@ -116,6 +118,9 @@ def _late_lines(*, statement: VendorStatement) -> None:
     earlier = list(statement.vendor.statements.filter(
         status__in=LOCKED, month__lt=statement.month).order_by("-month")[:ADJUSTED_MONTHS])
     for locked in reversed(earlier):
+        now_version = inputs_version(vendor=statement.vendor, month=locked.month)
+        if locked.inputs_version is not None and now_version == locked.inputs_version:
+            continue  # nothing it was paid from changed: nothing to adjust, nothing gathered
         _version, _facts, now_lines = vendor_month_lines(
             vendor=statement.vendor, month=locked.month, version=locked.plan_version)
         now = {(d.kind, d.key): d for d in now_lines if not d.held}
@@ -147,6 +152,14 @@ def _late_lines(*, statement: VendorStatement) -> None:
                              "was": {"quantity": was_quantity, "amount": was_amount},
                              "now": {"quantity": current.quantity if current else ZERO,
                                      "amount": current.amount if current else ZERO}})
+
+
+def inputs_version(*, vendor: Vendor, month: datetime.date) -> int:
+    """The sum of the change versions of the vendor's people's inputs of ``month``."""
+    people = {m for shares in team_shares(team_id=vendor.team_id,
+                                          period=Period.month(month)).values()
+              for m in shares}
+    return sum(inputs_versions(manager_ids=people, months=[month]).values())
 
 
 def _clawback_lines(*, statement: VendorStatement, clawback_days: int) -> None:

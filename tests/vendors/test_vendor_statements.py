@@ -20,6 +20,7 @@ from payouts.vendors.statements import (
     vendor_statement_finalise,
     vendor_statement_mark_paid,
 )
+from salesops.inputs import activity
 from salesops.inputs.guard import pay_input_writing
 from salesops.models import AuditEntry, Outcome
 from tests.factories import CallFactory, UserFactory
@@ -74,8 +75,9 @@ def test_a_late_call_of_a_final_month_is_an_adjustment_on_the_next_draft(month):
     December as ``adj:2026-11:`` (24.56 → 31.56)."""
     vendor, world, statement = month
     vendor_statement_finalise(statement=statement, by=UserFactory())
-    CallFactory(manager=world["olga"], started_at=moscow(2026, 11, 28, 10, 0), duration_s=120,
-                talk_s=5, outcome=Outcome.ANSWERED)
+    activity.call_save(call=CallFactory.build(
+        manager=world["olga"], started_at=moscow(2026, 11, 28, 10, 0), duration_s=120,
+        talk_s=5, outcome=Outcome.ANSWERED))
     december = vendor_statement_compute(vendor=vendor, month=DECEMBER)
     lines = {(line.kind, line.key): (line.amount, line.adjusts_month)
              for line in december.lines.all()}
@@ -125,3 +127,25 @@ def test_no_draft_of_its_own_for_a_month_before_a_final_one(month):
     with pytest.raises(VendorStatementError):
         vendor_statement_compute(vendor=vendor, month=OCTOBER)
     assert not VendorStatement.objects.filter(vendor=vendor, month=OCTOBER).exists()
+
+
+def test_a_final_month_whose_inputs_did_not_change_is_not_gathered_again(month, monkeypatch):
+    """December's draft reads November again only once something November paid from
+    changed (a late call through the write layer)."""
+    from payouts.vendors import statements
+
+    vendor, world, statement = month
+    vendor_statement_finalise(statement=statement, by=UserFactory())
+    read = []
+    original = statements.vendor_month_lines
+    monkeypatch.setattr(statements, "vendor_month_lines",
+                        lambda **kw: read.append(kw["month"]) or original(**kw))
+    vendor_statement_compute(vendor=vendor, month=DECEMBER)
+    assert read == [DECEMBER]
+    activity.call_save(call=CallFactory.build(
+        manager=world["pavel"], started_at=moscow(2026, 11, 27, 10, 0), duration_s=60,
+        talk_s=5, outcome=Outcome.ANSWERED))
+    read.clear()
+    december = vendor_statement_compute(vendor=vendor, month=DECEMBER)
+    assert read == [DECEMBER, NOVEMBER]
+    assert december.total == Decimal("3.50")
