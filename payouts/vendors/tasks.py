@@ -19,19 +19,24 @@ def vendor_balances_sync_soon() -> None:
 
 @shared_task(name="vendors.balances_sync")
 def vendor_balances_sync() -> list[str]:
-    """Recompute the open month's draft of every prepaid vendor (it writes off the work)."""
+    """Recompute every draft month of each prepaid vendor and the open month (each writes off
+    the work not written off yet): a late call of a month still in draft is written off too."""
     from .models import Vendor, VendorStatement
     from .statements import VendorStatementError, vendor_statement_compute
 
     month = current_month()
     synced = []
-    for vendor in Vendor.objects.filter(prepaid=True).exclude(
-            statements__month=month, statements__status__in=[
-                VendorStatement.Status.FINAL, VendorStatement.Status.PAID]):
-        try:
-            vendor_statement_compute(vendor=vendor, month=month)
-        except VendorStatementError as error:
-            log.warning("vendors: %s not written off: %s", vendor.code, error)
-            continue
-        synced.append(vendor.code)
+    for vendor in Vendor.objects.filter(prepaid=True):
+        drafts = set(vendor.statements.filter(status=VendorStatement.Status.DRAFT)
+                     .values_list("month", flat=True))
+        if not vendor.statements.filter(month=month).exclude(
+                status=VendorStatement.Status.DRAFT).exists():
+            drafts.add(month)
+        for draft in sorted(drafts):
+            try:
+                vendor_statement_compute(vendor=vendor, month=draft)
+            except VendorStatementError as error:
+                log.warning("vendors: %s %s not written off: %s", vendor.code, draft, error)
+                continue
+            synced.append(f"{vendor.code}:{draft:%Y-%m}")
     return synced

@@ -114,3 +114,19 @@ def test_a_top_up_is_positive():
     vendor, _world = vendor_world(prepaid=True)
     with pytest.raises(BalanceError):
         vendor_balance_top_up(vendor=vendor, amount=Decimal("0"), by=None)
+
+
+def test_a_late_call_of_a_month_still_in_draft_is_written_off_with_the_next_import(
+        prepaid, django_capture_on_commit_callbacks):
+    """November is a draft (24.56 off); an import brings a late November call of 120 s (7.00)
+    and a December call of 600 s (35.00): both written off, 433.44 left of 500.00."""
+    vendor, world = prepaid
+    vendor_balance_top_up(vendor=vendor, amount=Decimal("500.00"), by=UserFactory())
+    vendor_statement_compute(vendor=vendor, month=NOVEMBER)
+    with django_capture_on_commit_callbacks(execute=True):
+        for when, seconds in ((moscow(2026, 11, 28, 10, 0), 120),
+                              (moscow(2026, 12, 2, 10, 0), 600)):
+            activity.call_save(call=CallFactory.build(
+                manager=world["olga"], started_at=when, duration_s=seconds, talk_s=5,
+                outcome=Outcome.ANSWERED))
+    assert vendor_balance(vendor) == Decimal("433.44")
