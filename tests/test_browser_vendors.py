@@ -1,6 +1,7 @@
 """The outsourced call centres' pages in Chromium, in Russian (issue 19): the vendor page with
-its prepaid balance, a pilot's report with its funnel chart, and the listening page where a
-verdict is recorded. Screenshots at 1366 px and a phone's 390 px go to var/screenshots/."""
+its prepaid balance, a pilot's report with its funnel chart, the listening page where a
+verdict is recorded, and the what-if. Screenshots at 1366 px and a phone's 390 px go to
+var/screenshots/."""
 
 import datetime
 import os
@@ -41,6 +42,7 @@ def kc():
     vendor, world = vendor_world(prepaid=True, low_balance_threshold=Decimal("100.00"))
     version = contract(vendor, (K.PER_MINUTE, "3.50"), (K.PER_CONFIRMED_LEAD, "1000.00"),
                        code="dozvon-contract")
+    contract(None, (K.PER_HOUR, "250.00"), code="trial-hours")
     manager_create(username="owner", role=Role.OWNER, password="owner-pass-1",
                    active_from=datetime.date(2026, 1, 1))
     vendor_balance_top_up(vendor=vendor, amount=Decimal("5000.00"), by=None)
@@ -101,3 +103,10 @@ def test_vendor_pilot_and_listening_pages_in_russian(browser, live_server, kc):
     _shot(page, "listening-1366")
     page.set_viewport_size({"width": 390, "height": 844})
     _shot(page, "listening-390")
+
+    page.set_viewport_size({"width": 1366, "height": 800})
+    page.goto(f"{live_server.url}/vendors/what-if/?month=2026-11&plan=dozvon-contract"
+              "&plan=trial-hours&vendor=dozvon")
+    assert "Ничего не записывается" in page.locator("main").inner_text()
+    assert page.locator("#plans [data-plan=trial-hours]").count() == 1
+    _shot(page, "what-if-1366")
