@@ -22,7 +22,15 @@ from payouts.models import CompensationPlan, PlanVersion
 from salesops.models import Manager, Team
 from salesops.money import round_money
 
-from .computation import Period, gather_people, lines_for, paid_total, version_in_force, whole
+from .computation import (
+    Period,
+    gather_people,
+    lines_for,
+    month_runs,
+    paid_total,
+    version_in_force,
+    whole,
+)
 from .doublepay import Overlap, double_pay
 from .models import Vendor
 
@@ -153,7 +161,8 @@ def _team_outcomes(team_ids: list[int], month: datetime.date,
     for outcome in outcomes:
         by_threshold[outcome.version.conversation_threshold_s].append(outcome)
     for threshold, group in by_threshold.items():
-        specs = [ShareSpec(t, m, days, threshold, frozenset(), share_fraction(month, days))
+        own = month_runs(team_ids=team_ids, month=month)
+        specs = [ShareSpec(t, m, days, threshold, own, share_fraction(month, days))
                  for (t, m), days in shares.items()]
         gathered = gather_facts(month=month, shares=specs,
                                 needs=call_figures_needed([o.version for o in group]))

@@ -26,7 +26,7 @@ from payouts.engine.components import LineDraft, build_lines
 from payouts.engine.facts import EFFECTIVE_OUTCOMES, call_figures_needed, gather_facts
 from payouts.engine.figures import CallFigures, MonthFacts, PlanTargets, ShiftFigures
 from payouts.engine.shares import Days, ShareSpec, team_days
-from payouts.models import PlanVersion
+from payouts.models import PayoutRun, PlanVersion
 from salesops.lookups import AnyOf
 from salesops.models import CallLog
 from salesops.periods import month_start, next_month, organisation_zone
@@ -90,7 +90,8 @@ def gather_people(*, team_id: int, period: Period, versions: Iterable[PlanVersio
     needs = call_figures_needed(list(versions))
     people: dict[int, list[MonthFacts]] = {}
     for month, shares in team_shares(team_id=team_id, period=period).items():
-        specs = [ShareSpec(team_id, manager, days, threshold_s, frozenset())
+        own = month_runs(team_ids=[team_id], month=month)
+        specs = [ShareSpec(team_id, manager, days, threshold_s, own)
                  for manager, days in shares.items()]
         for (_team, manager), facts in gather_facts(month=month, shares=specs,
                                                     needs=needs).items():
@@ -100,6 +101,14 @@ def gather_people(*, team_id: int, period: Period, versions: Iterable[PlanVersio
     _qa_empty_calls_out(merged, period=period, threshold_s=threshold_s, people=list(merged))
     _qa_fake_leads_in(merged)
     return merged
+
+
+def month_runs(*, team_ids, month: datetime.date) -> frozenset[int]:
+    """The payout runs of these teams' month: what they paid still counts when the month is
+    read again as a whole (a pilot of a staff team, a what-if), as it does for the runs
+    themselves (SPEC §6.2: only what *another* run paid is left out)."""
+    return frozenset(PayoutRun.objects.filter(team_id__in=list(team_ids), month=month)
+                     .values_list("pk", flat=True))
 
 
 def facts_sum(parts: list[MonthFacts], *, threshold_s: int) -> MonthFacts:

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from payouts.models import CompensationPlan, PaidItem, PayoutLine, PayoutRun
 from payouts.models import ComponentKind as K
-from payouts.models import PaidItem, PayoutLine, PayoutRun
 from payouts.vendors.compare import compare_plans
 from payouts.vendors.models import BalanceEntry, VendorStatement
 from payouts.vendors.statements import vendor_statement_compute
@@ -101,3 +101,24 @@ def test_the_command_writes_the_documented_json(floor, tmp_path):
     call_command("compare_plans", "2026-11", "--plan", "per-conversation", "--plan",
                  "per-minute", "--format", "xlsx", "--output", str(xlsx))
     assert xlsx.read_bytes()[:2] == b"PK"
+
+
+def test_leads_the_months_own_run_paid_count_in_the_what_if(floor):
+    """Anna's two leads confirmed in November, paid by North's computed run: a per-lead plan
+    (500.00) pays them 1000.00 in the what-if, 500.00 per confirmed lead."""
+    from leads.models import MilestoneKind
+    from tests.factories import LeadFactory, LeadMilestoneFactory
+
+    team, _conversation, _minute = floor
+    anna = team.members.get(user__username="anna")
+    for day in (5, 6):
+        LeadMilestoneFactory(lead=LeadFactory(owner=anna, created_at=moscow(2026, 10, 1, 9, 0)),
+                             kind=MilestoneKind.CONFIRMED, at=moscow(2026, 11, day, 12, 0))
+    contract(None, (K.PER_CONFIRMED_LEAD, "500.00"), code="per-lead")
+    team.plan_assignments.update(plan=CompensationPlan.objects.get(code="per-lead"))
+    compute(NOVEMBER, team)
+    assert PaidItem.objects.filter(item_kind="lead").count() == 2
+    comparison = compare_plans(month=NOVEMBER, plan_codes=["per-lead"], team="north")
+    plan = comparison.plans[0]
+    assert (plan.total, plan.confirmed, plan.per_confirmed) == (
+        Decimal("1000.00"), 2, Decimal("500.00"))
