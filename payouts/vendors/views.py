@@ -44,7 +44,11 @@ def _row(request, model, pk: int, resource: str, action: str = policy.VIEW):
 
 @policy.policy_required(policy.VIEW, "vendors")
 def vendor_list(request):
-    return render(request, "vendors/list.html", {"vendors": selectors.vendor_rows()})
+    pilots = (Pilot.objects.select_related("vendor", "team").order_by("-starts_on")
+              if policy.may(request.user, policy.VIEW, "pilots") else [])
+    return render(request, "vendors/list.html", {
+        "vendors": selectors.vendor_rows(), "pilots": pilots,
+        "may_compare": policy.may(request.user, policy.VIEW, "compensation_plans")})
 
 
 @policy.policy_required(policy.VIEW, "vendors")

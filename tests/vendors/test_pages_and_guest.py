@@ -201,3 +201,12 @@ def test_the_guest_may_not_add_an_operator(site):
     response = client.post(f"/vendors/{site['vendor'].pk}/operators/", {"username": "x"})
     assert response.status_code == 403
     assert not Manager.objects.filter(user__username="x").exists()
+
+
+def test_the_list_of_vendors_links_the_pilots_and_the_what_if(site):
+    client = site["client"]
+    client.force_login(site["owner"])
+    page = client.get("/vendors/").content.decode()
+    assert f"/vendors/pilots/{site['pilot'].pk}/" in page
+    assert "/vendors/what-if/" in page
+    assert f"/vendors/{site['other'].pk}/" in page
