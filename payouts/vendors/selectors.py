@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count
 
 from payouts.engine.facts import EFFECTIVE_OUTCOMES
 from payouts.models import ComponentKind
@@ -96,8 +96,3 @@ def statement_lines(statement: VendorStatement) -> list[StatementLine]:
                                   [s.milestone.lead_id for s in line.sources.all()], calls))
     return rows
 
-
-def statement_totals(statement: VendorStatement) -> dict:
-    return statement.lines.aggregate(
-        held=Sum("amount", filter=Q(held=True)),
-        adjustments=Sum("amount", filter=Q(adjusts_month__isnull=False)))

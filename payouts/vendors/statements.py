@@ -18,12 +18,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from leads.models import LeadMilestone, MilestoneKind
+from leads.models import MilestoneKind
 from leads.selectors import milestones_in_force
 from payouts.engine.figures import MILESTONE_COMPONENTS
 from payouts.models import LineItemSource
 from salesops.inputs import audit_record, inputs_versions
-from salesops.periods import current_month, next_month
+from salesops.periods import current_month
 
 from .computation import Period, gather_people, lines_for, team_shares, version_in_force, whole
 from .models import (
@@ -223,11 +223,3 @@ def vendor_statement_mark_paid(*, statement: VendorStatement, by) -> VendorState
                                                          "total": statement.total})
     return statement
 
-
-def statement_line_milestones(line: VendorStatementLine) -> list[LeadMilestone]:
-    return [s.milestone for s in line.sources.select_related("milestone__lead")]
-
-
-def next_draft_month(vendor: Vendor) -> datetime.date:
-    last = vendor.statements.filter(status__in=LOCKED).order_by("-month").first()
-    return next_month(last.month) if last else current_month()
