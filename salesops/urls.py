@@ -42,3 +42,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(
         url_name="api-schema", permission_classes=[IsAuthenticated]), name="api-docs"),
 ]
+
+# Under /api/ errors answer JSON, as the schema documents; pages keep the site's error pages.
+handler400 = "salesops.errors.bad_request"
+handler403 = "salesops.errors.permission_denied"
+handler404 = "salesops.errors.page_not_found"
+handler500 = "salesops.errors.server_error"
