@@ -21,4 +21,6 @@ def doors(request):
             lambda: policy.may(request.user, policy.VIEW, "payout_runs")),
         "may_see_overview": SimpleLazyObject(
             lambda: policy.may(request.user, policy.OVERVIEW, "payout_runs")),
+        "may_see_vendors": SimpleLazyObject(
+            lambda: policy.may(request.user, policy.VIEW, "vendors")),
     }

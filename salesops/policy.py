@@ -33,13 +33,15 @@ class Scope(enum.Enum):
     ALL = "all"
 
 
-# Roles of the policy: the four of salesops.models.Role, plus a partner's login and nobody.
-ANONYMOUS, MANAGER, SALES_HEAD, ADMIN, OWNER, PARTNER = (
-    "anonymous", "manager", "sales_head", "admin", "owner", "partner",
+# Roles of the policy: the four of salesops.models.Role, plus a partner's login, a vendor's
+# client's guest login (payouts.vendors) and nobody.
+ANONYMOUS, MANAGER, SALES_HEAD, ADMIN, OWNER, PARTNER, VENDOR_GUEST = (
+    "anonymous", "manager", "sales_head", "admin", "owner", "partner", "vendor_guest",
 )
-ROLES = (ANONYMOUS, MANAGER, SALES_HEAD, ADMIN, OWNER, PARTNER)
+ROLES = (ANONYMOUS, MANAGER, SALES_HEAD, ADMIN, OWNER, PARTNER, VENDOR_GUEST)
 # Who outranks whom, for changing logins (``below``) and for granting roles.
-RANK = {ANONYMOUS: 0, PARTNER: 1, MANAGER: 1, SALES_HEAD: 2, ADMIN: 3, OWNER: 4}
+RANK = {ANONYMOUS: 0, PARTNER: 1, VENDOR_GUEST: 1, MANAGER: 1, SALES_HEAD: 2, ADMIN: 3,
+        OWNER: 4}
 
 VIEW, CREATE, CHANGE, DELETE, IMPORT, EXPORT = (
     "view", "create", "change", "delete", "import", "export",
@@ -56,7 +58,7 @@ ACTIONS = (VIEW, CREATE, CHANGE, DELETE, IMPORT, EXPORT, REQUEST_EXCEPTION, DECI
            COMPUTE_RUN, APPROVE_RUN, MARK_PAID, GRANT_ROLE, RESOLVE_DUPLICATE, REFUND, CORRECT,
            RAISE_INQUIRY, DECIDE_INQUIRY, DECIDE_CONFLICT, OVERVIEW)
 
-M, H, A, O, P = MANAGER, SALES_HEAD, ADMIN, OWNER, PARTNER  # noqa: E741 - the table reads better
+M, H, A, O, P, G = MANAGER, SALES_HEAD, ADMIN, OWNER, PARTNER, VENDOR_GUEST  # noqa: E741
 OWN, TEAM, ALL, BELOW = Scope.OWN, Scope.TEAM, Scope.ALL, Scope.BELOW
 
 # Which roles each role may grant (SPEC §1: admins are below the owner). Nobody changes their
@@ -76,6 +78,7 @@ class Resource:
     manager: str | None = None  # path to the owning Manager ("" = the row is one)
     team: str | None = None  # path to the Team
     partner: str | None = None  # path to the Partner
+    vendor: str | None = None  # path to the Vendor (a vendor guest's own rows)
 
 
 RESOURCES = [
@@ -119,6 +122,15 @@ RESOURCES = [
     Resource("partner_statements", "payouts.partnerstatement", partner="partner"),
     Resource("partner_statement_lines", "payouts.partnerstatementline",
              partner="statement__partner"),
+    Resource("vendors", "vendors.vendor", vendor=""),
+    Resource("vendor_contracts", "vendors.vendorcontract", vendor="vendor"),
+    Resource("vendor_statements", "vendors.vendorstatement", vendor="vendor"),
+    Resource("vendor_statement_lines", "vendors.vendorstatementline",
+             vendor="statement__vendor"),
+    Resource("balance_entries", "vendors.balanceentry", vendor="vendor"),
+    Resource("pilots", "vendors.pilot"),
+    Resource("qa_verdicts", "vendors.qaverdict", vendor="call__manager__team__vendor"),
+    Resource("vendor_guests", "vendors.vendorguest", vendor="vendor"),
     Resource("users", "auth.user"),
     Resource("groups", "auth.group"),
 ]
@@ -201,6 +213,18 @@ RULES: dict[str, dict[str, dict[str, Scope]]] = {
     # What a partner is paid: owner and admins; a partner with a login reads own statements.
     "partner_statements": {VIEW: {A: ALL, O: ALL, P: OWN}},
     "partner_statement_lines": {VIEW: {A: ALL, O: ALL, P: OWN}},
+    # Outsourced call centres (issue 19): the owner buys their work, admins keep it running;
+    # the owner finalises a vendor's month. A vendor's client's guest login sees only that
+    # vendor's statements and the recordings sampled for listening.
+    "vendors": {VIEW: SEE_ALL, CREATE: SEE_ALL, CHANGE: SEE_ALL},
+    "vendor_contracts": {VIEW: SEE_ALL, CREATE: SEE_ALL, CHANGE: SEE_ALL, DELETE: SEE_ALL},
+    "vendor_statements": {VIEW: {A: ALL, O: ALL, G: OWN}, EXPORT: {A: ALL, O: ALL, G: OWN},
+                          COMPUTE_RUN: SEE_ALL, APPROVE_RUN: {O: ALL}, MARK_PAID: SEE_ALL},
+    "vendor_statement_lines": {VIEW: {A: ALL, O: ALL, G: OWN}},
+    "balance_entries": {VIEW: SEE_ALL, CREATE: SEE_ALL},
+    "pilots": {VIEW: SEE_ALL, CREATE: SEE_ALL, CHANGE: SEE_ALL, EXPORT: SEE_ALL},
+    "qa_verdicts": {VIEW: {A: ALL, O: ALL, G: OWN}, CREATE: SEE_ALL},
+    "vendor_guests": {VIEW: SEE_ALL, CREATE: {O: ALL}},
     # Logins: an admin keeps the logins of people below admins; the owner keeps all of them.
     "users": {VIEW: SEE_ALL, CREATE: SEE_ALL, CHANGE: {A: BELOW, O: ALL}},
     # Rights come from roles (the role groups are kept by migrations): nobody edits a group.
@@ -245,7 +269,16 @@ def _standing(user) -> str:
         return manager.role
     if _partner(user) is not None:
         return PARTNER
+    if _vendor_guest(user) is not None:
+        return VENDOR_GUEST
     return ANONYMOUS
+
+
+def _vendor_guest(user):
+    try:
+        return user.vendor_guest
+    except (AttributeError, apps.get_model("vendors", "VendorGuest").DoesNotExist):
+        return None
 
 
 def _manager_of(user):
@@ -312,6 +345,9 @@ def _in_scope(user, scope: Scope, res: Resource, obj) -> bool:
         if role_of(user) == PARTNER:
             partner = _partner(user)
             return res.partner is not None and _follow(obj, res.partner) == partner.pk
+        if role_of(user) == VENDOR_GUEST:
+            guest = _vendor_guest(user)
+            return res.vendor is not None and _follow(obj, res.vendor) == guest.vendor_id
         manager = _manager(user)
         return res.manager is not None and _follow(obj, res.manager) == manager.pk
     if scope is Scope.TEAM:
@@ -357,6 +393,8 @@ def scoped(user, action: str, resource, queryset: QuerySet | None = None) -> Que
     if scope is Scope.OWN:
         if role_of(user) == PARTNER:
             path, value = res.partner, _partner(user).pk
+        elif role_of(user) == VENDOR_GUEST:
+            path, value = res.vendor, _vendor_guest(user).vendor_id
         else:
             path, value = res.manager, _manager(user).pk
         if path is None:

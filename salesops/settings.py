@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "leads",
     "payouts",
     "payouts.review",
+    "payouts.vendors",
 ]
 
 MIDDLEWARE = [

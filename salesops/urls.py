@@ -34,6 +34,7 @@ urlpatterns = [
     path("imports/", include("salesops.imports.urls")),
     path("review/", include("payouts.review.urls")),
     path("earnings/", include("payouts.earnings.urls")),
+    path("vendors/", include("payouts.vendors.urls")),
     path("api/me/", include((earnings_api, "earnings-api"))),
     path("api/", include(router.urls)),
     # The schema describes every endpoint: for signed-in users only (salesops.policy).

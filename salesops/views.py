@@ -33,8 +33,15 @@ def _landing(request) -> str | None:
     return f"{url}?{query}" if url and query else url
 
 
-@policy_required_floor
 def home(request):
+    # A vendor's client's guest login sees only its vendor's statements and listening sample.
+    if policy.role_of(request.user) == policy.VENDOR_GUEST:
+        return redirect("vendors:guest")
+    return _floor(request)
+
+
+@policy_required_floor
+def _floor(request):
     # ?floor=1 keeps the sales floor list reachable for those who land elsewhere.
     if "floor" not in request.GET and (landing := _landing(request)):
         return redirect(landing)

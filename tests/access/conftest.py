@@ -30,6 +30,7 @@ from payouts.models import (
     PayoutLine,
     PayoutRun,
 )
+from payouts.vendors.models import Pilot, Vendor, VendorStatement
 from salesops import policy
 from salesops.models import (
     AuditEntry,
@@ -133,6 +134,15 @@ def _side(world, suffix, team, manager, head, partner):
     rows["payouts.partnerstatementline"] = PartnerStatementLine.objects.create(
         statement=statement, kind="commission", payment=payment, base=Decimal("100000.00"),
         percent=Decimal("10"), amount=Decimal("10000.00"), payable_on=datetime.date(2026, 12, 5))
+    vendor = Vendor.objects.create(code=f"kc-{suffix}", name=f"KC {suffix}",
+                                   team=TeamFactory(code=f"kc-{suffix}"))
+    rows["vendors.vendor"] = vendor
+    rows["vendors.vendorstatement"] = VendorStatement.objects.create(vendor=vendor,
+                                                                     month=NOVEMBER)
+    rows["vendors.pilot"] = Pilot.objects.create(
+        code=f"pilot-{suffix}", name=f"Pilot {suffix}", vendor=vendor, plan=version.plan,
+        starts_on=datetime.date(2026, 11, 2), ends_on=datetime.date(2026, 11, 20))
+    rows["vendors.vendorguest"] = None
     rows["salesops.auditentry"] = AuditEntry.objects.create(
         action="exception_requested", object_type="payouts.commissionexception",
         object_id=exception.pk, by=head.user, at=timezone.now(), before={}, after={})

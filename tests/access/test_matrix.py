@@ -362,10 +362,24 @@ PAGES = {
     "earnings:line-at": (policy.VIEW, "payout_lines", "payouts.payoutline"),
     "earnings:ask": (policy.RAISE_INQUIRY, "payout_inquiries", "payouts.payoutline"),
     "earnings:statement": (policy.VIEW, "payout_lines", None),
+    "vendors:list": (policy.VIEW, "vendors", None),
+    "vendors:guest": (policy.VIEW, "vendor_statements", None),
+    "vendors:vendor": (policy.VIEW, "vendors", "vendors.vendor"),
+    "vendors:compute": (policy.COMPUTE_RUN, "vendor_statements", "vendors.vendor"),
+    "vendors:top-up": (policy.CREATE, "balance_entries", "vendors.vendor"),
+    "vendors:statement": (policy.VIEW, "vendor_statements", "vendors.vendorstatement"),
+    "vendors:finalise": (policy.APPROVE_RUN, "vendor_statements", "vendors.vendorstatement"),
+    "vendors:pay": (policy.MARK_PAID, "vendor_statements", "vendors.vendorstatement"),
+    "vendors:file": (policy.EXPORT, "vendor_statements", "vendors.vendorstatement"),
+    "vendors:pilot": (policy.VIEW, "pilots", "vendors.pilot"),
+    "vendors:qa": (policy.VIEW, "qa_verdicts", "vendors.vendor"),
+    "vendors:verdict": (policy.CREATE, "qa_verdicts", "vendors.vendor"),
+    "vendors:compare": (policy.VIEW, "compensation_plans", None),
 }
 POST_ONLY = {"imports:rerun", "imports:values", "review:recompute", "review:mark-paid",
              "review:decide-exception", "review:decide-inquiry", "review:request-exception",
-             "earnings:ask"}
+             "earnings:ask", "vendors:compute", "vendors:top-up", "vendors:finalise",
+             "vendors:pay", "vendors:verdict"}
 # Pages every visitor may open, and doors covered above (admin, API).
 OPEN_PAGES = {"login", "logout", "set_language", "api-schema", "api-docs"}
 

@@ -408,6 +408,9 @@ NO_PAY_INPUT = {
     "payouts.payoutrun": "runs, their approval and computation: what pay is, not its inputs",
     "payouts.payoutline": "computed lines, read-only",
     "payouts.partnerstatement": "computed statements, read-only",
+    "vendors.vendor": "a vendor's terms and contracts (configuration, like plans)",
+    "vendors.pilot": "a pilot's name, dates and contract (a report's configuration)",
+    "vendors.vendorguest": "a guest login's vendor",
     "api:payout-runs:approve": "a run's approval",
     "api:payout-runs:mark_paid": "a run marked paid",
     "api:payout-runs:recompute": "a request to compute a run again (pay is computed from the "
