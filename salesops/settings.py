@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "csp",
     "salesops",
     "leads",
+    "leads.partners.apps.PartnerPortalConfig",
     "payouts",
     "payouts.review",
     "payouts.vendors",
@@ -407,3 +408,11 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="salesops@localhost")
 # Links in mail point here.
 SALESOPS_SITE_URL = env.str("SALESOPS_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# --- The partner portal (issue 20, leads.partners) -------------------------------------------
+# Our commission on a payment a partner reports is due this many days after their client paid.
+SALESOPS_HANDED_COMMISSION_DUE_DAYS = env.int("SALESOPS_HANDED_COMMISSION_DUE_DAYS", default=14)
+# Referral form and link: submissions per hour per address and per partner; the largest body.
+SALESOPS_REFERRALS_PER_ADDRESS_HOUR = env.int("SALESOPS_REFERRALS_PER_ADDRESS_HOUR", default=10)
+SALESOPS_REFERRALS_PER_PARTNER_HOUR = env.int("SALESOPS_REFERRALS_PER_PARTNER_HOUR", default=30)
+SALESOPS_REFERRAL_MAX_BODY = env.int("SALESOPS_REFERRAL_MAX_BODY", default=4096)

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
+from leads.partners.urls import link_urlpatterns, receivable_urlpatterns
 from payouts.earnings.urls import api_urlpatterns as earnings_api
 from payouts.review import api as review_api
 
@@ -27,7 +28,7 @@ router.register("payout-inquiries", review_api.PayoutInquiryViewSet, basename="p
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -35,6 +36,9 @@ urlpatterns = [
     path("review/", include("payouts.review.urls")),
     path("earnings/", include("payouts.earnings.urls")),
     path("vendors/", include("payouts.vendors.urls")),
+    path("partner/", include("leads.partners.urls")),
+    path("handed-leads/", include(receivable_urlpatterns)),
+    path("r/", include(link_urlpatterns)),
     path("api/me/", include((earnings_api, "earnings-api"))),
     path("api/", include(router.urls)),
     # The schema describes every endpoint: for signed-in users only (salesops.policy).

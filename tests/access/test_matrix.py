@@ -375,13 +375,23 @@ PAGES = {
     "vendors:qa": (policy.VIEW, "qa_verdicts", "vendors.vendor"),
     "vendors:verdict": (policy.CREATE, "qa_verdicts", "vendors.vendor"),
     "vendors:compare": (policy.VIEW, "compensation_plans", None),
+    # The partner portal (issue 20) and our side of the leads we hand to partners.
+    "partner:home": (policy.VIEW, "partner_portal", None),
+    "partner:statement": (policy.VIEW, "partner_portal", "payouts.partnerstatement"),
+    "partner:refer": (policy.VIEW, "partner_portal", None),
+    "partner:payout-details": (policy.VIEW, "partner_portal", None),
+    "partner:handed-lead": (policy.VIEW, "partner_portal", "partner_portal.handedlead"),
+    "partner-receivables:receivables": (policy.OVERVIEW, "handed_leads", None),
+    "partner-receivables:hand": (policy.CREATE, "handed_leads", "leads.lead"),
+    "partner-receivables:commission-received": (policy.CHANGE, "handed_lead_payments",
+                                                "partner_portal.handedleadpayment"),
 }
 POST_ONLY = {"imports:rerun", "imports:values", "review:recompute", "review:mark-paid",
              "review:decide-exception", "review:decide-inquiry", "review:request-exception",
              "earnings:ask", "vendors:compute", "vendors:top-up", "vendors:finalise",
-             "vendors:pay", "vendors:verdict"}
+             "vendors:pay", "vendors:verdict", "partner-receivables:commission-received"}
 # Pages every visitor may open, and doors covered above (admin, API).
-OPEN_PAGES = {"login", "logout", "set_language", "api-schema", "api-docs"}
+OPEN_PAGES = {"login", "logout", "set_language", "api-schema", "api-docs", "referral:link"}
 
 
 def _address(name, row):
