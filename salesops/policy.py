@@ -119,6 +119,8 @@ RESOURCES = [
     Resource("partner_statements", "payouts.partnerstatement", partner="partner"),
     Resource("partner_statement_lines", "payouts.partnerstatementline",
              partner="statement__partner"),
+    Resource("integrations", "ingest.integration"),
+    Resource("refused_requests", "ingest.refusedrequest"),
     Resource("users", "auth.user"),
     Resource("groups", "auth.group"),
 ]
@@ -201,6 +203,10 @@ RULES: dict[str, dict[str, dict[str, Scope]]] = {
     # What a partner is paid: owner and admins; a partner with a login reads own statements.
     "partner_statements": {VIEW: {A: ALL, O: ALL, P: OWN}},
     "partner_statement_lines": {VIEW: {A: ALL, O: ALL, P: OWN}},
+    # PBXs that post calls (issue 21): what they post decides pay like an import, so admins
+    # make, re-key and revoke them; the owner reads them and their refused requests.
+    "integrations": CONFIG,
+    "refused_requests": {VIEW: SEE_ALL},
     # Logins: an admin keeps the logins of people below admins; the owner keeps all of them.
     "users": {VIEW: SEE_ALL, CREATE: SEE_ALL, CHANGE: {A: BELOW, O: ALL}},
     # Rights come from roles (the role groups are kept by migrations): nobody edits a group.

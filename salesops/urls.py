@@ -10,6 +10,7 @@ from payouts.earnings.urls import api_urlpatterns as earnings_api
 from payouts.review import api as review_api
 
 from . import api, views
+from .ingest.api import WebhookView
 
 admin.site.site_header = _("SalesOps administration")
 admin.site.site_title = "SalesOps"
@@ -35,6 +36,9 @@ urlpatterns = [
     path("review/", include("payouts.review.urls")),
     path("earnings/", include("payouts.earnings.urls")),
     path("api/me/", include((earnings_api, "earnings-api"))),
+    # Telephony webhooks, one address per integration (salesops.ingest).
+    path("api/hooks/", include([
+        path("<uuid:public_id>/", WebhookView.as_view(), name="ingest-webhook")])),
     path("api/", include(router.urls)),
     # The schema describes every endpoint: for signed-in users only (salesops.policy).
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),
