@@ -141,6 +141,8 @@ RESOURCES = [
              manager="handed_lead__handed_by", team="handed_lead__handed_by__team",
              partner="handed_lead__partner"),
     Resource("partner_api_tokens", "partner_portal.partnerapitoken", partner="partner"),
+    Resource("integrations", "ingest.integration"),
+    Resource("refused_requests", "ingest.refusedrequest"),
     Resource("users", "auth.user"),
     Resource("groups", "auth.group"),
 ]
@@ -250,6 +252,10 @@ RULES: dict[str, dict[str, dict[str, Scope]]] = {
     # A partner reports a client's payment; owner or admin records our commission received.
     "handed_lead_payments": {VIEW: FLOOR_AND_PARTNER, CREATE: {P: OWN}, CHANGE: SEE_ALL},
     "partner_api_tokens": {VIEW: {P: OWN, A: ALL, O: ALL}, CREATE: {P: OWN, A: ALL, O: ALL}},
+    # PBXs that post calls (issue 21): what they post decides pay like an import, so admins
+    # make, re-key and revoke them; the owner reads them and their refused requests.
+    "integrations": CONFIG,
+    "refused_requests": {VIEW: SEE_ALL},
     # Logins: an admin keeps the logins of people below admins; the owner keeps all of them.
     "users": {VIEW: SEE_ALL, CREATE: SEE_ALL, CHANGE: {A: BELOW, O: ALL}},
     # Rights come from roles (the role groups are kept by migrations): nobody edits a group.

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "salesops",
+    # Calls posted by PBXs and the batch API (issue 21): its own app, its own migrations.
+    "salesops.ingest",
     "leads",
     "leads.partners.apps.PartnerPortalConfig",
     "payouts",
@@ -168,6 +170,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
 }
+# Requests per integration token (salesops.ingest): webhooks and batches of calls.
+INGEST_THROTTLE_RATE = env.str("SALESOPS_INGEST_THROTTLE", default="30000/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "SalesOps API",
     "DESCRIPTION": "Calls, leads and pay, scoped to what the signed-in user may see.",

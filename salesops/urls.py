@@ -11,6 +11,7 @@ from payouts.earnings.urls import api_urlpatterns as earnings_api
 from payouts.review import api as review_api
 
 from . import api, views
+from .ingest.api import WebhookView
 
 admin.site.site_header = _("SalesOps administration")
 admin.site.site_title = "SalesOps"
@@ -40,6 +41,9 @@ urlpatterns = [
     path("handed-leads/", include(receivable_urlpatterns)),
     path("r/", include(link_urlpatterns)),
     path("api/me/", include((earnings_api, "earnings-api"))),
+    # Telephony webhooks, one address per integration (salesops.ingest).
+    path("api/hooks/", include([
+        path("<uuid:public_id>/", WebhookView.as_view(), name="ingest-webhook")])),
     path("api/", include(router.urls)),
     # The schema describes every endpoint: for signed-in users only (salesops.policy).
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),

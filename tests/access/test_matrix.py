@@ -313,7 +313,10 @@ def test_api_lists_and_shows_exactly_what_the_policy_lets_the_role_view(
         assert detail.status_code == 200 if allowed else detail.status_code in (401, 403, 404)
     count = _count_model(resource)
     posted = client.post(f"/api/{prefix}/", {})
-    assert posted.status_code in (401, 403, 405)
+    # The one write is a batch of calls (salesops.ingest): who may import calls hears that an
+    # empty form is no batch; everybody else is refused.
+    writes = hasattr(viewset, "create") and policy.may(user, policy.IMPORT, resource)
+    assert posted.status_code in ((400,) if writes else (401, 403, 405))
     assert _count_model(resource) == count
 
 
