@@ -401,6 +401,8 @@ NO_PAY_INPUT = {
     "salesops.importbatch:action:delete_selected": "a batch's calls protect it from deletion",
     "salesops.importconflict:action:delete_selected": "not offered: conflicts are decided",
     "salesops.auditentry": "the audit trail, read-only",
+    "partner_portal.payoutdetails": "where a partner is paid: asked by the partner, confirmed "
+                                    "by an admin, audited (no pay of managers depends on it)",
     "leads.partner": "partners' terms (the partner statements are not pay inputs of managers)",
     "payouts.compensationplan": "plans are configuration, versioned",
     "payouts.planversion": "plans are configuration, versioned",
