@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import api, views
 
 app_name = "partner"
 urlpatterns = [
@@ -20,3 +20,10 @@ receivable_urlpatterns = ([
 
 # The partner's personal link.
 link_urlpatterns = ([path("<slug:code>/", views.referral_link, name="link")], "referral")
+
+# The partner API (under /api/partner/).
+api_urlpatterns = ([
+    path("leads/", api.PartnerLeadsView.as_view(), name="leads"),
+    path("handed-leads/<int:pk>/", api.PartnerHandedLeadView.as_view(), name="handed-lead"),
+    path("statements/", api.PartnerStatementsView.as_view(), name="statements"),
+], "partner-api")
