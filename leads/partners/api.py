@@ -9,9 +9,10 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import authentication, exceptions, permissions, serializers, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from leads.models import Partner
@@ -74,7 +75,8 @@ class IsPartner(permissions.BasePermission):
 
 
 class PartnerAPIView(APIView):
-    authentication_classes = [PartnerTokenAuthentication, authentication.SessionAuthentication]
+    authentication_classes = [PartnerTokenAuthentication,
+                              *api_settings.DEFAULT_AUTHENTICATION_CLASSES]
     permission_classes = [permissions.IsAuthenticated, IsPartner]
 
 
@@ -202,10 +204,13 @@ class PartnerLeadsView(PartnerAPIView):
 class PartnerHandedLeadView(PartnerAPIView):
     @extend_schema(operation_id="partner_api_handed_leads_partial_update",
                    summary="Report on a lead we handed to the partner: status and/or payment",
+                   parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH,
+                                                description="a handed lead's id")],
                    request=HandedLeadPatchSerializer, responses={200: HandedLeadSerializer})
-    def patch(self, request, pk: int):
-        # An id no database column holds is simply not found (not a 500 on SQLite).
-        handed = None if pk > 2**63 - 1 else policy.scoped(
+    def patch(self, request, id: str):  # noqa: A002 - the path's name, as in the schema
+        # What is not an id, or one no database column holds, is simply not found.
+        pk = int(id) if id.isdigit() and int(id) <= 2**63 - 1 else None
+        handed = pk and policy.scoped(
             request.user, policy.VIEW, "handed_leads").select_related("lead").filter(
             pk=pk).first()
         if handed is None:

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import api, views
 
@@ -24,6 +24,9 @@ link_urlpatterns = ([path("<slug:code>/", views.referral_link, name="link")], "r
 # The partner API (under /api/partner/).
 api_urlpatterns = ([
     path("leads/", api.PartnerLeadsView.as_view(), name="leads"),
-    path("handed-leads/<int:pk>/", api.PartnerHandedLeadView.as_view(), name="handed-lead"),
+    # Any segment reaches the view, which answers a JSON 404 for what is not an id of theirs
+    # (as the router's endpoints do).
+    re_path(r"^handed-leads/(?P<id>[^/]+)/$", api.PartnerHandedLeadView.as_view(),
+            name="handed-lead"),
     path("statements/", api.PartnerStatementsView.as_view(), name="statements"),
 ], "partner-api")
