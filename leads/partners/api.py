@@ -8,6 +8,7 @@ import secrets
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import authentication, exceptions, permissions, serializers, status
@@ -143,9 +144,9 @@ class HandedLeadPatchSerializer(serializers.Serializer):
     def validate(self, data):
         if ("payment_amount" in data) != ("payment_received_on" in data):
             raise serializers.ValidationError(
-                "A payment needs both payment_amount and payment_received_on.")
+                _("A payment needs both payment_amount and payment_received_on."))
         if not data:
-            raise serializers.ValidationError("Give a status, a payment, or both.")
+            raise serializers.ValidationError(_("Give a status, a payment, or both."))
         return data
 
 
@@ -184,7 +185,7 @@ class PartnerLeadsView(PartnerAPIView):
         responses={201: ReferralOutSerializer, 200: ReferralOutSerializer, 413: TOO_LARGE})
     def post(self, request):
         if body_too_large(request):
-            return Response({"detail": "The body is too large."},
+            return Response({"detail": _("The form is too large.")},
                             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         data = ReferralInSerializer(data=request.data)
         data.is_valid(raise_exception=True)

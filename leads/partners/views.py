@@ -54,7 +54,8 @@ def home(request):
         "statements": statements,
         "carried": latest.carried_out if latest else None,
         "handed": selectors.handed_leads(user=request.user),
-        "link": ReferralLink.objects.filter(partner=partner).first(),
+        # A partner who has none gets their link on the first visit.
+        "link": services.referral_link_ensure(partner=partner),
         "details": services.payout_details_in_force(partner=partner),
         "pending": services.payout_details_pending(partner=partner),
     })

@@ -116,3 +116,16 @@ def test_the_partner_endpoints_are_in_the_schema_with_their_answers(pw, client):
     assert set(schema["paths"]["/api/partner/handed-leads/{id}/"]["patch"]["responses"]) >= {
         "200", "400", "403", "404"}
     assert "/api/partner/statements/" in schema["paths"]
+
+
+def test_an_admin_issues_a_token_by_command_and_a_partner_may_not(pw, client):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("partner_token", pw.two.partner.pk, by="admin", stdout=out)
+    key = out.getvalue().strip()
+    assert client.get("/api/partner/leads/", **_auth(key)).json()[0]["id"] == pw.two.lead.pk
+    with pytest.raises(CommandError):
+        call_command("partner_token", pw.two.partner.pk, by="anna", stdout=StringIO())

@@ -96,3 +96,14 @@ def test_a_body_over_the_small_limit_is_refused_and_nothing_is_created(pw, clien
                       comment="x" * 5000)
     assert response.status_code == 413
     assert not Lead.objects.filter(phone="+79167770005").exists()
+
+
+def test_a_partner_without_a_link_gets_one_on_the_first_visit_that_works(pw, client):
+    pw.one.link.delete()
+    client.force_login(pw.one.partner.user)
+    link = client.get("/partner/").context["link"]
+    assert len(link.code) >= 12 and link.partner == pw.one.partner
+    assert client.get("/partner/").context["link"] == link
+    client.logout()
+    assert _refer(client, f"/r/{link.code}/", phone="+79167770042").status_code == 200
+    assert Lead.objects.get(phone="+79167770042").partner == pw.one.partner
