@@ -58,6 +58,13 @@ Status = PartnerStatement.Status
 LOCKED = (Status.FINAL, Status.PAID)
 
 
+def statement_changed_on_commit(statement) -> None:
+    """The partner is mailed once a statement is final or paid (issue 20, leads.partners)."""
+    from leads.partners.notifications import statement_changed_on_commit as mail
+
+    mail(statement)
+
+
 class PartnerStatementError(Exception):
     """A statement cannot do what was asked (locked, not due, not allowed)."""
 
@@ -422,6 +429,7 @@ def partner_statement_finalise(*, statement: PartnerStatement, by=None) -> Partn
     audit_record(action="partner_statement_finalised", obj=statement, by=by, before=before,
                  after={"status": statement.status, "payable": statement.payable,
                         "carried_out": statement.carried_out})
+    statement_changed_on_commit(statement)
     return statement
 
 
@@ -445,6 +453,7 @@ def partner_statement_mark_paid(*, statement: PartnerStatement, by) -> PartnerSt
     audit_record(action="partner_statement_paid", obj=statement, by=by,
                  before={"status": Status.FINAL},
                  after={"status": statement.status, "payable": statement.payable})
+    statement_changed_on_commit(statement)
     return statement
 
 

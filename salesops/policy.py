@@ -201,7 +201,8 @@ RULES: dict[str, dict[str, dict[str, Scope]]] = {
     # Payments are facts: entered by admins, reversed by a refund, never edited.
     "payments": {VIEW: FLOOR_AND_PARTNER, EXPORT: HEAD_AND_ABOVE, CREATE: ADMIN_ONLY,
                  IMPORT: ADMIN_ONLY, REFUND: ADMIN_ONLY},
-    "partners": {VIEW: {H: ALL, A: ALL, O: ALL, P: OWN}, EXPORT: SEE_ALL,
+    # A manager picks the partner to hand a lead to (issue 20); a partner reads only itself.
+    "partners": {VIEW: {M: ALL, H: ALL, A: ALL, O: ALL, P: OWN}, EXPORT: SEE_ALL,
                  CREATE: ADMIN_ONLY, CHANGE: ADMIN_ONLY, IMPORT: ADMIN_ONLY},
     # The audit trail holds decisions on every team and on roles: owner and admins read it.
     "audit_entries": READ_ONLY_FOR_DECIDERS,

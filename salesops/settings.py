@@ -191,6 +191,8 @@ SPECTACULAR_SETTINGS = {
         "ExceptionKindEnum": "payouts.models.ExceptionKind",
         "ExceptionStatusEnum": "payouts.models.ExceptionStatus",
         "InquiryStatusEnum": "payouts.models.InquiryStatus",
+        "HandedStatusEnum": "leads.partners.models.HandedStatus",
+        "PartnerLeadStepEnum": "leads.partners.selectors.STEP_CHOICES",
     },
 }
 
@@ -420,3 +422,7 @@ SALESOPS_HANDED_COMMISSION_DUE_DAYS = env.int("SALESOPS_HANDED_COMMISSION_DUE_DA
 SALESOPS_REFERRALS_PER_ADDRESS_HOUR = env.int("SALESOPS_REFERRALS_PER_ADDRESS_HOUR", default=10)
 SALESOPS_REFERRALS_PER_PARTNER_HOUR = env.int("SALESOPS_REFERRALS_PER_PARTNER_HOUR", default=30)
 SALESOPS_REFERRAL_MAX_BODY = env.int("SALESOPS_REFERRAL_MAX_BODY", default=4096)
+# Partners with a handed lead silent for 14 days get one reminder (leads.partners.tasks).
+CELERY_BEAT_SCHEDULE["partner-portal-remind-silent-handed-leads"] = {
+    "task": "partner_portal.remind_silent_handed_leads", "schedule": crontab(hour=9, minute=0),
+}

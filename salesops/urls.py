@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
+from leads.partners.urls import api_urlpatterns as partner_api
 from leads.partners.urls import link_urlpatterns, receivable_urlpatterns
 from payouts.earnings.urls import api_urlpatterns as earnings_api
 from payouts.review import api as review_api
@@ -44,6 +45,7 @@ urlpatterns = [
     # Telephony webhooks, one address per integration (salesops.ingest).
     path("api/hooks/", include([
         path("<uuid:public_id>/", WebhookView.as_view(), name="ingest-webhook")])),
+    path("api/partner/", include(partner_api)),
     path("api/", include(router.urls)),
     # The schema describes every endpoint: for signed-in users only (salesops.policy).
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -32,7 +34,7 @@ class HandedStatusForm(forms.Form):
 
 class HandedPaymentForm(forms.Form):
     amount = forms.DecimalField(label=_("Client's payment"), max_digits=14, decimal_places=2,
-                                min_value=0.01)
+                                min_value=Decimal("0.01"))
     received_on = forms.DateField(label=_("Client paid on"),
                                   widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -40,7 +42,7 @@ class HandedPaymentForm(forms.Form):
 class HandForm(forms.Form):
     partner = forms.ModelChoiceField(label=_("Partner"), queryset=None)
     percent = forms.DecimalField(label=_("Our commission, %"), max_digits=5, decimal_places=2,
-                                 min_value=0.01, max_value=100, initial=10)
+                                 min_value=Decimal("0.01"), max_value=100, initial=10)
 
     def __init__(self, *args, partners, **kwargs):
         super().__init__(*args, **kwargs)

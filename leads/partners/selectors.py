@@ -29,6 +29,7 @@ PARTNER_STEP = {
     MilestoneKind.WON: WON, MilestoneKind.LOST: LOST, MilestoneKind.FAKE: LOST,
 }
 STEPS = (RECEIVED, QUALIFIED, CONFIRMED, WON, LOST)
+STEP_CHOICES = [(step, step) for step in STEPS]
 
 
 def partner_of(user) -> Partner | None:

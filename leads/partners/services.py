@@ -7,6 +7,7 @@ Each is one transaction with its audit row; a partner's reported payment is a pa
 """
 
 import datetime
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -32,6 +33,7 @@ from .models import (
     HandedStatus,
     PayoutDetails,
     PayoutMethod,
+    ReferralLink,
 )
 
 
@@ -89,6 +91,15 @@ def referral_submit(*, partner: Partner, name: str, company: str, phone: str, ta
     audit_record(action="lead_referred", obj=lead, by=by, before={},
                  after={"partner": partner.pk}, comment=comment.strip())
     return ReferralOutcome(known=False, lead=lead)
+
+
+def referral_link_ensure(*, partner: Partner) -> ReferralLink:
+    """The partner's personal link, made on first need with a code nobody can guess."""
+    link = ReferralLink.objects.filter(partner=partner).first()
+    if link is None:
+        link, _created = ReferralLink.objects.get_or_create(
+            partner=partner, defaults={"code": secrets.token_urlsafe(9)})
+    return link
 
 
 # --- payout details -------------------------------------------------------------------------

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import views
+from . import api, views
 
 app_name = "partner"
 urlpatterns = [
@@ -20,3 +20,13 @@ receivable_urlpatterns = ([
 
 # The partner's personal link.
 link_urlpatterns = ([path("<slug:code>/", views.referral_link, name="link")], "referral")
+
+# The partner API (under /api/partner/).
+api_urlpatterns = ([
+    path("leads/", api.PartnerLeadsView.as_view(), name="leads"),
+    # Any segment reaches the view, which answers a JSON 404 for what is not an id of theirs
+    # (as the router's endpoints do).
+    re_path(r"^handed-leads/(?P<id>[^/]+)/$", api.PartnerHandedLeadView.as_view(),
+            name="handed-lead"),
+    path("statements/", api.PartnerStatementsView.as_view(), name="statements"),
+], "partner-api")

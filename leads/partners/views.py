@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from leads.models import Partner
+from payouts.models import PartnerStatement
 from payouts.partners import CommissionState
 from salesops import policy
 from salesops.periods import organisation_zone
@@ -27,6 +28,13 @@ portal_required = policy.policy_required(policy.VIEW, "partner_portal")
 
 def _today() -> datetime.date:
     return timezone.localdate(timezone=organisation_zone())
+
+
+def _fits(pk: int) -> int:
+    """An id no database column can hold is simply not found (not a 500 on SQLite)."""
+    if pk > 2**63 - 1:
+        raise Http404
+    return pk
 
 
 def _partner(request) -> Partner:
@@ -46,7 +54,8 @@ def home(request):
         "statements": statements,
         "carried": latest.carried_out if latest else None,
         "handed": selectors.handed_leads(user=request.user),
-        "link": ReferralLink.objects.filter(partner=partner).first(),
+        # A partner who has none gets their link on the first visit.
+        "link": services.referral_link_ensure(partner=partner),
         "details": services.payout_details_in_force(partner=partner),
         "pending": services.payout_details_pending(partner=partner),
     })
@@ -55,8 +64,8 @@ def home(request):
 @portal_required
 def statement(request, pk: int):
     try:
-        found = selectors.partner_statement(user=request.user, pk=pk)
-    except Exception as error:  # DoesNotExist: not theirs, or not there
+        found = selectors.partner_statement(user=request.user, pk=_fits(pk))
+    except PartnerStatement.DoesNotExist as error:  # not theirs, or not there
         raise Http404 from error
     fmt = request.GET.get("format")
     if fmt in ("pdf", "xlsx"):
@@ -131,7 +140,7 @@ def payout_details(request):
 
 def _handed(request, pk) -> HandedLead:
     return get_object_or_404(policy.scoped(request.user, policy.VIEW, "handed_leads")
-                             .select_related("lead", "partner"), pk=pk)
+                             .select_related("lead", "partner"), pk=_fits(pk))
 
 
 @portal_required
@@ -170,7 +179,7 @@ def handed_lead(request, pk: int):
 @policy.policy_required(policy.CREATE, "handed_leads")
 @require_http_methods(["GET", "POST"])
 def hand_lead(request, pk: int):
-    lead = get_object_or_404(policy.scoped(request.user, policy.VIEW, "leads"), pk=pk)
+    lead = get_object_or_404(policy.scoped(request.user, policy.VIEW, "leads"), pk=_fits(pk))
     form = HandForm(request.POST or None,
                     partners=policy.scoped(request.user, policy.VIEW, "partners")
                     .filter(is_active=True))
@@ -199,7 +208,7 @@ def receivables(request):
 @policy.policy_required(policy.CHANGE, "handed_lead_payments")
 def commission_received(request, pk: int):
     report = get_object_or_404(policy.scoped(request.user, policy.CHANGE,
-                                             "handed_lead_payments"), pk=pk)
+                                             "handed_lead_payments"), pk=_fits(pk))
     try:
         services.handed_commission_received(report=report, received_on=_today(),
                                             by=request.user)

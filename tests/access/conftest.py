@@ -19,7 +19,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from leads.models import LeadMilestone, MilestoneKind, Partner, Payment
-from leads.partners.models import HandedLead, HandedLeadPayment
+from leads.partners.models import HandedLead, HandedLeadPayment, PayoutDetails
 from payouts.exceptions import commission_exception_request
 from payouts.inquiries import inquiry_raise
 from payouts.models import (
@@ -155,6 +155,9 @@ def _side(world, suffix, team, manager, head, partner):
         handed_lead=handed, amount=Decimal("20000.00"), received_on=datetime.date(2026, 11, 7),
         commission=Decimal("2000.00"), due_on=datetime.date(2026, 11, 21),
         reported_at=moscow(2026, 11, 8, 10, 0))
+    rows["partner_portal.payoutdetails"] = PayoutDetails.objects.create(
+        partner=partner, method="other", other_details=f"cash to {suffix}",
+        requested_at=moscow(2026, 11, 8, 10, 0))
     rows["salesops.auditentry"] = AuditEntry.objects.create(
         action="exception_requested", object_type="payouts.commissionexception",
         object_id=exception.pk, by=head.user, at=timezone.now(), before={}, after={})

@@ -425,6 +425,8 @@ NO_PAY_INPUT = {
     "ingest.integration": "PBXs that post calls: their calls are written by the ingestion "
                           "service (driven as api:calls:create and in tests/ingest)",
     "ingest.refusedrequest": "refused requests, read-only",
+    "partner_portal.payoutdetails": "where a partner is paid: asked by the partner, confirmed "
+                                    "by an admin, audited (no pay of managers depends on it)",
     "leads.partner": "partners' terms (the partner statements are not pay inputs of managers)",
     "payouts.compensationplan": "plans are configuration, versioned",
     "payouts.planversion": "plans are configuration, versioned",

@@ -79,8 +79,10 @@ def pw(db):
     anna = ManagerFactory(user=UserFactory(username="anna", first_name="Anna",
                                            last_name="Smirnova"), team=north)
     boris = ManagerFactory(user=UserFactory(username="boris", first_name="Boris"), team=south)
-    admin = ManagerFactory(user=UserFactory(username="admin"), role=Role.ADMIN, team=None)
-    owner = ManagerFactory(user=UserFactory(username="owner"), role=Role.OWNER, team=None)
+    admin = ManagerFactory(user=UserFactory(username="admin", is_staff=True), role=Role.ADMIN,
+                           team=None)
+    owner = ManagerFactory(user=UserFactory(username="owner", is_staff=True), role=Role.OWNER,
+                           team=None)
     world = PartnerWorld(
         one=_side("One", "one", owner=anna, phone="+79160000001", tax_id="7701000001"),
         two=_side("Two", "two", owner=boris, phone="+79160000002", tax_id="7701000002"),

@@ -78,3 +78,18 @@ def test_nothing_of_the_other_partner_counts_for_a_partner(pw):
     assert HandedLead.objects.count() == 2 and HandedLeadPayment.objects.count() == 2
     assert PayoutDetails.objects.count() == 0
     assert policy.scoped(user, policy.VIEW, "partners").count() == 1
+
+
+@pytest.mark.parametrize("path", ["/?floor=1", "/earnings/", "/review/", "/review/overview/",
+                                  "/imports/", "/handed-leads/", "/api/calls/",
+                                  "/api/managers/", "/api/payout-runs/"])
+def test_a_partners_login_is_refused_every_page_and_endpoint_of_ours(pw, client, path):
+    client.force_login(pw.one.partner.user)
+    assert client.get(path).status_code == 403
+
+
+def test_a_partner_reads_only_own_statements_through_the_general_api(pw, client):
+    client.force_login(pw.two.partner.user)
+    listed = client.get("/api/partner-statements/").json()["results"]
+    assert [row["id"] for row in listed] == [pw.two.statement.pk]
+    assert client.get(f"/api/partner-statements/{pw.one.statement.pk}/").status_code == 404
