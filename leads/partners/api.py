@@ -180,7 +180,8 @@ class PartnerLeadsView(PartnerAPIView):
     @extend_schema(
         operation_id="partner_api_leads_create", summary="Refer a lead",
         description="A phone or tax id we know already answers known=true and creates "
-                    "nothing (SPEC §6.3 first touch). Throttled per address and per partner.",
+                    "nothing, saying nothing of whose it is. Throttled per address and "
+                    "per partner.",
         request=ReferralInSerializer,
         responses={201: ReferralOutSerializer, 200: ReferralOutSerializer, 413: TOO_LARGE})
     def post(self, request):
