@@ -310,6 +310,19 @@ class ImportPreset(models.Model):
     name = models.SlugField(_("name"), max_length=64, unique=True)
     label = models.CharField(_("label"), max_length=200)
     has_header = models.BooleanField(_("the file has a header row"), default=True)
+    # A report's title (and blank rows) above the header, as the admin chose on the mapping
+    # screen; a preset by header names finds its header among the first rows in any case.
+    skip_rows = models.PositiveSmallIntegerField(
+        _("rows above the header"), default=0,
+        help_text=_("Rows with content above the header row (or above the data, without a "
+                    "header): a report's title, a date range."),
+    )
+    # Day or month first in the file's dates, as the admin chose it for a column that reads
+    # both ways ("12/03/2026"); empty: told by the file's values.
+    date_order = models.CharField(
+        _("order of day and month"), max_length=3, blank=True,
+        choices=[("dmy", _("day first (DD/MM/YYYY)")), ("mdy", _("month first (MM/DD/YYYY)"))],
+    )
     source = models.CharField(_("telephony source"), max_length=64)
     columns = models.JSONField(
         _("columns"), default=dict,

@@ -97,10 +97,11 @@ RESOURCES = [
     Resource("status_mappings", "salesops.statusmapping"),
     Resource("manager_aliases", "salesops.manageralias", manager="manager",
              team="manager__team"),
-    Resource("leads", "leads.lead", manager="owner", team="owner__team"),
+    Resource("leads", "leads.lead", manager="owner", team="owner__team", partner="partner"),
     Resource("milestones", "leads.leadmilestone", manager="lead__owner",
-             team="lead__owner__team"),
-    Resource("payments", "leads.payment", manager="lead__owner", team="lead__owner__team"),
+             team="lead__owner__team", partner="lead__partner"),
+    Resource("payments", "leads.payment", manager="lead__owner", team="lead__owner__team",
+             partner="lead__partner"),
     Resource("partners", "leads.partner", partner=""),
     Resource("audit_entries", "salesops.auditentry"),
     Resource("memberships", "salesops.teammembership", manager="manager",
@@ -131,12 +132,25 @@ RESOURCES = [
     Resource("pilots", "vendors.pilot"),
     Resource("qa_verdicts", "vendors.qaverdict", vendor="call__manager__team__vendor"),
     Resource("vendor_guests", "vendors.vendorguest", vendor="vendor"),
+    # The partner portal (issue 20, leads.partners): its door is the partner's referral link.
+    Resource("partner_portal", "partner_portal.referrallink", partner="partner"),
+    Resource("payout_details", "partner_portal.payoutdetails", partner="partner"),
+    Resource("handed_leads", "partner_portal.handedlead", manager="handed_by",
+             team="handed_by__team", partner="partner"),
+    Resource("handed_lead_payments", "partner_portal.handedleadpayment",
+             manager="handed_lead__handed_by", team="handed_lead__handed_by__team",
+             partner="handed_lead__partner"),
+    Resource("partner_api_tokens", "partner_portal.partnerapitoken", partner="partner"),
+    Resource("integrations", "ingest.integration"),
+    Resource("refused_requests", "ingest.refusedrequest"),
     Resource("users", "auth.user"),
     Resource("groups", "auth.group"),
 ]
 
 # What the floor reads: own for a manager, own team for a sales head, all for owner and admin.
 FLOOR = {M: OWN, H: TEAM, A: ALL, O: ALL}
+# The floor, and a partner's own rows (what they referred, what we handed them).
+FLOOR_AND_PARTNER = {**FLOOR, P: OWN}
 SEE_ALL = {A: ALL, O: ALL}
 HEAD_AND_ABOVE = {H: TEAM, A: ALL, O: ALL}
 ADMIN_ONLY = {A: ALL}
@@ -176,17 +190,19 @@ RULES: dict[str, dict[str, dict[str, Scope]]] = {
     # An alias decides whose a call is: admins only.
     "manager_aliases": CONFIG,
     # The owner routes leads personally (SPEC §1); sales heads keep own team's leads.
-    "leads": {VIEW: FLOOR, EXPORT: HEAD_AND_ABOVE, CREATE: {H: TEAM, A: ALL, O: ALL},
+    # A partner reads the leads they referred (the portal shows their status, issue 20).
+    "leads": {VIEW: FLOOR_AND_PARTNER, EXPORT: HEAD_AND_ABOVE, CREATE: {H: TEAM, A: ALL, O: ALL},
               CHANGE: HEAD_AND_ABOVE, DELETE: ADMIN_ONLY, IMPORT: ADMIN_ONLY,
               RESOLVE_DUPLICATE: HEAD_AND_ABOVE},
     # Milestones are history: added through lead_milestone_set (a manager records own leads'
     # steps), never changed or deleted; a wrong one is voided by a correction row with a reason
     # (lead_milestone_correct) by those who decide on a lead's pay.
-    "milestones": {VIEW: FLOOR, CREATE: FLOOR, CORRECT: HEAD_AND_ABOVE},
+    "milestones": {VIEW: FLOOR_AND_PARTNER, CREATE: FLOOR, CORRECT: HEAD_AND_ABOVE},
     # Payments are facts: entered by admins, reversed by a refund, never edited.
-    "payments": {VIEW: FLOOR, EXPORT: HEAD_AND_ABOVE, CREATE: ADMIN_ONLY, IMPORT: ADMIN_ONLY,
-                 REFUND: ADMIN_ONLY},
-    "partners": {VIEW: {H: ALL, A: ALL, O: ALL, P: OWN}, EXPORT: SEE_ALL,
+    "payments": {VIEW: FLOOR_AND_PARTNER, EXPORT: HEAD_AND_ABOVE, CREATE: ADMIN_ONLY,
+                 IMPORT: ADMIN_ONLY, REFUND: ADMIN_ONLY},
+    # A manager picks the partner to hand a lead to (issue 20); a partner reads only itself.
+    "partners": {VIEW: {M: ALL, H: ALL, A: ALL, O: ALL, P: OWN}, EXPORT: SEE_ALL,
                  CREATE: ADMIN_ONLY, CHANGE: ADMIN_ONLY, IMPORT: ADMIN_ONLY},
     # The audit trail holds decisions on every team and on roles: owner and admins read it.
     "audit_entries": READ_ONLY_FOR_DECIDERS,
@@ -225,6 +241,22 @@ RULES: dict[str, dict[str, dict[str, Scope]]] = {
     "pilots": {VIEW: SEE_ALL, CREATE: SEE_ALL, CHANGE: SEE_ALL, EXPORT: SEE_ALL},
     "qa_verdicts": {VIEW: {A: ALL, O: ALL, G: OWN}, CREATE: SEE_ALL},
     "vendor_guests": {VIEW: SEE_ALL, CREATE: {O: ALL}},
+    # The partner portal (issue 20): a partner's own pages; a partner refers a lead (CREATE).
+    "partner_portal": {VIEW: {P: OWN}, CREATE: {P: OWN}},
+    # Where a partner is paid: the partner asks for a change, owner or admin confirms it.
+    "payout_details": {VIEW: {P: OWN, A: ALL, O: ALL}, CREATE: {P: OWN},
+                       CHANGE: {A: ALL, O: ALL}},
+    # Leads we hand to partners: a manager hands own lead; the partner reports on it; the owner
+    # and admins see every partner's receivable and silence (OVERVIEW).
+    "handed_leads": {VIEW: FLOOR_AND_PARTNER, CREATE: FLOOR, CHANGE: {P: OWN},
+                     OVERVIEW: SEE_ALL},
+    # A partner reports a client's payment; owner or admin records our commission received.
+    "handed_lead_payments": {VIEW: FLOOR_AND_PARTNER, CREATE: {P: OWN}, CHANGE: SEE_ALL},
+    "partner_api_tokens": {VIEW: {P: OWN, A: ALL, O: ALL}, CREATE: {P: OWN, A: ALL, O: ALL}},
+    # PBXs that post calls (issue 21): what they post decides pay like an import, so admins
+    # make, re-key and revoke them; the owner reads them and their refused requests.
+    "integrations": CONFIG,
+    "refused_requests": {VIEW: SEE_ALL},
     # Logins: an admin keeps the logins of people below admins; the owner keeps all of them.
     "users": {VIEW: SEE_ALL, CREATE: SEE_ALL, CHANGE: {A: BELOW, O: ALL}},
     # Rights come from roles (the role groups are kept by migrations): nobody edits a group.

@@ -1,5 +1,6 @@
 import datetime
 
+from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -60,3 +61,13 @@ def _floor(request):
             "me": manager_for_user(request.user),
         },
     )
+
+
+class LoginView(auth_views.LoginView):
+    """A partner's login lands on the partner portal (issue 20); everyone else on the site's
+    home, which sends each role where it starts (``LANDING``)."""
+
+    def get_default_redirect_url(self):
+        if policy.may(self.request.user, policy.VIEW, "partner_portal"):
+            return reverse("partner:home")
+        return super().get_default_redirect_url()

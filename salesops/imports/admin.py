@@ -108,7 +108,7 @@ class ImportPresetForm(forms.ModelForm):
 
     class Meta:
         model = ImportPreset
-        fields = ["name", "label", "source", "has_header"]
+        fields = ["name", "label", "source", "has_header", "skip_rows", "date_order"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,7 +142,8 @@ class ImportPresetAdmin(PolicyModelAdmin):
     list_display = ["name", "label", "source", "has_header"]
 
     def get_fields(self, request, obj=None):
-        return ["name", "label", "source", "has_header", *(f"column_{n}" for n in FIELDS)]
+        return ["name", "label", "source", "has_header", "skip_rows", "date_order",
+                *(f"column_{n}" for n in FIELDS)]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         # The column boxes are made by the form itself; the model form is built from the

@@ -15,6 +15,7 @@ from salesops.models import ImportBatch, ImportPreset, Manager, ManagerAlias, St
 
 from .mapping import CHOSEN, ColumnMapping, MappingInvalid
 from .selectors import available_presets
+from .vocabulary import status_key
 
 Status = ImportBatch.Status
 STARTS = ("started_at", "date", "time")
@@ -56,7 +57,7 @@ def _check(columns: dict[str, int], width: int) -> None:
 @transaction.atomic
 def import_batch_map_columns(
     *, batch: ImportBatch, columns: dict[str, int], has_header: bool, header: list[str],
-    width: int, save_as: str = "",
+    width: int, save_as: str = "", skip: int = 0, date_order: str = "",
 ) -> ImportBatch:
     """Confirm the batch's columns; with ``save_as`` also save them as a preset, which then
     recognises the next file of this layout. The batch is pending again: start it."""
@@ -67,7 +68,8 @@ def import_batch_map_columns(
     mapping = ColumnMapping(
         columns=dict(columns), has_header=has_header, source=batch.source,
         # What the batch page lists as left out.
-        extra={"header": list(header) if has_header else [], "width": width},
+        extra={"header": list(header) if has_header else [], "width": width}, skip=skip,
+        date_order=date_order,
     )
     try:
         mapping.validate()
@@ -113,7 +115,7 @@ def import_preset_save(
         name = f"{base}-{number}"
     return ImportPreset.objects.create(
         name=name, label=label, has_header=mapping.has_header, source=source or "spreadsheet",
-        columns=columns,
+        columns=columns, skip_rows=mapping.skip, date_order=mapping.date_order,
     )
 
 
@@ -122,23 +124,17 @@ def import_values_map(
     *, batch: ImportBatch, managers: dict[str, Manager], statuses: dict[str, int],
 ) -> tuple[int, int]:
     """Map each value once: a manager's value becomes that manager's alias, a status value a
-    status mapping for the batch's layout. Returns how many of each were saved."""
-    status_preset = batch_status_preset(batch)
+    status mapping for any layout: every later file that says it, whatever its columns, reads
+    it so (the admin edits it in one place, the status mappings). Returns how many of each
+    were saved."""
     for value, manager in managers.items():
         ManagerAlias.objects.update_or_create(
             value=value.strip()[:150], defaults={"manager": manager}
         )
     for value, outcome in statuses.items():
         StatusMapping.objects.update_or_create(
-            preset=status_preset, value=value.strip().casefold()[:100],
+            preset="", value=status_key(value)[:100],
             defaults={"outcome": outcome},
         )
     return len(managers), len(statuses)
 
-
-def batch_status_preset(batch: ImportBatch) -> str:
-    """Under which preset a status seen in this batch is mapped: the one its run reads."""
-    if batch.mapping:
-        return ColumnMapping.from_json(batch.mapping).status_preset or CHOSEN
-    preset = next((p for p in available_presets() if p.name == batch.preset), None)
-    return preset.statuses if preset else ""

@@ -11,6 +11,8 @@ from .presets import FIELDS
 from .selectors import available_presets
 from .synonyms import FIELD_LABELS
 from .upload_rules import validate_upload
+from .values import DAY_FIRST, MONTH_FIRST
+from .vocabulary import suggested_outcome
 
 
 def preset_choices() -> list[tuple[str, str]]:
@@ -61,7 +63,14 @@ MAIN_FIELDS = ["call_id", "agent", "started_at", "date", "time", "duration", "ta
 class ColumnsForm(forms.Form):
     """The mapping screen: one select per field of a call, each offering the file's columns."""
 
-    has_header = forms.BooleanField(label=_("The first row is a header"), required=False)
+    has_header = forms.BooleanField(label=_("The file has a header row"), required=False)
+    header_row = forms.TypedChoiceField(label=_("Header row"), coerce=int, required=False,
+                                        empty_value=0)
+    date_order = forms.ChoiceField(
+        label=_("How the dates read"), required=False, widget=forms.RadioSelect,
+        choices=[(DAY_FIRST, _("Day first (DD/MM/YYYY)")),
+                 (MONTH_FIRST, _("Month first (MM/DD/YYYY), as in the USA"))],
+    )
     save_as = forms.CharField(
         label=_("Save this mapping as a preset named"), required=False, max_length=200,
         help_text=_("The next file with these columns is then imported without this screen."),
@@ -69,11 +78,17 @@ class ColumnsForm(forms.Form):
 
     def __init__(self, *args, proposal, **kwargs):
         kwargs.setdefault("initial", {
-            "has_header": proposal.has_header,
+            "has_header": proposal.has_header, "header_row": proposal.header_row,
+            "date_order": "" if proposal.dates_ambiguous else proposal.date_order,
             **{f"field_{name}": str(index) for name, index in proposal.columns.items()},
         })
         super().__init__(*args, **kwargs)
         self.proposal = proposal
+        self.fields["header_row"].choices = [
+            (index, _("Row %(number)d: %(cells)s") % {"number": index + 1,
+                                                     "cells": text or "…"})
+            for index, text in enumerate(proposal.candidates)
+        ]
         choices = [(NOT_IN_FILE, _("— not in the file —")),
                    *((str(index), proposal.column_name(index))
                      for index in range(proposal.width))]
@@ -97,19 +112,28 @@ class ColumnsForm(forms.Form):
     def pbx_rows(self):
         return self.field_rows([name for name in FIELDS if name not in MAIN_FIELDS])
 
-    def chosen(self) -> tuple[dict[str, int], bool, list[str]]:
-        """(field → column, whether the first row is a header, the header's names)."""
+    def clean_date_order(self):
+        order = self.cleaned_data.get("date_order", "")
+        if self.proposal.dates_ambiguous and not order:
+            raise forms.ValidationError(_(
+                "Every date of the file reads both ways: say whether the day or the month "
+                "comes first."))
+        return order
+
+    def chosen(self) -> tuple[dict[str, int], bool, list[str], int, str]:
+        """(field → column, whether the file has a header, the header's names, the records
+        above the header or the data, day or month first as the admin said)."""
         data = self.cleaned_data
         has_header = data["has_header"]
         if not has_header:
             header = []
         elif self.proposal.has_header:
             header = list(self.proposal.header)
-        else:  # the admin says the first row, read as data, is the header
+        else:  # the admin says the header row's record, read as data, is the header
             header = list(self.proposal.rows[0]) if self.proposal.rows else []
         columns = {name: int(data[f"field_{name}"]) for name in FIELDS
                    if data.get(f"field_{name}", NOT_IN_FILE) != NOT_IN_FILE}
-        return columns, has_header, header
+        return columns, has_header, header, self.proposal.header_row, data["date_order"]
 
 
 class ValuesForm(forms.Form):
@@ -132,18 +156,21 @@ class ValuesForm(forms.Form):
         outcomes = [("", _("— leave unmapped —")), *Outcome.choices]
         for number, item in enumerate(unknown.statuses):
             name = f"status_{number}"
+            # The vocabulary's reading of a word it knows but does not apply («Успешный»):
+            # pre-filled, saved only when the admin submits the form.
+            suggestion = suggested_outcome(item.value)
             self.fields[name] = forms.TypedChoiceField(
                 choices=outcomes, coerce=int, empty_value=None, required=False,
-                label=item.value,
+                label=item.value, initial=None if suggestion is None else int(suggestion),
             )
-            self.status_rows.append((item, self[name]))
+            self.status_rows.append((item, self[name], suggestion is not None))
 
     def chosen(self) -> tuple[dict, dict]:
         """(value → manager, value → outcome) for the values the admin mapped."""
         data = self.cleaned_data
         managers = {item.value: data[field.name] for item, field in self.manager_rows
                     if data.get(field.name) is not None}
-        statuses = {item.value: data[field.name] for item, field in self.status_rows
+        statuses = {item.value: data[field.name] for item, field, _suggested in self.status_rows
                     if data.get(field.name) is not None}
         return managers, statuses
 

@@ -24,6 +24,9 @@ class ColumnMapping:
     status_preset: str = ""  # whose status mappings apply besides the general ones
     id_names_channel: bool = False  # the id column names a channel, not a call (Asterisk)
     extra: dict = field(default_factory=dict)  # for the screen's own use; not read here
+    # Records above the header (a report's title), or above the data without a header.
+    skip: int = 0
+    date_order: str = ""  # day or month first, as the admin chose it; empty: from the values
 
     def validate(self) -> None:
         unknown = sorted(set(self.columns) - set(FIELDS))
@@ -43,7 +46,7 @@ class ColumnMapping:
         return {
             "columns": dict(self.columns), "has_header": self.has_header, "source": self.source,
             "status_preset": self.status_preset, "id_names_channel": self.id_names_channel,
-            "extra": dict(self.extra),
+            "extra": dict(self.extra), "skip": self.skip, "date_order": self.date_order,
         }
 
     @classmethod
@@ -53,7 +56,8 @@ class ColumnMapping:
             has_header=bool(data.get("has_header", True)), source=data.get("source", ""),
             status_preset=data.get("status_preset", ""),
             id_names_channel=bool(data.get("id_names_channel", False)),
-            extra=dict(data.get("extra", {})),
+            extra=dict(data.get("extra", {})), skip=int(data.get("skip", 0)),
+            date_order=str(data.get("date_order", "")),
         )
 
     @classmethod
@@ -62,7 +66,8 @@ class ColumnMapping:
         return cls(
             columns=dict(detected.columns), has_header=detected.has_header,
             source=detected.preset.source, status_preset=detected.preset.statuses,
-            id_names_channel=detected.preset.id_names_channel,
+            id_names_channel=detected.preset.id_names_channel, skip=detected.skip,
+            date_order=detected.date_order,
         )
 
 
@@ -76,8 +81,10 @@ def detected_from_mapping(mapping: ColumnMapping, sample: list[list]) -> Detecte
         source=mapping.source or "spreadsheet", status_preset=mapping.status_preset or CHOSEN,
         id_names_channel=mapping.id_names_channel,
     )
-    header = list(sample[0]) if mapping.has_header and sample else []
-    return Detected(preset, dict(mapping.columns), mapping.has_header, header)
+    header = (list(sample[mapping.skip]) if mapping.has_header and len(sample) > mapping.skip
+              else [])
+    return Detected(preset, dict(mapping.columns), mapping.has_header, header,
+                    skip=mapping.skip, date_order=mapping.date_order)
 
 
 @dataclass

@@ -24,6 +24,8 @@ FIELDS = [
     "dstchannel", "phone", "duration", "talk", "wrapup", "status", "direction", "recording",
 ]
 _NON_WORD = re.compile(r"[\W_]+")
+# How far down a file its header row is looked for (a title, a date range, blank rows above).
+HEADER_SCAN_ROWS = 10
 
 
 def header_key(text) -> str:
@@ -48,6 +50,11 @@ class Preset:
     # Read by the header names of ``synonyms.py`` rather than a layout of its own: a file it
     # recognises is shown on the mapping screen before it is imported.
     generic: bool = False
+    # A saved preset of a headerless file: the records above its data (a title).
+    skip_rows: int = 0
+    # Day or month first in its dates (``values.DAY_FIRST``/``MONTH_FIRST``), as the admin
+    # chose it for an ambiguous column; empty: told by the file's values.
+    date_order: str = ""
 
     @property
     def statuses(self) -> str:
@@ -255,6 +262,23 @@ class Detected:
     columns: dict[str, int]
     has_header: bool
     header: list = field(default_factory=list)
+    # Records above the header (a report's title), or above the data when there is no header.
+    skip: int = 0
+    date_order: str = ""  # as chosen (a mapping, a saved preset); empty: told by the values
+
+    @property
+    def data(self) -> int:
+        """Records before the first row of data."""
+        return self.skip + (1 if self.has_header else 0)
+
+
+def date_column(columns: dict[str, int]) -> int | None:
+    """The column whose values carry the call's date (a start, a date, or a "time" holding
+    both)."""
+    for name in ("started_at", "date", "time"):
+        if name in columns:
+            return columns[name]
+    return None
 
 
 def preset_from_model(saved) -> Preset:
@@ -263,14 +287,14 @@ def preset_from_model(saved) -> Preset:
         return Preset(
             name=saved.name, label=saved.label, source=saved.source,
             headers={name: (header_key(value),) for name, value in saved.columns.items()},
-            required=tuple(saved.columns),
+            required=tuple(saved.columns), date_order=saved.date_order,
         )
     layout = {name: int(value) - 1 for name, value in saved.columns.items()}
     width = max(layout.values()) + 1 if layout else 0
     return Preset(
         name=saved.name, label=saved.label, source=saved.source,
         layouts={width + extra: layout for extra in range(0, 40)},
-        shape=_mapped_shape,
+        shape=_mapped_shape, skip_rows=saved.skip_rows, date_order=saved.date_order,
     )
 
 
@@ -303,18 +327,24 @@ def detect(sample: list[list], *, presets: list[Preset], chosen: str = "") -> De
     if chosen and not candidates:
         raise LookupError(_("There is no preset named “%(name)s”.") % {"name": chosen})
     best, best_rank = None, None
-    for preset in candidates:
-        columns = preset.match_header(sample[0])
-        # A preset made for this layout beats the generic header names, whatever their count.
-        rank = (not preset.generic, len(columns or ()))
-        if columns and _usable(columns) and (best is None or rank > best_rank):
-            best, best_rank = Detected(preset, columns, True, list(sample[0])), rank
+    # A report's title and blank rows may stand above the header: look for it in the first rows.
+    for row_index, row in enumerate(sample[:HEADER_SCAN_ROWS]):
+        for preset in candidates:
+            columns = preset.match_header(row)
+            # A preset made for this layout beats the generic header names, whatever their
+            # count; of two rows, the one naming more fields, then the first.
+            rank = (not preset.generic, len(columns or ()), -row_index)
+            if columns and _usable(columns) and (best is None or rank > best_rank):
+                best = Detected(preset, columns, True, list(row), skip=row_index,
+                                date_order=preset.date_order)
+                best_rank = rank
     if best:
         return best
     for preset in candidates:
-        columns = preset.match_shape(sample)
+        columns = preset.match_shape(sample[preset.skip_rows:])
         if columns:
-            return Detected(preset, columns, False)
+            return Detected(preset, columns, False, skip=preset.skip_rows,
+                            date_order=preset.date_order)
     first = ", ".join(str(value) for value in sample[0][:8])
     if chosen:
         raise LookupError(

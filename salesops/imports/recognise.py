@@ -7,9 +7,10 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from .presets import Preset, detect, header_key
+from .presets import HEADER_SCAN_ROWS, Preset, date_column, detect, header_key
 from .synonyms import HEADER_SYNONYMS
-from .values import DIRECTIONS, parse_datetime, parse_duration
+from .values import AMBIGUOUS, DIRECTIONS, date_order, parse_datetime, parse_duration
+from .vocabulary import status_key
 
 PREVIEW_ROWS = 8
 # A header containing one of these keys is proposed for its field (the longest key wins);
@@ -26,6 +27,10 @@ _ID = re.compile(r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 _PHONE = re.compile(r"^\+?[\d\s()\-]{10,20}$")
 _TOKEN = re.compile(r"^[\w.:/-]+$")
 _DATE_AND_TIME = re.compile(r"\d.*[ T,]\d{1,2}:\d{2}")
+_ALL_KEYS = frozenset(key for keys in _SYNONYM_KEYS.values() for key in keys)
+_LONG_KEYS = tuple(key for key in _ALL_KEYS if len(key) >= MIN_CONTAINED_KEY + 2)
+# Two header names (or four cells containing one) make a header row.
+MIN_HEADER_SCORE = 4
 
 
 class How:
@@ -45,6 +50,21 @@ class Proposal:
     columns: dict[str, int] = field(default_factory=dict)
     how: dict[str, str] = field(default_factory=dict)
     preset: Preset | None = None
+    header_row: int = 0  # records above the header (or above the data, without a header)
+    candidates: list[str] = field(default_factory=list)  # the first rows, for the header choice
+    # Day or month first in the start column (``values.date_order``); when AMBIGUOUS, the
+    # first values with their two readings (text, day first, month first).
+    date_order: str = ""
+    date_examples: list[tuple] = field(default_factory=list)
+
+    @property
+    def dates_ambiguous(self) -> bool:
+        return self.date_order == AMBIGUOUS
+
+    @property
+    def header_number(self) -> int:
+        """The header's row as the screen counts rows (from 1, the empty ones left out)."""
+        return self.header_row + 1
 
     @property
     def known(self) -> bool:
@@ -81,31 +101,82 @@ def as_text(value) -> str:
     return "" if value is None else str(value).strip().lstrip("\ufeff")
 
 
-def propose(sample: list[list], *, presets: list[Preset], statuses: set[str]) -> Proposal:
-    """The proposal for a file whose first records are ``sample`` (not empty)."""
+def propose(sample: list[list], *, presets: list[Preset], statuses: set[str],
+            header_row: int | None = None) -> Proposal:
+    """The proposal for a file whose first records are ``sample`` (not empty).
+
+    ``header_row``: the record the admin says is the header (0-based); None: found here, as
+    the row among the first ones whose cells best match the header names (``synonyms.py``),
+    so that a report's title above the header is passed over."""
     width = max(len(row) for row in sample)
     try:
         detected = detect(sample, presets=presets)
     except LookupError:
         detected = None
-    if detected and not detected.preset.generic:
-        header = [as_text(value) for value in sample[0]] if detected.has_header else []
-        data = sample[1:] if detected.has_header else sample
-        return Proposal(
+    if detected and not detected.preset.generic and header_row in (None, detected.skip):
+        skip = detected.skip
+        header = [as_text(value) for value in sample[skip]] if detected.has_header else []
+        data = sample[skip + 1:] if detected.has_header else sample[skip:]
+        proposal = Proposal(
             width=width, has_header=detected.has_header, header=header,
             rows=_preview(data, width), columns=dict(detected.columns),
             how=dict.fromkeys(detected.columns, How.PRESET), preset=detected.preset,
+            header_row=skip, candidates=_candidates(sample),
         )
-    has_header = detected is not None or _looks_like_header(sample)
-    header = [as_text(value) for value in sample[0]] if has_header else []
-    data = sample[1:] if has_header else sample
+        _read_dates(proposal, data, detected.date_order)
+        return proposal
+    if header_row is not None:
+        skip, has_header = min(max(header_row, 0), len(sample) - 1), True
+    else:
+        skip, score = find_header_row(sample)
+        has_header = score >= MIN_HEADER_SCORE or _looks_like_header(sample)
+        if score < MIN_HEADER_SCORE:
+            skip = 0
+    header = [as_text(value) for value in sample[skip]] if has_header else []
+    data = sample[skip + 1:] if has_header else sample[skip:]
     proposal = Proposal(width=width, has_header=has_header, header=header,
                         rows=_preview(data, width),
-                        preset=detected.preset if detected else None)
+                        preset=detected.preset if detected else None,
+                        header_row=skip, candidates=_candidates(sample))
     if has_header:
         _match_headers(proposal)
     _match_shapes(proposal, data, statuses)
+    _read_dates(proposal, data, "")
     return proposal
+
+
+def header_score(row: list) -> int:
+    """How much ``row`` reads as a header: 2 for each cell that is a header name of
+    ``synonyms.py``, 1 for a cell containing one; cells that are numbers or dates score 0."""
+    score = 0
+    for value in row:
+        if not isinstance(value, str):
+            continue
+        key = header_key(value)
+        if not key:
+            continue
+        if key in _ALL_KEYS:
+            score += 2
+        elif any(synonym in key for synonym in _LONG_KEYS):
+            score += 1
+    return score
+
+
+def find_header_row(sample: list[list]) -> tuple[int, int]:
+    """(index, score) of the row among the first ones that best reads as a header; the first
+    of equals. A title above the header ("Отчёт по звонкам за ноябрь") names no field."""
+    best, best_score = 0, 0
+    for index, row in enumerate(sample[:HEADER_SCAN_ROWS]):
+        score = header_score(row)
+        if score > best_score:
+            best, best_score = index, score
+    return best, best_score
+
+
+def _candidates(sample: list[list]) -> list[str]:
+    """The first rows as the mapping screen offers them for the header: their first cells."""
+    return [" · ".join(text for text in map(as_text, row[:4]) if text)[:80]
+            for row in sample[:HEADER_SCAN_ROWS]]
 
 
 def _preview(rows: list[list], width: int) -> list[list[str]]:
@@ -211,7 +282,7 @@ def _shape_of(values: list, statuses: set[str]) -> str:
     folded = [text.casefold() for text in texts]
     if all(text in DIRECTIONS and not text.isdigit() for text in folded):
         return "direction"
-    if all(text in statuses and not text.isdigit() for text in folded):
+    if all(status_key(text) in statuses and not text.isdigit() for text in folded):
         return "status"
     if all(_PHONE.match(text) and 10 <= sum(ch.isdigit() for ch in text) <= 15
            for text in texts):
@@ -225,9 +296,38 @@ def _shape_of(values: list, statuses: set[str]) -> str:
 
 
 def _reads_as_date(text: str) -> bool:
-    try:
-        parse_datetime(text, datetime.UTC)
-    except (ValueError, OverflowError):
-        return False
-    return True
+    for month_first in (False, True):
+        try:
+            parse_datetime(text, datetime.UTC, month_first)
+        except (ValueError, OverflowError):
+            continue
+        return True
+    return False
+
+
+DATE_EXAMPLES = 3
+
+
+def _read_dates(proposal: Proposal, data: list[list], chosen: str) -> None:
+    """How the start column's dates read: settled by the values (or the preset), or
+    ambiguous, with the first rows read both ways for the admin to tell."""
+    column = date_column(proposal.columns)
+    if column is None:
+        return
+    values = [row[column] for row in data if column < len(row)]
+    proposal.date_order = chosen or date_order(values)
+    if proposal.date_order != AMBIGUOUS:
+        return
+    for value in values:
+        if len(proposal.date_examples) == DATE_EXAMPLES:
+            break
+        readings = []
+        for month_first in (False, True):
+            try:
+                # Wall-clock, as written: shown without a time zone's shift.
+                readings.append(parse_datetime(value, datetime.UTC, month_first)
+                                .replace(tzinfo=None))
+            except (ValueError, OverflowError):
+                readings.append(None)
+        proposal.date_examples.append((as_text(value), *readings))
 

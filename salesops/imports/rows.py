@@ -16,10 +16,14 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from salesops.models import ImportRowError, Outcome
 
-from .presets import Detected
+from .presets import Detected, date_column
 from .values import (
+    DAY_FIRST,
+    MONTH_FIRST,
     channel_peer,
+    date_order,
     manager_key,
+    name_key,
     normalise_phone,
     parse_clock,
     parse_date,
@@ -28,6 +32,7 @@ from .values import (
     parse_duration,
     recording_link,
 )
+from .vocabulary import status_key
 
 # The columns of the staging table, in this order, for both loaders.
 STAGING_COLUMNS = (
@@ -60,6 +65,7 @@ class Plan:
     zone: ZoneInfo
     statuses: dict[str, int]
     names: dict[str, str] = field(default_factory=dict)
+    month_first: bool = False  # "12/03/2026" is December 3rd (``file_date_order``)
 
     def __post_init__(self):
         header = self.detected.header
@@ -107,6 +113,20 @@ parse_date = _checked(parse_date)
 parse_clock = _checked(parse_clock)
 
 
+def file_date_order(detected: Detected, sample: list[list]) -> str:
+    """Day or month first in the file's dates: as chosen (the mapping, the preset), else as
+    its first rows tell (``date_order``). A column that reads both ways and was never asked
+    about (an import from the command line) is read day-first, the organisation's way: the
+    upload's mapping screen asks instead."""
+    if detected.date_order:
+        return detected.date_order
+    column = date_column(detected.columns)
+    if column is None:
+        return DAY_FIRST
+    found = date_order(row[column] for row in sample[detected.data:] if column < len(row))
+    return found if found in (DAY_FIRST, MONTH_FIRST) else DAY_FIRST
+
+
 def _fingerprint(*parts) -> str:
     return hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=12).hexdigest()
 
@@ -116,7 +136,9 @@ def make_converter(plan: Plan):
     cols = plan.detected.columns
     names = plan.names
     zone = plan.zone
-    statuses = plan.statuses
+    month_first = plan.month_first
+    person_names: dict[str, str] = {}
+    statuses = dict(plan.statuses)
     id_names_channel = plan.detected.preset.id_names_channel
     c_id, c_group = cols.get("call_id"), cols.get("group_id")
     c_start, c_date, c_time = cols.get("started_at"), cols.get("date"), cols.get("time")
@@ -154,11 +176,12 @@ def make_converter(plan: Plan):
                            % {"found": len(values), "width": width})
         try:
             if c_start is not None:
-                started = parse_datetime(values[c_start], zone)
+                started = parse_datetime(values[c_start], zone, month_first)
             elif c_time is None or values[c_time] in ("", None):
-                started = parse_datetime(values[c_date], zone)  # a date cell with its time
+                # A date cell with its time.
+                started = parse_datetime(values[c_date], zone, month_first)
             else:
-                day = parse_date(values[c_date], zone)
+                day = parse_date(values[c_date], zone, month_first)
                 clock = parse_clock(values[c_time])
                 started = datetime.datetime.combine(day, clock, tzinfo=zone)
         except ValueError as exc:
@@ -183,7 +206,12 @@ def make_converter(plan: Plan):
                 raise RowError(names["talk"], values[c_talk], str(exc)) from None
         status = text(values, c_status)
         if status:
-            outcome = statuses.get(status.casefold())
+            outcome = statuses.get(status)
+            if outcome is None:
+                # Folded once per distinct value of the file, then found as written.
+                outcome = statuses.get(status_key(status))
+                if outcome is not None:
+                    statuses[status] = outcome
             if outcome is None:
                 raise RowError(names["status"], status, _(
                     "unknown status: add it to the status mappings, then run the import again"
@@ -207,7 +235,12 @@ def make_converter(plan: Plan):
         src, dst = text(values, c_src), text(values, c_dst)
         peer = channel_peer(text(values, c_chan)) if c_chan is not None else ""
         if agent:
-            out_key, out_key2, in_key, in_key2 = agent, "", "", ""
+            # A name written whole with a patronymic, or by initials, is looked up as such
+            # too (worked out once per distinct value of the file).
+            out_key2 = person_names.get(agent)
+            if out_key2 is None:
+                out_key2 = person_names[agent] = name_key(agent)
+            out_key, in_key, in_key2 = agent, "", ""
             seen = agent
         else:
             out_key, out_key2 = src, peer

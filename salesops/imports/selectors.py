@@ -2,7 +2,7 @@
 
 import datetime
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
@@ -24,26 +24,42 @@ from .presets import BUILT_IN, Preset, detect, preset_from_model
 from .reader import UnreadableFile
 from .recognise import Proposal, as_text, column_letter, propose
 from .sample import decode as decode_sample
-from .values import full_name_keys, manager_key
+from .values import full_name_keys, initials_key, manager_key, name_key
+from .vocabulary import status_key
+
+
+def _person_keys() -> tuple[list[tuple[int, str, int]], dict[str, set[int]]]:
+    """(ranked keys that name one manager each, name key → every manager it may name)."""
+    managers = Manager.objects.values_list(
+        "pk", "extension", "telephony_login", "telephony_email", "user__username",
+        "user__email", "user__first_name", "user__last_name",
+    )
+    ranked, names, initials = [], {}, {}
+    for pk, extension, login, email, username, user_email, first_name, last_name in managers:
+        ranked += [(0, extension, pk), (1, login, pk), (2, email, pk), (4, username, pk),
+                   (5, user_email, pk)]
+        for key in full_name_keys(first_name, last_name):
+            names.setdefault(key, set()).add(pk)
+        key = initials_key(first_name, last_name)
+        if key:
+            initials.setdefault(key, set()).add(pk)
+    # An alias is the admin's own word: it wins over an account's login or e-mail.
+    ranked += [(3, value, pk) for value, pk in ManagerAlias.objects.values_list("value", "manager")]
+    ranked += [(6, key, next(iter(pks))) for key, pks in names.items() if len(pks) == 1]
+    ranked += [(7, key, next(iter(pks))) for key, pks in initials.items() if len(pks) == 1]
+    return ranked, {**initials, **names}
 
 
 def manager_keys() -> Iterator[tuple[str, int]]:
     """Every (key, manager id) telephony may use for a manager, compared as ``manager_key``
     folds them: the extension first, then the telephony login, the e-mail, the aliases an admin
-    mapped, and last the full name in either order ("Семёнов Илья", "Илья Семенов"). A full
-    name two managers share names neither: the admin maps it to one of them as an alias."""
+    mapped, the login and e-mail of the person's account ("manager21"), the full name in either
+    order ("Семёнов Илья", "Илья Семенов"; a file's «Иванов Иван Иванович» is looked up without
+    its patronymic, ``values.name_key``), and last surname and initial («Иванов И.И.»). A name
+    or initials two managers share names neither: the row is asked about in the bulk mapping,
+    never given to one of them."""
     seen = set()
-    managers = Manager.objects.values_list(
-        "pk", "extension", "telephony_login", "telephony_email", "user__first_name",
-        "user__last_name",
-    )
-    ranked, names = [], {}
-    for pk, extension, login, email, first_name, last_name in managers:
-        ranked += [(0, extension, pk), (1, login, pk), (2, email, pk)]
-        for key in full_name_keys(first_name, last_name):
-            names.setdefault(key, set()).add(pk)
-    ranked += [(3, value, pk) for value, pk in ManagerAlias.objects.values_list("value", "manager")]
-    ranked += [(4, key, pks.pop()) for key, pks in names.items() if len(pks) == 1]
+    ranked, _names = _person_keys()
     for _rank, value, pk in sorted(ranked, key=lambda item: item[0]):
         key = manager_key((value or "").strip())
         if key and key not in seen:
@@ -51,14 +67,29 @@ def manager_keys() -> Iterator[tuple[str, int]]:
             yield key, pk
 
 
+def manager_candidates(values: list[str]) -> dict[str, list[int]]:
+    """For each value of a file no key matched, the managers its name or initials may mean
+    (two namesakes, «Иванов И.И.» for Иван and Игорь): shown in the bulk mapping, never
+    chosen for the admin."""
+    _ranked, names = _person_keys()
+    found = {}
+    for value in values:
+        key = manager_key(value)
+        pks = names.get(key) or names.get(name_key(value)) or set()
+        if len(pks) > 1:
+            found[value] = sorted(pks)
+    return found
+
+
 def available_presets() -> list[Preset]:
     return [*BUILT_IN, *(preset_from_model(saved) for saved in ImportPreset.objects.all())]
 
 
 def status_map(preset: str) -> dict[str, int]:
-    """Status value (casefolded) → outcome: the mappings for any preset, then the preset's own."""
+    """Status value (as ``status_key`` folds it) → outcome: the mappings for any layout (the
+    vocabulary and every value an admin mapped), then the layout's own, which win."""
     rows = StatusMapping.objects.filter(preset__in=["", preset]).order_by("preset")
-    return {value.strip().casefold(): outcome for value, outcome in
+    return {status_key(value): outcome for value, outcome in
             rows.values_list("value", "outcome")}
 
 
@@ -115,13 +146,15 @@ def _first_rows(batch: ImportBatch) -> list[list]:
     return sample
 
 
-def batch_proposal(batch: ImportBatch) -> Proposal:
+def batch_proposal(batch: ImportBatch, *, header_row: int | None = None) -> Proposal:
     """The batch file's first rows (as the worker kept them) and the column proposed for each
-    field; raises ``UnreadableFile`` when there are none."""
+    field, the header read from ``header_row`` when the admin chose it; raises
+    ``UnreadableFile`` when there are none."""
     sample = _first_rows(batch)
-    statuses = {value.strip().casefold()
+    statuses = {status_key(value)
                 for value in StatusMapping.objects.values_list("value", flat=True)}
-    return propose(sample, presets=available_presets(), statuses=statuses)
+    return propose(sample, presets=available_presets(), statuses=statuses,
+                   header_row=header_row)
 
 
 @dataclass(frozen=True)
@@ -133,6 +166,8 @@ class UnknownValue:
     # A value made of several columns (source / channel / destination of a PBX file) is no
     # name an alias can match: such a manager is found by the extension in their record.
     mappable: bool = True
+    # The managers a name or initials may mean (namesakes): the admin chooses, never the import.
+    candidates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,8 +194,16 @@ def batch_unknown_values(batch: ImportBatch, *, limit: int = 50) -> UnknownValue
         found[kind] = ([UnknownValue(row["value"], row["rows"],
                                      kind != Kind.UNKNOWN_MANAGER or " / " not in row["value"])
                         for row in listed[:limit]], more)
+    managers = found[Kind.UNKNOWN_MANAGER][0]
+    namesakes = manager_candidates([item.value for item in managers if item.mappable])
+    if namesakes:
+        people = {manager.pk: str(manager) for manager in Manager.objects.filter(
+            pk__in={pk for pks in namesakes.values() for pk in pks}).select_related("user")}
+        managers = [
+            replace(item, candidates=tuple(sorted(people[pk] for pk in namesakes[item.value])))
+            if item.value in namesakes else item for item in managers]
     return UnknownValues(
-        managers=found[Kind.UNKNOWN_MANAGER][0], statuses=found[Kind.UNKNOWN_STATUS][0],
+        managers=managers, statuses=found[Kind.UNKNOWN_STATUS][0],
         more_managers=found[Kind.UNKNOWN_MANAGER][1], more_statuses=found[Kind.UNKNOWN_STATUS][1],
     )
 
@@ -185,8 +228,9 @@ def batch_columns_left_out(batch: ImportBatch) -> list[str]:
             detected = detect(sample, presets=available_presets(), chosen=batch.preset)
         except (UnreadableFile, LookupError, OSError):
             return []  # the batch's own message says what went wrong
-        header = [as_text(value) for value in sample[0]] if detected.has_header else []
-        width, columns = len(sample[0]), detected.columns
+        header = [as_text(value) for value in detected.header] if detected.has_header else []
+        width = max(len(row) for row in sample[detected.skip:detected.skip + 20])
+        columns = detected.columns
     else:
         return []
     used = set(columns.values())

@@ -40,10 +40,11 @@ from .mapping import ColumnMapping, MappingInvalid, detected_from_mapping
 from .presets import Detected, detect
 from .reader import MAX_HEADER, NUL_SHOWN, UnreadableFile, open_table
 from .recognise import column_letter
-from .rows import Plan, RowError, make_converter
+from .rows import Plan, RowError, file_date_order, make_converter
 from .sample import encode as encode_sample
 from .selectors import available_presets, batch_days, status_map
 from .stats import changed_days, daily_stats_refresh
+from .values import MONTH_FIRST
 
 logger = logging.getLogger(__name__)
 Status = ImportBatch.Status
@@ -297,13 +298,14 @@ def _detect(batch: ImportBatch, table) -> Detected:
     return detect(table.sample, presets=available_presets(), chosen=batch.preset)
 
 
-def _header_errors(batch: ImportBatch, detected: Detected) -> list[ImportRowError]:
+def _header_errors(batch: ImportBatch, detected: Detected, line: int) -> list[ImportRowError]:
     """Header names too long to be a column's name, and a name that heads several columns
     (only one of them is read), are reported on the header's line."""
     header = detected.header if detected.has_header else []
     errors = [
         ImportRowError(
-            batch_id=batch.pk, line=1, column=_("column %(number)d") % {"number": index + 1},
+            batch_id=batch.pk, line=line,
+            column=_("column %(number)d") % {"number": index + 1},
             value=str(name)[:500], reason=_("a header name longer than %(max)d characters")
             % {"max": MAX_HEADER},
         )
@@ -322,7 +324,7 @@ def _header_errors(batch: ImportBatch, detected: Detected) -> list[ImportRowErro
         letters = ", ".join(column_letter(index) for index in indexes)
         used = [column_letter(index) for index in indexes if index in read]
         errors.append(ImportRowError(
-            batch_id=batch.pk, line=1, column=letters[:100],
+            batch_id=batch.pk, line=line, column=letters[:100],
             value=str(header[indexes[0]])[:500],
             reason=(_("this header names several columns (%(columns)s): only column "
                       "%(used)s is read; rename the others") % {"columns": letters,
@@ -340,7 +342,8 @@ def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
         # Kept for the pages (the columns left out), which never open the file themselves.
         ImportBatch.objects.filter(pk=batch.pk).update(sample=encode_sample(table.sample))
     zone = ZoneInfo(batch.time_zone or settings.TIME_ZONE)
-    plan = Plan(detected, zone, status_map(detected.preset.statuses))
+    plan = Plan(detected, zone, status_map(detected.preset.statuses),
+                month_first=file_date_order(detected, table.sample) == MONTH_FIRST)
     convert = make_converter(plan)
     reading = _Reading(
         batch_id=batch.pk, convert=convert,
@@ -365,8 +368,12 @@ def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
         chunk_rows = (settings.IMPORT_CHUNK_ROWS if connection.vendor == "postgresql"
                       else settings.IMPORT_SQLITE_CHUNK_ROWS)
     records = table.records()
+    header_line = 1
+    # The title rows above the header (or the data), then the header itself.
+    for _above in islice(records, detected.skip):
+        pass
     if detected.has_header:
-        next(records)
+        header_line = next(records).line
     fresh = batch.rows_read == 0
     # Resume: the records before the checkpoint were committed by an earlier attempt.
     for _skipped in islice(records, batch.rows_read):
@@ -376,7 +383,7 @@ def _run(batch: ImportBatch, table, chunk_rows: int | None) -> ImportBatch:
     try:
         chunk = reading.parse(records, chunk_rows)
         if fresh:
-            chunk.errors[:0] = _header_errors(batch, detected)
+            chunk.errors[:0] = _header_errors(batch, detected, header_line)
         if fresh and not chunk.consumed and not chunk.failure:
             return _fail(batch, _("The file has its header row (line 1) and no calls under it."))
         while chunk.consumed or chunk.failure or chunk.errors:

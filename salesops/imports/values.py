@@ -13,10 +13,14 @@ UTC = datetime.UTC
 # VICIdial treats longer calls as bad data (CALL-FORMATS.md); no real call lasts 18 hours.
 MAX_DURATION_S = 65_000
 _EXCEL_EPOCH = datetime.datetime(1899, 12, 30)  # noqa: DTZ001 - a wall-clock origin
-_TIME_PART = r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?)?$"
-_DAY_FIRST = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})" + _TIME_PART)
+# A time after the date, with an optional AM/PM ("11:46 AM", "11:46:05 p.m.").
+_TIME_PART = (r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?"
+              r"(?:\s*([AaPp])\.?[Mm]\.?)?)?$")
+# Day and month in either order ("27.01.2026", "12/03/2026"): which one, the column decides.
+_DAY_FIRST = re.compile(r"(\d{1,2})([./-])(\d{1,2})[./-](\d{4})" + _TIME_PART)
 _YEAR_FIRST = re.compile(r"(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})" + _TIME_PART)
 _CLOCK = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,]\d+)?$")
+_HALF_DAY = re.compile(r"\s*([AaPp])\.?[Mm]\.?$")
 _NOT_DIGIT = re.compile(r"[^\d]")
 # What a phone number is written with; anything else (a SIP address, "Anonymous") is kept as
 # text. E.164 numbers have at most 15 digits.
@@ -63,8 +67,41 @@ def _duration_from_text(text: str) -> int:
         raise ValueError("not a duration (seconds, MM:SS or HH:MM:SS)") from None
 
 
-def parse_datetime(value, zone: datetime.tzinfo) -> datetime.datetime:
-    """An aware datetime; wall-clock values are read in ``zone`` (the file's time zone)."""
+DAY_FIRST, MONTH_FIRST = "dmy", "mdy"
+AMBIGUOUS = "?"
+# Dates written with dots are day-first wherever they are written (27.01.2026); slashes and
+# dashes are either (US exports write 12/03/2026 for December 3rd).
+_DOTTED = "."
+
+
+def date_order(values) -> str:
+    """Which of day and month comes first in a column's dates: ``DAY_FIRST`` or ``MONTH_FIRST``
+    when the values settle it (a first field above 12 is a day, a second one above 12 a day
+    too), ``AMBIGUOUS`` when every value reads both ways, ``""`` when no value is a date of that
+    form (ISO, an epoch, an Excel date: the order is not a question)."""
+    day_first = month_first = seen = False
+    for value in values:
+        if type(value) is not str:
+            continue
+        match = _DAY_FIRST.match(value.strip())
+        if not match:
+            continue
+        seen = True
+        first, separator, second = int(match.group(1)), match.group(2), int(match.group(3))
+        if separator == _DOTTED or first > 12:
+            day_first = True
+        elif second > 12:
+            month_first = True
+    if day_first or month_first:
+        # Both at once is no order at all: day-first, and the rows that do not read are errors.
+        return DAY_FIRST if day_first else MONTH_FIRST
+    return AMBIGUOUS if seen else ""
+
+
+def parse_datetime(value, zone: datetime.tzinfo, month_first: bool = False
+                   ) -> datetime.datetime:
+    """An aware datetime; wall-clock values are read in ``zone`` (the file's time zone).
+    ``month_first``: "12/03/2026" is December 3rd (the column's order, ``date_order``)."""
     if type(value) is str:
         try:
             # Only "YYYY-…": fromisoformat also reads digit runs such as epochs, wrongly.
@@ -72,7 +109,7 @@ def parse_datetime(value, zone: datetime.tzinfo) -> datetime.datetime:
                 raise ValueError
             parsed = datetime.datetime.fromisoformat(value)
         except ValueError:
-            parsed = _datetime_from_text(value.strip())
+            parsed = _datetime_from_text(value.strip(), month_first)
     elif isinstance(value, datetime.datetime):
         parsed = value
     elif isinstance(value, datetime.date):
@@ -88,17 +125,19 @@ def parse_datetime(value, zone: datetime.tzinfo) -> datetime.datetime:
     return parsed
 
 
-def _datetime_from_text(text: str) -> datetime.datetime:
+def _datetime_from_text(text: str, month_first: bool = False) -> datetime.datetime:
     if not text:
         raise ValueError("empty date")
     match = _DAY_FIRST.match(text)
     if match:
-        day, month, year, hour, minute, second = match.groups()
-        return _build(year, month, day, hour, minute, second)
+        day, separator, month, year, hour, minute, second, half = match.groups()
+        if month_first and separator != _DOTTED:
+            day, month = month, day
+        return _build(year, month, day, _hour(hour, half), minute, second)
     match = _YEAR_FIRST.match(text)
     if match:
-        year, month, day, hour, minute, second = match.groups()
-        return _build(year, month, day, hour, minute, second)
+        year, month, day, hour, minute, second, half = match.groups()
+        return _build(year, month, day, _hour(hour, half), minute, second)
     if text[:1].isalpha():  # RFC 2822, as Twilio writes it: "Sat, 07 Feb 2009 13:15:19 +0000"
         try:
             return parsedate_to_datetime(text)
@@ -112,6 +151,16 @@ def _datetime_from_text(text: str) -> datetime.datetime:
             "Excel serial or Unix epoch)"
         ) from None
     return _datetime_from_number(number)
+
+
+def _hour(hour, half):
+    """The hour of a 12-hour clock read on a 24-hour one: 12 AM is 0, 1 PM is 13."""
+    if not half or hour is None:
+        return hour
+    hour = int(hour)
+    if not 1 <= hour <= 12:
+        raise ValueError("not a time: an hour of a 12-hour clock (AM/PM) is 1 to 12")
+    return hour % 12 + (12 if half in "Pp" else 0)
 
 
 def _build(year, month, day, hour, minute, second) -> datetime.datetime:
@@ -145,14 +194,18 @@ def parse_clock(value) -> datetime.time:
     if isinstance(value, float) and 0 <= value < 1:  # an Excel time stored as a day fraction
         return _clock_of(round(value * 86400))
     text = str(value).strip()
+    half = _HALF_DAY.search(text)
+    if half:
+        text = text[:half.start()]
     match = _CLOCK.match(text)
     if not match:
-        raise ValueError("not a time of day (HH:MM[:SS])")
+        raise ValueError("not a time of day (HH:MM[:SS], or with AM/PM)")
     hours, minutes, seconds = match.groups()
     if hours is None:
         hours, minutes, seconds = minutes, seconds, "0"
     try:
-        return datetime.time(int(hours), int(minutes), int(seconds))
+        return datetime.time(int(_hour(hours, half and half.group(1))), int(minutes),
+                             int(seconds))
     except ValueError as exc:
         raise ValueError(f"not a time of day: {exc}") from None
 
@@ -162,12 +215,12 @@ def _clock_of(seconds: int) -> datetime.time:
     return datetime.time(seconds // 3600, seconds // 60 % 60, seconds % 60)
 
 
-def parse_date(value, zone: datetime.tzinfo) -> datetime.date:
+def parse_date(value, zone: datetime.tzinfo, month_first: bool = False) -> datetime.date:
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
         return value
-    return parse_datetime(value, zone).date()
+    return parse_datetime(value, zone, month_first).date()
 
 
 def normalise_phone(value) -> str:
@@ -266,9 +319,47 @@ def manager_key(value: str) -> str:
 
 
 def full_name_keys(first_name: str, last_name: str) -> tuple[str, ...]:
-    """A person's full name in both orders ("Илья Семёнов", "Семёнов Илья"), as keys."""
+    """A person's full name in both orders ("Илья Семёнов", "Семёнов Илья"), as keys; when the
+    first name holds a patronymic too ("Иван Иванович"), also the first name alone."""
     first, last = manager_key(first_name), manager_key(last_name)
     if not (first and last):
         return ()
-    return (f"{first} {last}", f"{last} {first}")
+    keys = [f"{first} {last}", f"{last} {first}"]
+    given = first.split()[0]
+    if given != first:
+        keys += [f"{given} {last}", f"{last} {given}"]
+    return tuple(keys)
+
+
+def initials_key(first_name: str, last_name: str) -> str:
+    """A person as initials name them: surname and the first name's initial ("иванов и")."""
+    first, last = manager_key(first_name), manager_key(last_name)
+    if not (first and last):
+        return ""
+    return f"{last} {first[0]}"
+
+
+# The endings of Russian patronymics (Иванович, Ильич, Петровна, Кузьминична) and the Turkic
+# оглы / кызы written after the father's name.
+_PATRONYMIC_ENDINGS = ("вич", "вна", "ична", "ьич", "лич", "оглы", "кызы", "улы")
+
+
+def name_key(value: str) -> str:
+    """The key a person's name in a file is matched by when it is written whole or by initials:
+    «Иванов Иван Иванович» → "иванов иван" (the patronymic left out, the order kept),
+    «Иванов И.И.», «Иванов И. И.», «И.И. Иванов» → "иванов и" (surname and first initial).
+    ``""`` for what is no such name (a login, an e-mail, two plain words)."""
+    key = manager_key(value)
+    if not key or "@" in key or any(ch.isdigit() for ch in key):
+        return ""
+    tokens = key.replace(".", ". ").split()
+    words = [token for token in tokens if len(token.rstrip(".")) > 1]
+    initials = [token.rstrip(".") for token in tokens if len(token.rstrip(".")) == 1]
+    if "." in key and len(words) == 1 and 1 <= len(initials) <= 2:
+        return f"{words[0]} {initials[0]}"
+    if len(tokens) == 3 and not initials:
+        kept = [word for word in tokens if not word.endswith(_PATRONYMIC_ENDINGS)]
+        if len(kept) == 2:
+            return " ".join(kept)
+    return ""
 

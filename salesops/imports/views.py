@@ -69,18 +69,24 @@ def batch_columns(request, pk: int):
     batch = get_object_or_404(batches_visible_to(request.user), pk=pk)
     if batch.status != ImportBatch.Status.MAPPING:
         return redirect("imports:batch", pk=batch.pk)
+    # The header row the admin chose (the select reloads the page with it), else found.
+    chosen_row = request.POST.get("header_row", request.GET.get("header_row", ""))
+    header_row = int(chosen_row) if chosen_row.isdigit() else None
     try:
-        proposal = batch_proposal(batch)
+        proposal = batch_proposal(batch, header_row=header_row)
     except UnreadableFile as exc:
         messages.error(request, str(exc))
         return redirect("imports:upload")
-    form = ColumnsForm(request.POST or None, proposal=proposal)
-    if request.method == "POST" and form.is_valid():
-        columns, has_header, header = form.chosen()
+    # "Read again": the header row changed without the page's script; show the new proposal.
+    rereading = request.method == "POST" and "reread" in request.POST
+    form = ColumnsForm(None if rereading else request.POST or None, proposal=proposal)
+    if request.method == "POST" and not rereading and form.is_valid():
+        columns, has_header, header, skip, date_order = form.chosen()
         try:
             batch = import_batch_map_columns(
                 batch=batch, columns=columns, has_header=has_header, header=header,
-                width=proposal.width, save_as=form.cleaned_data["save_as"],
+                width=proposal.width, save_as=form.cleaned_data["save_as"], skip=skip,
+                date_order=date_order,
             )
         except MappingRefused as exc:
             form.add_error(None, str(exc))

@@ -19,6 +19,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from leads.models import LeadMilestone, MilestoneKind, Partner, Payment
+from leads.partners.models import HandedLead, HandedLeadPayment, PayoutDetails
 from payouts.exceptions import commission_exception_request
 from payouts.inquiries import inquiry_raise
 from payouts.models import (
@@ -144,6 +145,20 @@ def _side(world, suffix, team, manager, head, partner):
         code=f"pilot-{suffix}", name=f"Pilot {suffix}", vendor=vendor, plan=version.plan,
         starts_on=datetime.date(2026, 11, 2), ends_on=datetime.date(2026, 11, 20))
     rows["vendors.vendorguest"] = None
+    # A lead handed to the partner, with a payment the partner reported (issue 20).
+    handed = HandedLead.objects.create(
+        lead=LeadFactory(owner=manager, source="handed_to_partner",
+                         created_at=moscow(2026, 11, 6, 10, 0)),
+        partner=partner, handed_by=manager, percent=Decimal("10"),
+        handed_at=moscow(2026, 11, 6, 11, 0), last_update_at=moscow(2026, 11, 6, 11, 0))
+    rows["partner_portal.handedlead"] = handed
+    rows["partner_portal.handedleadpayment"] = HandedLeadPayment.objects.create(
+        handed_lead=handed, amount=Decimal("20000.00"), received_on=datetime.date(2026, 11, 7),
+        commission=Decimal("2000.00"), due_on=datetime.date(2026, 11, 21),
+        reported_at=moscow(2026, 11, 8, 10, 0))
+    rows["partner_portal.payoutdetails"] = PayoutDetails.objects.create(
+        partner=partner, method="other", other_details=f"cash to {suffix}",
+        requested_at=moscow(2026, 11, 8, 10, 0))
     rows["salesops.auditentry"] = AuditEntry.objects.create(
         action="exception_requested", object_type="payouts.commissionexception",
         object_id=exception.pk, by=head.user, at=timezone.now(), before={}, after={})

@@ -17,6 +17,12 @@ def media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+# The migrations that seed and renumber the status mappings, in their order.
+SEEDS = [("0004_seed_status_mappings", "seed"), ("0007_seed_common_status_vocabulary", "seed"),
+         ("0010_answered_outcome", "forward"),
+         ("0014_status_vocabulary_answered_and_asked", "forward")]
+
+
 @pytest.fixture(autouse=True)
 def status_mappings(request):
     """The status mappings a migration seeds. Transactional tests (anywhere in the suite) end
@@ -26,10 +32,8 @@ def status_mappings(request):
     from salesops.models import StatusMapping
 
     if not StatusMapping.objects.exists():
-        importlib.import_module("salesops.migrations.0004_seed_status_mappings").seed(apps, None)
-        importlib.import_module("salesops.migrations.0007_seed_common_status_vocabulary").seed(
-            apps, None
-        )
+        for name, step in SEEDS:
+            getattr(importlib.import_module(f"salesops.migrations.{name}"), step)(apps, None)
 
 
 @pytest.fixture

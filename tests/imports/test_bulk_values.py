@@ -118,7 +118,7 @@ def test_values_mapped_in_bulk_then_the_rerun_brings_in_the_rows_that_failed(
     page = admin_client.get(reverse("imports:batch", args=[first.pk]))
     form = page.context["values_form"]
     assert [(item.value, item.rows) for item, _field in form.manager_rows] == [("оператор 7", 2)]
-    assert [(item.value, item.rows) for item, _field in form.status_rows] == [
+    assert [(item.value, item.rows) for item, _field, _suggested in form.status_rows] == [
         ("Перезвонить", 2)]
 
     with django_capture_on_commit_callbacks(execute=True):
