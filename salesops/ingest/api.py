@@ -5,6 +5,7 @@ reason (``services.refusal_record``) and store nothing."""
 
 import hashlib
 import json
+import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -340,6 +341,8 @@ HOOK_RESPONSES = {
     404: OpenApiResponse(DetailSerializer, description="No such integration."),
     429: OpenApiResponse(DetailSerializer, description="Too many requests."),
 }
+HOOK_KEY = OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH,
+                            description="the integration's address key")
 CHALLENGE = {Adapter.FREESWITCH: 'Basic realm="salesops"', Adapter.ASTERISK: "Bearer",
              Adapter.GENERIC: "Bearer"}
 
@@ -353,7 +356,11 @@ class WebhookView(APIView):
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def _integration(self, public_id) -> Integration:
-        integration = Integration.objects.filter(public_id=public_id).exclude(
+        try:
+            key = uuid.UUID(str(public_id))
+        except ValueError:
+            raise exceptions.NotFound(_("No such integration.")) from None
+        integration = Integration.objects.filter(public_id=key).exclude(
             adapter=Adapter.API).first()
         if integration is None:
             raise exceptions.NotFound(_("No such integration."))
@@ -364,7 +371,7 @@ class WebhookView(APIView):
         description="Zadarma checks a webhook address with ?zd_echo=… and expects the value "
                     "back as plain text.",
         parameters=[OpenApiParameter("zd_echo", OpenApiTypes.STR, required=True,
-                                     pattern=r"^[A-Za-z0-9_-]{1,64}$")],
+                                     pattern=r"^[A-Za-z0-9_-]{1,64}$"), HOOK_KEY],
         responses={(200, "text/plain"): OpenApiTypes.STR,
                    400: OpenApiResponse(DetailSerializer, description="No zd_echo value."),
                    404: OpenApiResponse(DetailSerializer, description="No such integration, "
@@ -390,7 +397,7 @@ class WebhookView(APIView):
                     "with Basic auth (the token as the password).",
         request={"application/json": OpenApiTypes.OBJECT,
                  "application/x-www-form-urlencoded": OpenApiTypes.OBJECT},
-        responses=HOOK_RESPONSES, auth=[],
+        responses=HOOK_RESPONSES, auth=[], parameters=[HOOK_KEY],
     )
     def post(self, request, public_id):
         integration = self._integration(public_id)
