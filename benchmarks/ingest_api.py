@@ -70,7 +70,9 @@ def _database(broker: str) -> None:
                    check=True)
     subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DB], check=True)
     os.environ.update({"DATABASE_URL": f"{SERVER}/{DB}", "CELERY_BROKER_URL": broker,
-                       "DJANGO_DEBUG": "true", "LOG_LEVEL": "WARNING"})
+                       "LOG_LEVEL": "WARNING"})
+    if not os.environ.get("DJANGO_SECRET_KEY"):  # a development key; DEBUG off otherwise
+        os.environ.setdefault("DJANGO_DEBUG", "true")
     sys.path.insert(0, str(REPO))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesops.settings")
     import django
