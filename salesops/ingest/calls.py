@@ -26,6 +26,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salesops import policy
 from salesops.imports.selectors import manager_keys, status_map
 from salesops.imports.values import MAX_DURATION_S, manager_key, normalise_phone, recording_link
 from salesops.inputs import locked_days, pay_input_writer, pay_inputs_recorded_in_bulk
@@ -227,6 +228,8 @@ def calls_ingest(
     not failures). ``batch``: the import batch to hold them (default: the integration's day).
     ``positions``: each event's index in the request (default: its place in ``events``);
     ``rejected``: items of the request already refused by their shape, recorded alongside."""
+    if by is not None:  # a signed-in person posting: who may import calls (admins)
+        policy.require(by, policy.IMPORT, "calls")
     reader = _Reader(source=source, integration=integration,
                      statuses=integration.statuses if integration else "api")
     items: list[ItemResult] = []
