@@ -391,12 +391,15 @@ def _finish(batch: ImportBatch, items: list[ItemResult], touched, *, by, integra
         pairs = sorted([pk, day.isoformat()] for pk, day in touched)
         transaction.on_commit(lambda: ingest_daily_stats_refresh.delay(pairs))
     errors = sum(len(item.errors) for item in items)
-    ImportBatch.objects.filter(pk=batch.pk).update(
+    # The day's batch is one row every webhook of the integration counts on: counted after
+    # the commit, in a statement of its own, so that its lock is not held through every
+    # request's transaction (they would queue behind each other).
+    transaction.on_commit(lambda: ImportBatch.objects.filter(pk=batch.pk).update(
         rows_read=F("rows_read") + len(items), created_count=F("created_count") + counts["created"],
         present_count=F("present_count") + counts["present"],
         updated_count=F("updated_count") + counts["updated"],
         conflict_count=F("conflict_count") + counts["conflict"],
-        error_count=F("error_count") + errors, finished_at=timezone.now())
+        error_count=F("error_count") + errors, finished_at=timezone.now()))
     pay_inputs_recorded_in_bulk(
         action="calls_ingested", obj=batch, by=by, days=touched,
         after={**counts, "integration": integration.pk if integration else None})
