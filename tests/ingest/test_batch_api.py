@@ -160,3 +160,13 @@ def test_unknown_values_of_a_posted_batch_are_mapped_on_the_import_page(client, 
     client.logout()
     again = post(client, {"calls": [call("c1", manager="agent-7")]}, token).json()
     assert [i["result"] for i in again["items"]] == ["created"]
+
+
+def test_the_schema_documents_every_answer_of_the_batch_api_and_the_webhooks(client, team):
+    client.force_login(person(Role.ADMIN).user)
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    batch = schema["paths"]["/api/calls/"]["post"]["responses"]
+    hook = schema["paths"]["/api/hooks/{public_id}/"]["post"]["responses"]
+    assert {"200", "400", "401", "403", "422", "429"} <= set(batch)
+    assert {"200", "400", "401", "403", "404", "429"} <= set(hook)
+    assert "application/json" in schema["paths"]["/api/calls/"]["post"]["requestBody"]["content"]
