@@ -85,9 +85,8 @@ class ManagerViewSet(PolicyViewSet):
     list=extend_schema(summary="Calls the caller may see, newest first", parameters=[CallQuery]),
     retrieve=extend_schema(summary="One call"),
 )
+# Reads by the policy; POST takes a batch of calls (salesops.ingest).
 class CallViewSet(CallBatchCreateMixin, PolicyViewSet):
-    """Reads by the policy; ``POST`` takes a batch of calls (``salesops.ingest``)."""
-
     serializer_class = CallSerializer
     policy_resource = "calls"
 

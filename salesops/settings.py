@@ -172,6 +172,9 @@ REST_FRAMEWORK = {
 }
 # Requests per integration token (salesops.ingest): webhooks and batches of calls.
 INGEST_THROTTLE_RATE = env.str("SALESOPS_INGEST_THROTTLE", default="30000/minute")
+# How long a process reuses the manager keys, status mappings and an integration's teams and
+# day batch between calls (seconds): a new alias or mapping is seen that much later.
+INGEST_LOOKUP_TTL_S = env.float("SALESOPS_INGEST_LOOKUP_TTL_S", default=5.0)
 SPECTACULAR_SETTINGS = {
     "TITLE": "SalesOps API",
     "DESCRIPTION": "Calls, leads and pay, scoped to what the signed-in user may see.",

@@ -137,6 +137,11 @@ def batch_map_values(request, pk: int):
         return redirect("imports:batch", pk=batch.pk)
     managers, statuses = form.chosen()
     import_values_map(batch=batch, managers=managers, statuses=statuses)
+    if not batch.file:  # calls a PBX posted (salesops.ingest): no file to run again
+        messages.info(request, _("Mapped: %(managers)d managers, %(statuses)d statuses. The "
+                                 "calls are taken when they are posted again.")
+                      % {"managers": len(managers), "statuses": len(statuses)})
+        return redirect("imports:batch", pk=batch.pk)
     again = import_batch_rerun(batch=batch, created_by=request.user)
     import_batch_start(batch=again)
     messages.info(request, _("Mapped: %(managers)d managers, %(statuses)d statuses. Running the "

@@ -5,6 +5,7 @@ reason (``services.refusal_record``) and store nothing."""
 
 import hashlib
 import json
+import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -22,7 +23,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from salesops import policy
-from salesops.models import Direction, Outcome
+from salesops.models import Outcome
 
 from .adapters import ADAPTERS, Refusal, Unreadable
 from .calls import calls_ingest, zone_of
@@ -158,34 +159,32 @@ class IngestAnswerSerializer(serializers.Serializer):
     items = ItemAnswerSerializer(many=True)
 
 
-class CallItemSerializer(serializers.Serializer):
-    """One call of a batch (documentation: items are read by ``parsing.item_event``)."""
-
-    external_id = serializers.CharField(max_length=128, help_text="the PBX's call id")
-    started_at = serializers.DateTimeField(help_text="ISO 8601; without an offset: the "
-                                                     "integration's time zone")
-    duration_s = serializers.IntegerField(min_value=0, max_value=65000)
-    manager = serializers.CharField(help_text="extension, telephony login, e-mail, an alias "
-                                              "or the full name, as the importer matches them")
-    manager_alt = serializers.CharField(required=False, help_text="tried when manager "
-                                                                  "names nobody")
-    talk_s = serializers.IntegerField(required=False, min_value=0, max_value=65000)
-    wrapup_s = serializers.IntegerField(required=False, min_value=0, max_value=65000)
-    status = serializers.CharField(required=False, help_text="the PBX's status word, read "
-                                                             "through the status mappings")
-    outcome = serializers.ChoiceField(required=False,
-                                      choices=[c.name.lower() for c in Outcome])
-    direction = serializers.ChoiceField(required=False, choices=Direction.values)
-    phone = serializers.CharField(required=False)
-    recording_url = serializers.CharField(required=False)
-
-
-class CallBatchSerializer(serializers.Serializer):
-    source = serializers.CharField(
-        required=False, max_length=64,
-        help_text="the calls' telephony source; with a token: the integration's (another "
-                  "one is refused with 403); required when signed in")
-    calls = CallItemSerializer(many=True, help_text=f"1 to {MAX_CALLS} calls")
+ITEM_FIELDS_TEXT = (
+    "A call: external_id (the PBX's call id, up to 128 characters), started_at (ISO 8601; "
+    "without an offset: the integration's time zone), duration_s (0–65 000), manager "
+    "(extension, telephony login, e-mail, an alias or the full name), and optionally "
+    "manager_alt (tried when manager names nobody), talk_s, wrapup_s, status (the PBX's "
+    "status word, read through the status mappings), outcome (" + ", ".join(
+        c.name.lower() for c in Outcome) + "), direction (in / out), phone, recording_url. "
+    "Each item is checked on its own: one that is not a call is answered as an error by its "
+    "index, and the others are taken.")
+# The items are deliberately any JSON: each is judged on its own and answered by index, so
+# no item makes the request invalid (the schema must not promise a 400 for one).
+BATCH_REQUEST = {
+    "type": "object", "required": ["calls"],
+    "properties": {
+        "source": {"type": "string", "minLength": 1, "maxLength": 64,
+                   "description": "the calls' telephony source; with a token: the "
+                                  "integration's (another one is refused with 403); required "
+                                  "when signed in"},
+        "calls": {"type": "array", "minItems": 1, "maxItems": MAX_CALLS,
+                  "items": {"description": ITEM_FIELDS_TEXT,
+                            "example": {"external_id": "1796292000.2588",
+                                        "started_at": "2026-12-03T12:00:00+03:00",
+                                        "duration_s": 100, "talk_s": 92, "manager": "7001",
+                                        "status": "answered", "phone": "+79161234567"}}},
+    },
+}
 
 
 class DetailSerializer(serializers.Serializer):
@@ -253,7 +252,7 @@ class CallBatchCreateMixin:
                     "when it carries more (longer talk, better outcome, longer call); for an "
                     "approved month that becomes an import conflict. With an Idempotency-Key "
                     "the same key and body get the first answer again.",
-        request=CallBatchSerializer, responses=BATCH_RESPONSES,
+        request={"application/json": BATCH_REQUEST}, responses=BATCH_RESPONSES,
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
                                      required=False, description="any string up to 200 "
                                                                  "characters")],
@@ -340,6 +339,8 @@ HOOK_RESPONSES = {
     404: OpenApiResponse(DetailSerializer, description="No such integration."),
     429: OpenApiResponse(DetailSerializer, description="Too many requests."),
 }
+HOOK_KEY = OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH,
+                            description="the integration's address key")
 CHALLENGE = {Adapter.FREESWITCH: 'Basic realm="salesops"', Adapter.ASTERISK: "Bearer",
              Adapter.GENERIC: "Bearer"}
 
@@ -353,7 +354,11 @@ class WebhookView(APIView):
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def _integration(self, public_id) -> Integration:
-        integration = Integration.objects.filter(public_id=public_id).exclude(
+        try:
+            key = uuid.UUID(str(public_id))
+        except ValueError:
+            raise exceptions.NotFound(_("No such integration.")) from None
+        integration = Integration.objects.filter(public_id=key).exclude(
             adapter=Adapter.API).first()
         if integration is None:
             raise exceptions.NotFound(_("No such integration."))
@@ -364,7 +369,7 @@ class WebhookView(APIView):
         description="Zadarma checks a webhook address with ?zd_echo=… and expects the value "
                     "back as plain text.",
         parameters=[OpenApiParameter("zd_echo", OpenApiTypes.STR, required=True,
-                                     pattern=r"^[A-Za-z0-9_-]{1,64}$")],
+                                     pattern=r"^[A-Za-z0-9_-]{1,64}$"), HOOK_KEY],
         responses={(200, "text/plain"): OpenApiTypes.STR,
                    400: OpenApiResponse(DetailSerializer, description="No zd_echo value."),
                    404: OpenApiResponse(DetailSerializer, description="No such integration, "
@@ -390,7 +395,7 @@ class WebhookView(APIView):
                     "with Basic auth (the token as the password).",
         request={"application/json": OpenApiTypes.OBJECT,
                  "application/x-www-form-urlencoded": OpenApiTypes.OBJECT},
-        responses=HOOK_RESPONSES, auth=[],
+        responses=HOOK_RESPONSES, auth=[], parameters=[HOOK_KEY],
     )
     def post(self, request, public_id):
         integration = self._integration(public_id)

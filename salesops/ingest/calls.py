@@ -17,16 +17,17 @@ and one audit row says what each request wrote.
 
 import datetime
 from collections.abc import Sequence
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salesops import policy
 from salesops.imports.selectors import manager_keys, status_map
-from salesops.imports.stats import daily_stats_refresh
 from salesops.imports.values import MAX_DURATION_S, manager_key, normalise_phone, recording_link
 from salesops.inputs import locked_days, pay_input_writer, pay_inputs_recorded_in_bulk
 from salesops.models import (
@@ -42,14 +43,16 @@ from salesops.models import (
 from salesops.periods import organisation_zone
 
 from .events import CallEvent, IngestOutcome, ItemError, ItemResult
+from .memo import forget, remembered
 from .models import IngestDay, Integration
+from .tasks import ingest_daily_stats_refresh
 
 MAX_ID = 128
 UNKNOWN_MANAGER, UNKNOWN_STATUS = (ImportRowError.Kind.UNKNOWN_MANAGER.value,
                                    ImportRowError.Kind.UNKNOWN_STATUS.value)
 
 
-def _rank(call: CallLog) -> tuple[int, int, int]:
+def _rank(call) -> tuple[int, int, int]:
     """How much a version of a call carries: what it talked, what came of it, how long."""
     return (call.talk_s, call.outcome, call.duration_s)
 
@@ -64,22 +67,40 @@ def zone_of(integration: Integration | None) -> datetime.tzinfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
+@dataclass(slots=True)
+class _Call:
+    """A call about to be written: the columns of ``CallLog`` without a model instance's
+    cost (thousands per batch)."""
+
+    source: str
+    external_id: str
+    manager_id: int
+    started_at: datetime.datetime
+    duration_s: int
+    talk_s: int
+    wrapup_s: int
+    direction: str
+    phone: str
+    outcome: int
+    recording_url: str
+    batch_id: int | None = None
+    pk: int | None = None
+
+
 class _Reader:
     """Turns events into unsaved calls or item errors with the importer's keys and mappings."""
 
     def __init__(self, *, source: str, integration: Integration | None, statuses: str):
         self.source = source
-        self.keys = dict(manager_keys())
-        self.statuses = status_map(statuses)
+        self.keys = remembered(("keys",), lambda: dict(manager_keys()))
+        self.statuses = remembered(("statuses", statuses), lambda: status_map(statuses))
         self.allowed = None
         if integration is not None and integration.pk:
-            teams = list(integration.teams.values_list("pk", flat=True))
-            if teams:
-                self.allowed = set(Manager.objects.filter(team__in=teams)
-                                   .values_list("pk", flat=True))
+            self.allowed = remembered(("allowed", integration.pk),
+                                      lambda: _allowed_managers(integration))
         self.latest = timezone.now() + datetime.timedelta(seconds=settings.IMPORT_MAX_FUTURE_S)
 
-    def call(self, event: CallEvent) -> tuple[CallLog | None, list[ItemError]]:
+    def call(self, event: CallEvent) -> tuple["_Call | None", list[ItemError]]:
         errors = []
         external_id = (event.external_id or "").strip()
         if not external_id:
@@ -146,21 +167,29 @@ class _Reader:
             errors.append(ItemError("direction", str(event.direction), _("not in or out")))
         if errors:
             return None, errors
-        return CallLog(
+        return _Call(
             source=self.source, external_id=external_id, manager_id=manager_id,
             started_at=started, duration_s=duration, talk_s=talk, wrapup_s=event.wrapup_s or 0,
             direction=event.direction or Direction.OUTBOUND, phone=phone[:32],
-            outcome=outcome, recording_url=recording,
+            outcome=int(outcome), recording_url=recording,
         ), []
+
+
+def _allowed_managers(integration: Integration) -> set[int] | None:
+    teams = list(integration.teams.values_list("pk", flat=True))
+    if not teams:
+        return None
+    return set(Manager.objects.filter(team__in=teams).values_list("pk", flat=True))
 
 
 def ingest_batch_for_day(*, integration: Integration) -> ImportBatch:
     """The import batch of ``integration``'s calls of today (made on its first call)."""
     today = timezone.localdate(timezone=organisation_zone())
-    found = IngestDay.objects.filter(integration=integration, day=today).select_related(
-        "batch").first()
-    if found is not None:
-        return found.batch
+    batch_id = remembered(("day", integration.pk, today), lambda: IngestDay.objects.filter(
+        integration=integration, day=today).values_list("batch_id", flat=True).first())
+    if batch_id is not None:
+        return ImportBatch(pk=batch_id, source=integration.source)
+    forget(("day", integration.pk, today))
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -199,10 +228,12 @@ def calls_ingest(
     not failures). ``batch``: the import batch to hold them (default: the integration's day).
     ``positions``: each event's index in the request (default: its place in ``events``);
     ``rejected``: items of the request already refused by their shape, recorded alongside."""
+    if by is not None:  # a signed-in person posting: who may import calls (admins)
+        policy.require(by, policy.IMPORT, "calls")
     reader = _Reader(source=source, integration=integration,
                      statuses=integration.statuses if integration else "api")
     items: list[ItemResult] = []
-    best: dict[str, tuple[int, CallLog]] = {}  # external id → (index, the version carrying most)
+    best: dict[str, tuple[int, _Call]] = {}  # external id → (index, the version carrying most)
     for place, event in enumerate(events):
         call, errors = reader.call(event)
         item = ItemResult(index=positions[place] if positions is not None else place,
@@ -243,27 +274,26 @@ def _stored(source: str, external_ids: list[str]) -> dict[str, CallLog]:
     return found
 
 
-def _write(batch: ImportBatch, best: dict[str, tuple[int, CallLog]],
+def _write(batch: ImportBatch, best: dict[str, tuple[int, "_Call"]],
            items: list[ItemResult]) -> set[tuple[int, datetime.date]]:
     """Insert the new calls, judge the stored ones; returns the (manager, day) pairs touched."""
     source = next(iter(best.values()))[1].source
-    stored = _stored(source, list(best))
-    new = [call for key, (_index, call) in best.items() if key not in stored]
-    for call in new:
-        call.batch = batch
-    # A concurrent request may insert the same call between the read and this insert: its
-    # row wins the unique key and is judged below like any stored call.
-    CallLog.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
-    after = _stored(source, [call.external_id for call in new]) if new else {}
+    for _index, call in best.values():
+        call.batch_id = batch.pk
+    # Insert first: the unique (source, external id) decides, in the database, which calls
+    # are new, also against a concurrent request posting the same call; the others are read
+    # (locked) and judged.
+    inserted = _insert_new([call for _index, call in best.values()])
+    stored = _stored(source, [key for key in best if key not in inserted])
     touched: set[tuple[int, datetime.date]] = set()
     created = set()
-    for call in new:
-        row = after.get(call.external_id)
-        if row is not None and row.batch_id == batch.pk and _same(row, call):
-            created.add(call.external_id)
-            touched.add(_day(row.manager_id, row.started_at))
-        elif row is not None:
-            stored[call.external_id] = row
+    after = {}
+    for key, pk in inserted.items():
+        call = best[key][1]
+        call.pk = pk
+        after[key] = call
+        created.add(key)
+        touched.add(_day(call.manager_id, call.started_at))
     changing = []  # (stored, incoming, index)
     fills = []
     for key, (index, incoming) in best.items():
@@ -322,9 +352,34 @@ def _write(batch: ImportBatch, best: dict[str, tuple[int, CallLog]],
     return touched
 
 
-def _same(row: CallLog, call: CallLog) -> bool:
-    return (row.manager_id, row.started_at, row.duration_s, row.talk_s, row.outcome) == (
-        call.manager_id, call.started_at, call.duration_s, call.talk_s, call.outcome)
+_INSERTED = ("source", "external_id", "manager_id", "started_at", "duration_s", "talk_s",
+             "wrapup_s", "direction", "phone", "outcome", "recording_url", "batch_id")
+
+
+_TYPES = ("text", "text", "bigint", "timestamptz", "integer", "integer", "integer", "text",
+          "text", "smallint", "text", "bigint")
+
+
+def _insert_new(calls: list["_Call"]) -> dict[str, int]:
+    """Insert ``calls`` whose (source, external id) is not taken; external id → new pk."""
+    if connection.vendor != "postgresql":
+        taken = set(CallLog.objects.filter(
+            source=calls[0].source, external_id__in=[c.external_id for c in calls])
+            .values_list("external_id", flat=True))
+        new = [CallLog(**{name: getattr(call, name) for name in _INSERTED})
+               for call in calls if call.external_id not in taken]
+        CallLog.objects.bulk_create(new, batch_size=500)
+        return {call.external_id: call.pk for call in new}
+    # One array per column (unnest): a short statement whatever the batch's size.
+    table = CallLog._meta.db_table
+    columns = ", ".join(_INSERTED)
+    arrays = ", ".join(f"%s::{kind}[]" for kind in _TYPES)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})"
+            " ON CONFLICT (source, external_id) DO NOTHING RETURNING external_id, id",
+            [[getattr(call, name) for call in calls] for name in _INSERTED])
+        return dict(cursor.fetchall())
 
 
 def _finish(batch: ImportBatch, items: list[ItemResult], touched, *, by, integration) -> None:
@@ -332,14 +387,19 @@ def _finish(batch: ImportBatch, items: list[ItemResult], touched, *, by, integra
     counts = outcome.counts
     if not any(counts[name] for name in ("created", "updated", "conflict", "error")):
         return  # a repeated delivery: nothing written, nothing to record
-    daily_stats_refresh(pairs=touched)
+    if touched:
+        pairs = sorted([pk, day.isoformat()] for pk, day in touched)
+        transaction.on_commit(lambda: ingest_daily_stats_refresh.delay(pairs))
     errors = sum(len(item.errors) for item in items)
-    ImportBatch.objects.filter(pk=batch.pk).update(
+    # The day's batch is one row every webhook of the integration counts on: counted after
+    # the commit, in a statement of its own, so that its lock is not held through every
+    # request's transaction (they would queue behind each other).
+    transaction.on_commit(lambda: ImportBatch.objects.filter(pk=batch.pk).update(
         rows_read=F("rows_read") + len(items), created_count=F("created_count") + counts["created"],
         present_count=F("present_count") + counts["present"],
         updated_count=F("updated_count") + counts["updated"],
         conflict_count=F("conflict_count") + counts["conflict"],
-        error_count=F("error_count") + errors, finished_at=timezone.now())
+        error_count=F("error_count") + errors, finished_at=timezone.now()))
     pay_inputs_recorded_in_bulk(
         action="calls_ingested", obj=batch, by=by, days=touched,
         after={**counts, "integration": integration.pk if integration else None})

@@ -3,7 +3,9 @@ the command call these; each asks the access policy when it acts for somebody.""
 
 import datetime
 import logging
+import time
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -111,9 +113,16 @@ def integration_revoke(*, integration: Integration, by=None) -> Integration:
     return integration
 
 
+_seen_at: dict[int, float] = {}
+
+
 def event_seen(*, integration: Integration) -> None:
-    """Note that ``integration`` posted now, at most once a second: under a burst of webhooks
-    the row is not rewritten (and locked) by each of them."""
+    """Note that ``integration`` posted now, at most once a second (per process, and in the
+    database): under a burst of webhooks the row is not rewritten (and locked) by each."""
+    moment = time.monotonic()
+    if settings.INGEST_LOOKUP_TTL_S > 0 and moment - _seen_at.get(integration.pk, -10.0) < 1.0:
+        return
+    _seen_at[integration.pk] = moment
     now = timezone.now()
     Integration.objects.filter(pk=integration.pk).filter(
         Q(last_event_at__isnull=True) | Q(last_event_at__lt=now - datetime.timedelta(seconds=1))

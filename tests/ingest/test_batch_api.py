@@ -142,3 +142,31 @@ def test_a_token_is_throttled_by_its_own_rate(client, token, anna, settings):
             for n in range(3)] == [200, 200, 429]
     assert list(RefusedRequest.objects.values_list("reason", "status")) == [("throttled", 429)]
     assert CallLog.objects.count() == 2
+
+
+def test_unknown_values_of_a_posted_batch_are_mapped_on_the_import_page(client, token, anna):
+    from salesops.models import ManagerAlias
+
+    answer = post(client, {"calls": [call("c1", manager="agent-7")]}, token).json()
+    client.force_login(person(Role.ADMIN).user)
+    page = client.get(f"/imports/{answer['batch']}/")
+    assert page.status_code == 200 and "agent-7" in page.content.decode()
+    form = page.context["values_form"]
+    field = next(name for name in form.fields if name.startswith("manager"))
+    response = client.post(f"/imports/{answer['batch']}/values/", {field: anna.pk},
+                           follow=True)
+    assert response.status_code == 200
+    assert ManagerAlias.objects.get().manager == anna
+    client.logout()
+    again = post(client, {"calls": [call("c1", manager="agent-7")]}, token).json()
+    assert [i["result"] for i in again["items"]] == ["created"]
+
+
+def test_the_schema_documents_every_answer_of_the_batch_api_and_the_webhooks(client, team):
+    client.force_login(person(Role.ADMIN).user)
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    batch = schema["paths"]["/api/calls/"]["post"]["responses"]
+    hook = schema["paths"]["/api/hooks/{public_id}/"]["post"]["responses"]
+    assert {"200", "400", "401", "403", "422", "429"} <= set(batch)
+    assert {"200", "400", "401", "403", "404", "429"} <= set(hook)
+    assert "application/json" in schema["paths"]["/api/calls/"]["post"]["requestBody"]["content"]

@@ -159,8 +159,10 @@ def test_an_integration_posts_only_for_the_teams_it_may(make_integration, anna, 
     assert not CallLog.objects.filter(manager=other).exists()
 
 
-def test_a_write_is_audited_marked_and_counted_on_the_dashboard(pbx, anna):
-    outcome = ingest(pbx, event("c1", talk=30))
+def test_a_write_is_audited_marked_and_counted_on_the_dashboard(
+        pbx, anna, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = ingest(pbx, event("c1", talk=30))
     entry = AuditEntry.objects.get(action="calls_ingested")
     assert (entry.object_id, entry.after["created"]) == (outcome.batch_id, 1)
     assert PayoutInputChange.objects.filter(manager=anna,
