@@ -55,6 +55,9 @@ class LeadSource(models.TextChoices):
     INBOUND = "inbound", _("Inbound")
     OWNER_ROUTED = "owner_routed", _("Owner-routed")
     PARTNER_REFERRED = "partner_referred", _("Partner-referred")
+    # A lead we pass to a partner (issue 20): what it pays is the commission the partner owes
+    # us, recorded as a payment of the lead once received.
+    HANDED_TO_PARTNER = "handed_to_partner", _("Handed to a partner")
 
 
 class DuplicateState(models.TextChoices):

@@ -200,6 +200,10 @@ def lead_milestone_set(
         days=lead_pay_days(lead_ids=[lead.pk]),
         lock=Lock.NEW,
     )
+    # A referring partner is mailed once the step commits (issue 20).
+    from .partners.notifications import referred_lead_moved_on_commit
+
+    referred_lead_moved_on_commit(lead=lead, milestone=milestone)
     return milestone
 
 

@@ -134,6 +134,19 @@ class CompensationPlanAdmin(PolicyModelAdmin):
     search_fields = ["name", "code"]
     inlines = [PlanVersionInline, PlanAssignmentInline]
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET" and (plan := self.get_object(request, object_id)):
+            _warn_double_pay(request, plan)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+def _warn_double_pay(request, plan) -> None:
+    """The plan editor names components that pay one result twice (issue 19)."""
+    from .vendors.doublepay import editor_warnings
+
+    for text in editor_warnings(plan=plan):
+        messages.warning(request, text)
+
 
 @admin.register(PlanVersion)
 class PlanVersionAdmin(FrozenIfUsedMixin, PolicyModelAdmin):
@@ -142,6 +155,11 @@ class PlanVersionAdmin(FrozenIfUsedMixin, PolicyModelAdmin):
     list_filter = ["plan"]
     inlines = [PlanComponentInline]
     actions = ["revise_from_next_month"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET" and (version := self.get_object(request, object_id)):
+            _warn_double_pay(request, version.plan)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(description=_("Make a new version from next month"), permissions=["add"])
     def revise_from_next_month(self, request, queryset):

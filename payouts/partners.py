@@ -58,6 +58,13 @@ Status = PartnerStatement.Status
 LOCKED = (Status.FINAL, Status.PAID)
 
 
+def statement_changed_on_commit(statement) -> None:
+    """The partner is mailed once a statement is final or paid (issue 20, leads.partners)."""
+    from leads.partners.notifications import statement_changed_on_commit as mail
+
+    mail(statement)
+
+
 class PartnerStatementError(Exception):
     """A statement cannot do what was asked (locked, not due, not allowed)."""
 
@@ -84,6 +91,15 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     for _step in range(months):
         day = next_month(day)
     return day
+
+
+def commission_of(base: Decimal, percent: Decimal) -> Decimal:
+    """What ``base`` earns at ``percent`` (SPEC §3: rounded once, half up).
+
+    >>> commission_of(Decimal("333.33"), Decimal("10"))
+    Decimal('33.33')
+    """
+    return round_money(base * percent / HUNDRED)
 
 
 def _credited_lead_ids(partner: Partner) -> set[int]:
@@ -215,7 +231,7 @@ def _month_lines(
         elif c.base > 0 and c.payable_on < end:
             lines.append(StatementLineDraft(
                 kind=PartnerLineKind.COMMISSION, payment_id=payment.pk, base=c.base,
-                percent=percent, amount=round_money(c.base * percent / HUNDRED),
+                percent=percent, amount=commission_of(c.base, percent),
                 payable_on=c.payable_on, adjusts_month=_natural_adjusts(ledger, c.payable_on),
                 explanation={"received_on": payment.received_on, "amount": payment.amount,
                              "refunded_inside_hold": c.inside, "hold_days": partner.hold_days},
@@ -413,6 +429,7 @@ def partner_statement_finalise(*, statement: PartnerStatement, by=None) -> Partn
     audit_record(action="partner_statement_finalised", obj=statement, by=by, before=before,
                  after={"status": statement.status, "payable": statement.payable,
                         "carried_out": statement.carried_out})
+    statement_changed_on_commit(statement)
     return statement
 
 
@@ -436,6 +453,7 @@ def partner_statement_mark_paid(*, statement: PartnerStatement, by) -> PartnerSt
     audit_record(action="partner_statement_paid", obj=statement, by=by,
                  before={"status": Status.FINAL},
                  after={"status": statement.status, "payable": statement.payable})
+    statement_changed_on_commit(statement)
     return statement
 
 
@@ -464,3 +482,64 @@ def _ended_open_months(partner: Partner, *, before: datetime.date) -> list[datet
     last_month = month_start(before - datetime.timedelta(days=1))
     _last, months = _open_months(partner, last_month)
     return [m for m in months if m < before]
+
+
+# --- what the partner sees of each payment (the portal, issue 20) ----------------------------
+
+class CommissionState:
+    HOLD = "hold"  # in hold until ``payable_on``
+    PAYABLE = "payable"  # past the hold, waiting for the next statement
+    ON_STATEMENT = "on_statement"  # on a draft or final statement, not paid yet
+    PAID = "paid"  # on a paid statement
+    REVERSED = "reversed"  # refunded: never paid inside the hold, or clawed back after
+
+
+@dataclass(frozen=True)
+class PaymentCommission:
+    """One payment on a partner's leads and what the statement computation made of it."""
+
+    payment: Payment
+    payable_on: datetime.date
+    commission: Decimal  # credited by statements; before a statement, what it will earn
+    state: str
+    statement: PartnerStatement | None  # the statement holding its commission
+    clawed_back: Decimal = ZERO
+    clawback_statement: PartnerStatement | None = None
+
+
+def partner_payment_commissions(*, partner: Partner, today: datetime.date
+                                ) -> list[PaymentCommission]:
+    """Each payment on ``partner``'s credited leads, newest first, with its commission and its
+    state as SPEC §5 computes it: the hold, the statement lines (commission, adjustments,
+    clawbacks) and refunds inside the hold, read from ``_commissions`` and the statements."""
+    commissions = _commissions(partner)
+    lines = defaultdict(list)
+    for line in (PartnerStatementLine.objects.filter(statement__partner=partner)
+                 .select_related("statement").order_by("statement__month", "pk")):
+        lines[line.payment_id].append(line)
+    found = []
+    for c in commissions:
+        credit = [x for x in lines[c.payment.pk] if x.kind != PartnerLineKind.CLAWBACK]
+        clawbacks = [x for r in c.after for x in lines[r.pk]
+                     if x.kind == PartnerLineKind.CLAWBACK]
+        commission_line = next((x for x in credit if x.kind == PartnerLineKind.COMMISSION), None)
+        statement = commission_line.statement if commission_line else None
+        if c.base <= 0:
+            amount, state = ZERO, CommissionState.REVERSED
+        elif credit:
+            amount = sum((x.amount for x in credit), ZERO)
+            state = (CommissionState.PAID if statement and statement.status == Status.PAID
+                     else CommissionState.ON_STATEMENT)
+        else:
+            amount = commission_of(c.base, partner.default_percent)
+            state = CommissionState.HOLD if c.payable_on > today else CommissionState.PAYABLE
+        clawed = sum((x.amount for x in clawbacks), ZERO)
+        if clawbacks:
+            state = CommissionState.REVERSED
+        found.append(PaymentCommission(
+            payment=c.payment, payable_on=c.payable_on, commission=amount, state=state,
+            statement=statement, clawed_back=clawed,
+            clawback_statement=clawbacks[-1].statement if clawbacks else None,
+        ))
+    found.sort(key=lambda f: (f.payment.received_on, f.payment.pk), reverse=True)
+    return found

@@ -149,7 +149,9 @@ def compute_payout_run(
     """
     first = parse_month(month)
     user = get_user_model().objects.filter(pk=requested_by_id).first() if requested_by_id else None
-    teams = list(Team.objects.filter(pk=team_id) if team_id else Team.objects.order_by("code"))
+    # A vendor's operators are paid by the vendor's statement (payouts.vendors), never a run.
+    teams = list(Team.objects.filter(pk=team_id) if team_id
+                 else Team.objects.filter(vendor__isnull=True).order_by("code"))
     if not team_id:
         paying = teams_with_members(teams=teams, month=first)
         teams = [team for team in teams if team.pk in paying]

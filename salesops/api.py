@@ -9,6 +9,7 @@ from payouts.models import PartnerStatement
 
 from . import policy
 from .api_schema import MonthField, query_params
+from .ingest.api import CallBatchCreateMixin
 from .models import CallLog, Manager
 
 
@@ -84,7 +85,8 @@ class ManagerViewSet(PolicyViewSet):
     list=extend_schema(summary="Calls the caller may see, newest first", parameters=[CallQuery]),
     retrieve=extend_schema(summary="One call"),
 )
-class CallViewSet(PolicyViewSet):
+# Reads by the policy; POST takes a batch of calls (salesops.ingest).
+class CallViewSet(CallBatchCreateMixin, PolicyViewSet):
     serializer_class = CallSerializer
     policy_resource = "calls"
 

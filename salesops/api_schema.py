@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .periods import parse_month
+from .periods import month_text, parse_month
 
 MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 MONTH_EXAMPLE = "2026-11"
@@ -28,7 +28,7 @@ class MonthField(serializers.Field):
     default_error_messages = {"invalid": _("A month is written YYYY-MM, e.g. 2026-11.")}
 
     def to_representation(self, value):
-        return f"{value:%Y-%m}"
+        return month_text(value)
 
     def to_internal_value(self, data):
         try:

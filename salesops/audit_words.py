@@ -55,6 +55,10 @@ ACTION_LABELS = {
     "milestone_set": gettext_lazy("Lead step recorded"),
     "payment_received": gettext_lazy("Payment recorded"),
     "payment_refunded": gettext_lazy("Refund recorded"),
+    "qa_verdict": gettext_lazy("Listening verdict"),
+    "vendor_statement_final": gettext_lazy("Vendor statement made final"),
+    "vendor_statement_paid": gettext_lazy("Vendor statement paid"),
+    "vendor_top_up": gettext_lazy("Vendor balance topped up"),
 }
 
 # The last word of an action nobody has described yet ("payment_created").
@@ -284,7 +288,36 @@ def _payment(entry, before, after):
     return _("Payment of %(amount)s on lead «%(lead)s», %(date)s.") % values
 
 
+def _qa_verdict(entry, before, after):
+    verdict = apps.get_model("vendors", "QaVerdict").objects.filter(pk=entry.object_id).first()
+    labels = dict(apps.get_model("vendors", "QaVerdict")._meta.get_field("verdict").choices)
+    what = (_("call %(id)s") % {"id": verdict.call_id} if verdict and verdict.call_id
+            else _("lead %(id)s") % {"id": verdict.lead_id} if verdict else "—")
+    text = _("Judged %(what)s after listening: %(verdict)s.") % {
+        "what": what, "verdict": str(labels[after["verdict"]]).lower()}
+    return f"{text} {after['note']}" if after.get("note") else text
+
+
+def _vendor_statement(entry, before, after):
+    statement = (apps.get_model("vendors", "VendorStatement").objects
+                 .filter(pk=entry.object_id).select_related("vendor").first())
+    values = {"vendor": statement.vendor.name if statement else "—",
+              "month": _month(statement.month) if statement else "—",
+              "total": _money(after.get("total"))}
+    if entry.action == "vendor_statement_paid":
+        return _("Marked the statement of %(vendor)s for %(month)s paid: %(total)s.") % values
+    return _("Made the statement of %(vendor)s for %(month)s final: %(total)s.") % values
+
+
+def _vendor_top_up(entry, before, after):
+    vendor = apps.get_model("vendors", "Vendor").objects.filter(code=after["vendor"]).first()
+    return _("Topped up the prepaid balance of %(vendor)s by %(amount)s.") % {
+        "vendor": vendor.name if vendor else after["vendor"], "amount": _money(after["amount"])}
+
+
 _DESCRIBE = {
+    "qa_verdict": _qa_verdict, "vendor_statement_final": _vendor_statement,
+    "vendor_statement_paid": _vendor_statement, "vendor_top_up": _vendor_top_up,
     "call_added": _call, "call_changed": _call, "call_deleted": _call,
     "shift_added": _shift, "shift_changed": _shift, "shift_deleted": _shift,
     "targets_set": _targets, "targets_changed": _targets, "targets_deleted": _targets,

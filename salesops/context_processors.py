@@ -19,6 +19,12 @@ def doors(request):
             lambda: policy.may(request.user, policy.IMPORT, "calls")),
         "may_review_pay": SimpleLazyObject(
             lambda: policy.may(request.user, policy.VIEW, "payout_runs")),
+        "may_use_partner_portal": SimpleLazyObject(
+            lambda: policy.may(request.user, policy.VIEW, "partner_portal")),
+        "may_see_partner_receivables": SimpleLazyObject(
+            lambda: policy.may(request.user, policy.OVERVIEW, "handed_leads")),
         "may_see_overview": SimpleLazyObject(
             lambda: policy.may(request.user, policy.OVERVIEW, "payout_runs")),
+        "may_see_vendors": SimpleLazyObject(
+            lambda: policy.may(request.user, policy.VIEW, "vendors")),
     }

@@ -35,6 +35,7 @@ from leads.models import (
     Payment,
     PaymentKind,
 )
+from leads.partners.models import HandedLead
 from leads.services import milestone_history_wipe_allow
 from payouts.demo_plans import demo_plans_create
 from payouts.models import CompensationPlan
@@ -581,6 +582,7 @@ def _create_leads(ctx: _Context, org: _Organisation, activity: _Activity) -> lis
         (LeadSource.INBOUND, max(2, round(cold * 0.10))),
         (LeadSource.OWNER_ROUTED, max(2, round(cold * 0.06))),
         (LeadSource.PARTNER_REFERRED, max(3, round(cold * 0.10))),
+        (LeadSource.HANDED_TO_PARTNER, max(2, round(cold * 0.04))),
     )
     for source, count in others:
         for _ in range(count):
@@ -600,6 +602,13 @@ def _create_leads(ctx: _Context, org: _Organisation, activity: _Activity) -> lis
                 )
             )
     Lead.objects.bulk_create([draft.lead for draft in drafts], batch_size=BATCH_SIZE)
+    # Leads handed to partners (issue 20), each with the agreed commission.
+    HandedLead.objects.bulk_create([
+        HandedLead(lead=draft.lead, partner=rng.choice(org.partners),
+                   handed_by=draft.lead.owner, percent=Decimal("10"),
+                   handed_at=draft.lead.created_at, last_update_at=draft.lead.created_at)
+        for draft in drafts if draft.lead.source == LeadSource.HANDED_TO_PARTNER
+    ], batch_size=BATCH_SIZE)
     # Each lead's first owner (SPEC §6.7), as ``lead_create`` writes it.
     LeadOwnership.objects.bulk_create(
         [LeadOwnership(lead=draft.lead, owner=draft.lead.owner, since=None) for draft in drafts],

@@ -38,6 +38,12 @@ def current_month() -> datetime.date:
     return month_of(timezone.now())
 
 
+def month_text(month: datetime.date) -> str:
+    """``date(2026, 11, 1)`` → ``"2026-11"``; the year always in four digits (``strftime``
+    writes year 923 as "923")."""
+    return f"{month.year:04d}-{month.month:02d}"
+
+
 def parse_month(text: str) -> datetime.date:
     """``"2026-11"`` → ``date(2026, 11, 1)``; raises ValueError on anything else."""
     # ASCII digits only (str.isdigit also takes other scripts' digits), and a month of at most

@@ -33,13 +33,15 @@ class Scope(enum.Enum):
     ALL = "all"
 
 
-# Roles of the policy: the four of salesops.models.Role, plus a partner's login and nobody.
-ANONYMOUS, MANAGER, SALES_HEAD, ADMIN, OWNER, PARTNER = (
-    "anonymous", "manager", "sales_head", "admin", "owner", "partner",
+# Roles of the policy: the four of salesops.models.Role, plus a partner's login, a vendor's
+# client's guest login (payouts.vendors) and nobody.
+ANONYMOUS, MANAGER, SALES_HEAD, ADMIN, OWNER, PARTNER, VENDOR_GUEST = (
+    "anonymous", "manager", "sales_head", "admin", "owner", "partner", "vendor_guest",
 )
-ROLES = (ANONYMOUS, MANAGER, SALES_HEAD, ADMIN, OWNER, PARTNER)
+ROLES = (ANONYMOUS, MANAGER, SALES_HEAD, ADMIN, OWNER, PARTNER, VENDOR_GUEST)
 # Who outranks whom, for changing logins (``below``) and for granting roles.
-RANK = {ANONYMOUS: 0, PARTNER: 1, MANAGER: 1, SALES_HEAD: 2, ADMIN: 3, OWNER: 4}
+RANK = {ANONYMOUS: 0, PARTNER: 1, VENDOR_GUEST: 1, MANAGER: 1, SALES_HEAD: 2, ADMIN: 3,
+        OWNER: 4}
 
 VIEW, CREATE, CHANGE, DELETE, IMPORT, EXPORT = (
     "view", "create", "change", "delete", "import", "export",
@@ -56,7 +58,7 @@ ACTIONS = (VIEW, CREATE, CHANGE, DELETE, IMPORT, EXPORT, REQUEST_EXCEPTION, DECI
            COMPUTE_RUN, APPROVE_RUN, MARK_PAID, GRANT_ROLE, RESOLVE_DUPLICATE, REFUND, CORRECT,
            RAISE_INQUIRY, DECIDE_INQUIRY, DECIDE_CONFLICT, OVERVIEW)
 
-M, H, A, O, P = MANAGER, SALES_HEAD, ADMIN, OWNER, PARTNER  # noqa: E741 - the table reads better
+M, H, A, O, P, G = MANAGER, SALES_HEAD, ADMIN, OWNER, PARTNER, VENDOR_GUEST  # noqa: E741
 OWN, TEAM, ALL, BELOW = Scope.OWN, Scope.TEAM, Scope.ALL, Scope.BELOW
 
 # Which roles each role may grant (SPEC §1: admins are below the owner). Nobody changes their
@@ -76,6 +78,7 @@ class Resource:
     manager: str | None = None  # path to the owning Manager ("" = the row is one)
     team: str | None = None  # path to the Team
     partner: str | None = None  # path to the Partner
+    vendor: str | None = None  # path to the Vendor (a vendor guest's own rows)
 
 
 RESOURCES = [
@@ -94,10 +97,11 @@ RESOURCES = [
     Resource("status_mappings", "salesops.statusmapping"),
     Resource("manager_aliases", "salesops.manageralias", manager="manager",
              team="manager__team"),
-    Resource("leads", "leads.lead", manager="owner", team="owner__team"),
+    Resource("leads", "leads.lead", manager="owner", team="owner__team", partner="partner"),
     Resource("milestones", "leads.leadmilestone", manager="lead__owner",
-             team="lead__owner__team"),
-    Resource("payments", "leads.payment", manager="lead__owner", team="lead__owner__team"),
+             team="lead__owner__team", partner="lead__partner"),
+    Resource("payments", "leads.payment", manager="lead__owner", team="lead__owner__team",
+             partner="lead__partner"),
     Resource("partners", "leads.partner", partner=""),
     Resource("audit_entries", "salesops.auditentry"),
     Resource("memberships", "salesops.teammembership", manager="manager",
@@ -119,12 +123,34 @@ RESOURCES = [
     Resource("partner_statements", "payouts.partnerstatement", partner="partner"),
     Resource("partner_statement_lines", "payouts.partnerstatementline",
              partner="statement__partner"),
+    Resource("vendors", "vendors.vendor", vendor=""),
+    Resource("vendor_contracts", "vendors.vendorcontract", vendor="vendor"),
+    Resource("vendor_statements", "vendors.vendorstatement", vendor="vendor"),
+    Resource("vendor_statement_lines", "vendors.vendorstatementline",
+             vendor="statement__vendor"),
+    Resource("balance_entries", "vendors.balanceentry", vendor="vendor"),
+    Resource("pilots", "vendors.pilot"),
+    Resource("qa_verdicts", "vendors.qaverdict", vendor="call__manager__team__vendor"),
+    Resource("vendor_guests", "vendors.vendorguest", vendor="vendor"),
+    # The partner portal (issue 20, leads.partners): its door is the partner's referral link.
+    Resource("partner_portal", "partner_portal.referrallink", partner="partner"),
+    Resource("payout_details", "partner_portal.payoutdetails", partner="partner"),
+    Resource("handed_leads", "partner_portal.handedlead", manager="handed_by",
+             team="handed_by__team", partner="partner"),
+    Resource("handed_lead_payments", "partner_portal.handedleadpayment",
+             manager="handed_lead__handed_by", team="handed_lead__handed_by__team",
+             partner="handed_lead__partner"),
+    Resource("partner_api_tokens", "partner_portal.partnerapitoken", partner="partner"),
+    Resource("integrations", "ingest.integration"),
+    Resource("refused_requests", "ingest.refusedrequest"),
     Resource("users", "auth.user"),
     Resource("groups", "auth.group"),
 ]
 
 # What the floor reads: own for a manager, own team for a sales head, all for owner and admin.
 FLOOR = {M: OWN, H: TEAM, A: ALL, O: ALL}
+# The floor, and a partner's own rows (what they referred, what we handed them).
+FLOOR_AND_PARTNER = {**FLOOR, P: OWN}
 SEE_ALL = {A: ALL, O: ALL}
 HEAD_AND_ABOVE = {H: TEAM, A: ALL, O: ALL}
 ADMIN_ONLY = {A: ALL}
@@ -164,17 +190,19 @@ RULES: dict[str, dict[str, dict[str, Scope]]] = {
     # An alias decides whose a call is: admins only.
     "manager_aliases": CONFIG,
     # The owner routes leads personally (SPEC §1); sales heads keep own team's leads.
-    "leads": {VIEW: FLOOR, EXPORT: HEAD_AND_ABOVE, CREATE: {H: TEAM, A: ALL, O: ALL},
+    # A partner reads the leads they referred (the portal shows their status, issue 20).
+    "leads": {VIEW: FLOOR_AND_PARTNER, EXPORT: HEAD_AND_ABOVE, CREATE: {H: TEAM, A: ALL, O: ALL},
               CHANGE: HEAD_AND_ABOVE, DELETE: ADMIN_ONLY, IMPORT: ADMIN_ONLY,
               RESOLVE_DUPLICATE: HEAD_AND_ABOVE},
     # Milestones are history: added through lead_milestone_set (a manager records own leads'
     # steps), never changed or deleted; a wrong one is voided by a correction row with a reason
     # (lead_milestone_correct) by those who decide on a lead's pay.
-    "milestones": {VIEW: FLOOR, CREATE: FLOOR, CORRECT: HEAD_AND_ABOVE},
+    "milestones": {VIEW: FLOOR_AND_PARTNER, CREATE: FLOOR, CORRECT: HEAD_AND_ABOVE},
     # Payments are facts: entered by admins, reversed by a refund, never edited.
-    "payments": {VIEW: FLOOR, EXPORT: HEAD_AND_ABOVE, CREATE: ADMIN_ONLY, IMPORT: ADMIN_ONLY,
-                 REFUND: ADMIN_ONLY},
-    "partners": {VIEW: {H: ALL, A: ALL, O: ALL, P: OWN}, EXPORT: SEE_ALL,
+    "payments": {VIEW: FLOOR_AND_PARTNER, EXPORT: HEAD_AND_ABOVE, CREATE: ADMIN_ONLY,
+                 IMPORT: ADMIN_ONLY, REFUND: ADMIN_ONLY},
+    # A manager picks the partner to hand a lead to (issue 20); a partner reads only itself.
+    "partners": {VIEW: {M: ALL, H: ALL, A: ALL, O: ALL, P: OWN}, EXPORT: SEE_ALL,
                  CREATE: ADMIN_ONLY, CHANGE: ADMIN_ONLY, IMPORT: ADMIN_ONLY},
     # The audit trail holds decisions on every team and on roles: owner and admins read it.
     "audit_entries": READ_ONLY_FOR_DECIDERS,
@@ -201,6 +229,34 @@ RULES: dict[str, dict[str, dict[str, Scope]]] = {
     # What a partner is paid: owner and admins; a partner with a login reads own statements.
     "partner_statements": {VIEW: {A: ALL, O: ALL, P: OWN}},
     "partner_statement_lines": {VIEW: {A: ALL, O: ALL, P: OWN}},
+    # Outsourced call centres (issue 19): the owner buys their work, admins keep it running;
+    # the owner finalises a vendor's month. A vendor's client's guest login sees only that
+    # vendor's statements and the recordings sampled for listening.
+    "vendors": {VIEW: SEE_ALL, CREATE: SEE_ALL, CHANGE: SEE_ALL},
+    "vendor_contracts": {VIEW: SEE_ALL, CREATE: SEE_ALL, CHANGE: SEE_ALL, DELETE: SEE_ALL},
+    "vendor_statements": {VIEW: {A: ALL, O: ALL, G: OWN}, EXPORT: {A: ALL, O: ALL, G: OWN},
+                          COMPUTE_RUN: SEE_ALL, APPROVE_RUN: {O: ALL}, MARK_PAID: SEE_ALL},
+    "vendor_statement_lines": {VIEW: {A: ALL, O: ALL, G: OWN}},
+    "balance_entries": {VIEW: SEE_ALL, CREATE: SEE_ALL},
+    "pilots": {VIEW: SEE_ALL, CREATE: SEE_ALL, CHANGE: SEE_ALL, EXPORT: SEE_ALL},
+    "qa_verdicts": {VIEW: {A: ALL, O: ALL, G: OWN}, CREATE: SEE_ALL},
+    "vendor_guests": {VIEW: SEE_ALL, CREATE: {O: ALL}},
+    # The partner portal (issue 20): a partner's own pages; a partner refers a lead (CREATE).
+    "partner_portal": {VIEW: {P: OWN}, CREATE: {P: OWN}},
+    # Where a partner is paid: the partner asks for a change, owner or admin confirms it.
+    "payout_details": {VIEW: {P: OWN, A: ALL, O: ALL}, CREATE: {P: OWN},
+                       CHANGE: {A: ALL, O: ALL}},
+    # Leads we hand to partners: a manager hands own lead; the partner reports on it; the owner
+    # and admins see every partner's receivable and silence (OVERVIEW).
+    "handed_leads": {VIEW: FLOOR_AND_PARTNER, CREATE: FLOOR, CHANGE: {P: OWN},
+                     OVERVIEW: SEE_ALL},
+    # A partner reports a client's payment; owner or admin records our commission received.
+    "handed_lead_payments": {VIEW: FLOOR_AND_PARTNER, CREATE: {P: OWN}, CHANGE: SEE_ALL},
+    "partner_api_tokens": {VIEW: {P: OWN, A: ALL, O: ALL}, CREATE: {P: OWN, A: ALL, O: ALL}},
+    # PBXs that post calls (issue 21): what they post decides pay like an import, so admins
+    # make, re-key and revoke them; the owner reads them and their refused requests.
+    "integrations": CONFIG,
+    "refused_requests": {VIEW: SEE_ALL},
     # Logins: an admin keeps the logins of people below admins; the owner keeps all of them.
     "users": {VIEW: SEE_ALL, CREATE: SEE_ALL, CHANGE: {A: BELOW, O: ALL}},
     # Rights come from roles (the role groups are kept by migrations): nobody edits a group.
@@ -245,7 +301,16 @@ def _standing(user) -> str:
         return manager.role
     if _partner(user) is not None:
         return PARTNER
+    if _vendor_guest(user) is not None:
+        return VENDOR_GUEST
     return ANONYMOUS
+
+
+def _vendor_guest(user):
+    try:
+        return user.vendor_guest
+    except (AttributeError, apps.get_model("vendors", "VendorGuest").DoesNotExist):
+        return None
 
 
 def _manager_of(user):
@@ -312,6 +377,9 @@ def _in_scope(user, scope: Scope, res: Resource, obj) -> bool:
         if role_of(user) == PARTNER:
             partner = _partner(user)
             return res.partner is not None and _follow(obj, res.partner) == partner.pk
+        if role_of(user) == VENDOR_GUEST:
+            guest = _vendor_guest(user)
+            return res.vendor is not None and _follow(obj, res.vendor) == guest.vendor_id
         manager = _manager(user)
         return res.manager is not None and _follow(obj, res.manager) == manager.pk
     if scope is Scope.TEAM:
@@ -357,6 +425,8 @@ def scoped(user, action: str, resource, queryset: QuerySet | None = None) -> Que
     if scope is Scope.OWN:
         if role_of(user) == PARTNER:
             path, value = res.partner, _partner(user).pk
+        elif role_of(user) == VENDOR_GUEST:
+            path, value = res.vendor, _vendor_guest(user).vendor_id
         else:
             path, value = res.manager, _manager(user).pk
         if path is None:

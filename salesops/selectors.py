@@ -45,6 +45,11 @@ def scope_to_user(queryset: QuerySet, user, *, via: str = "manager") -> QuerySet
         return queryset
     manager = manager_for_user(user)
     if manager is None:
+        # A partner's login reads by the policy's partner paths (salesops.policy, issue 20).
+        from . import policy
+
+        if policy.role_of(user) == policy.PARTNER:
+            return policy.scoped(user, policy.VIEW, queryset.model, queryset)
         return queryset.none()
     prefix = f"{via}__" if via else ""
     if manager.role == Role.SALES_HEAD and manager.team_id is not None:

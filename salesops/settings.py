@@ -48,9 +48,13 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "salesops",
+    # Calls posted by PBXs and the batch API (issue 21): its own app, its own migrations.
+    "salesops.ingest",
     "leads",
+    "leads.partners.apps.PartnerPortalConfig",
     "payouts",
     "payouts.review",
+    "payouts.vendors",
 ]
 
 MIDDLEWARE = [
@@ -166,6 +170,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
 }
+# Requests per integration token (salesops.ingest): webhooks and batches of calls.
+INGEST_THROTTLE_RATE = env.str("SALESOPS_INGEST_THROTTLE", default="30000/minute")
+# How long a process reuses the manager keys, status mappings and an integration's teams and
+# day batch between calls (seconds): a new alias or mapping is seen that much later.
+INGEST_LOOKUP_TTL_S = env.float("SALESOPS_INGEST_LOOKUP_TTL_S", default=5.0)
 SPECTACULAR_SETTINGS = {
     "TITLE": "SalesOps API",
     "DESCRIPTION": "Calls, leads and pay, scoped to what the signed-in user may see.",
@@ -185,6 +194,8 @@ SPECTACULAR_SETTINGS = {
         "ExceptionKindEnum": "payouts.models.ExceptionKind",
         "ExceptionStatusEnum": "payouts.models.ExceptionStatus",
         "InquiryStatusEnum": "payouts.models.InquiryStatus",
+        "HandedStatusEnum": "leads.partners.models.HandedStatus",
+        "PartnerLeadStepEnum": "leads.partners.selectors.STEP_CHOICES",
     },
 }
 
@@ -406,3 +417,15 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="salesops@localhost")
 # Links in mail point here.
 SALESOPS_SITE_URL = env.str("SALESOPS_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# --- The partner portal (issue 20, leads.partners) -------------------------------------------
+# Our commission on a payment a partner reports is due this many days after their client paid.
+SALESOPS_HANDED_COMMISSION_DUE_DAYS = env.int("SALESOPS_HANDED_COMMISSION_DUE_DAYS", default=14)
+# Referral form and link: submissions per hour per address and per partner; the largest body.
+SALESOPS_REFERRALS_PER_ADDRESS_HOUR = env.int("SALESOPS_REFERRALS_PER_ADDRESS_HOUR", default=10)
+SALESOPS_REFERRALS_PER_PARTNER_HOUR = env.int("SALESOPS_REFERRALS_PER_PARTNER_HOUR", default=30)
+SALESOPS_REFERRAL_MAX_BODY = env.int("SALESOPS_REFERRAL_MAX_BODY", default=4096)
+# Partners with a handed lead silent for 14 days get one reminder (leads.partners.tasks).
+CELERY_BEAT_SCHEDULE["partner-portal-remind-silent-handed-leads"] = {
+    "task": "partner_portal.remind_silent_handed_leads", "schedule": crontab(hour=9, minute=0),
+}

@@ -6,10 +6,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
+from leads.partners.urls import api_urlpatterns as partner_api
+from leads.partners.urls import link_urlpatterns, receivable_urlpatterns
 from payouts.earnings.urls import api_urlpatterns as earnings_api
 from payouts.review import api as review_api
 
 from . import api, views
+from .ingest.api import WebhookView
 
 admin.site.site_header = _("SalesOps administration")
 admin.site.site_title = "SalesOps"
@@ -27,14 +30,23 @@ router.register("payout-inquiries", review_api.PayoutInquiryViewSet, basename="p
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("imports/", include("salesops.imports.urls")),
     path("review/", include("payouts.review.urls")),
     path("earnings/", include("payouts.earnings.urls")),
+    path("vendors/", include("payouts.vendors.urls")),
+    path("partner/", include("leads.partners.urls")),
+    path("handed-leads/", include(receivable_urlpatterns)),
+    path("r/", include(link_urlpatterns)),
     path("api/me/", include((earnings_api, "earnings-api"))),
+    # Telephony webhooks, one address per integration (salesops.ingest).
+    path("api/hooks/", include([
+        # Any text: an address that is no integration's key answers 404 in JSON, like the rest.
+        path("<str:public_id>/", WebhookView.as_view(), name="ingest-webhook")])),
+    path("api/partner/", include(partner_api)),
     path("api/", include(router.urls)),
     # The schema describes every endpoint: for signed-in users only (salesops.policy).
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),
@@ -42,3 +54,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(
         url_name="api-schema", permission_classes=[IsAuthenticated]), name="api-docs"),
 ]
+
+# Under /api/ errors answer JSON, as the schema documents; pages keep the site's error pages.
+handler400 = "salesops.errors.bad_request"
+handler403 = "salesops.errors.permission_denied"
+handler404 = "salesops.errors.page_not_found"
+handler500 = "salesops.errors.server_error"

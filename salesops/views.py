@@ -1,5 +1,6 @@
 import datetime
 
+from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -33,8 +34,15 @@ def _landing(request) -> str | None:
     return f"{url}?{query}" if url and query else url
 
 
-@policy_required_floor
 def home(request):
+    # A vendor's client's guest login sees only its vendor's statements and listening sample.
+    if policy.role_of(request.user) == policy.VENDOR_GUEST:
+        return redirect("vendors:guest")
+    return _floor(request)
+
+
+@policy_required_floor
+def _floor(request):
     # ?floor=1 keeps the sales floor list reachable for those who land elsewhere.
     if "floor" not in request.GET and (landing := _landing(request)):
         return redirect(landing)
@@ -53,3 +61,13 @@ def home(request):
             "me": manager_for_user(request.user),
         },
     )
+
+
+class LoginView(auth_views.LoginView):
+    """A partner's login lands on the partner portal (issue 20); everyone else on the site's
+    home, which sends each role where it starts (``LANDING``)."""
+
+    def get_default_redirect_url(self):
+        if policy.may(self.request.user, policy.VIEW, "partner_portal"):
+            return reverse("partner:home")
+        return super().get_default_redirect_url()

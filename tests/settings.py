@@ -28,3 +28,5 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"},
 }
+# The ingestion's short-lived lookups (salesops.ingest.memo) would outlive a test's rows.
+INGEST_LOOKUP_TTL_S = 0

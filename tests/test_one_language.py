@@ -46,7 +46,7 @@ EVERYWHERE = {"SalesOps", "PDF", "XLSX", "CSV", "English", "Русский", "AP
               "False", "ID", "E-mail",
               # Telephony products and encodings, by their own names.
               "Asterisk", "CDR-Stats", "FreePBX", "FreeSWITCH", "Twilio", "VICIdial", "UTF-",
-              "Windows-"}
+              "Windows-", "Zadarma", "Mango", "Office", "CDR", "JSON"}
 SKIPPED_TAGS = {"script", "style", "template"}
 SHOWN_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt", "data-label", "data-message",
                     "data-computing"}

@@ -178,7 +178,7 @@ class PayoutRunViewSet(PolicyViewSet):
     @extend_schema(
         summary="Approve a computed run (locks the month's pay)",
         description="By the team's sales head or the owner, never by whoever requested the "
-                    "computation (SPEC §1, §7). 409 says why it was refused: the month is not "
+                    "computation. 409 says why it was refused: the month is not "
                     "over, the run is stale, or pending exceptions hold money in it.",
         request=None, responses={200: PayoutRunSerializer, 409: REFUSAL})
     @action(detail=True, methods=["post"])
@@ -194,7 +194,7 @@ class PayoutRunViewSet(PolicyViewSet):
     @extend_schema(
         summary="Recompute the people of a run whose inputs changed",
         description="Queued; the run is draft until its people are done. Whoever requests "
-                    "a computation does not approve that run (SPEC §1): the request is "
+                    "a computation does not approve that run: the request is "
                     "recorded with their name. 409 for an approved or paid month.",
         request=None, responses={202: QUEUED, 409: REFUSAL})
     @action(detail=True, methods=["post"])
@@ -205,7 +205,7 @@ class PayoutRunViewSet(PolicyViewSet):
             payout_run_request_recompute(run=run, by=request.user)
         except PayoutRunLocked:
             return _refused(PayoutRunError(_(
-                "%(run)s is locked: late changes go to the next open month (SPEC §7).")
+                "%(run)s is locked: late changes go to the next open month.")
                 % {"run": f"{run.team.code} {run.month:%Y-%m}"}))
         return Response({"detail": _("Recomputing: the run is draft until its people are "
                                      "done.")}, status=status.HTTP_202_ACCEPTED)

@@ -145,6 +145,11 @@ def batch_map_values(request, pk: int):
         return redirect("imports:batch", pk=batch.pk)
     managers, statuses = form.chosen()
     import_values_map(batch=batch, managers=managers, statuses=statuses)
+    if not batch.file:  # calls a PBX posted (salesops.ingest): no file to run again
+        messages.info(request, _("Mapped: %(managers)d managers, %(statuses)d statuses. The "
+                                 "calls are taken when they are posted again.")
+                      % {"managers": len(managers), "statuses": len(statuses)})
+        return redirect("imports:batch", pk=batch.pk)
     again = _run_again(request, batch)
     messages.info(request, _("Mapped: %(managers)d managers, %(statuses)d statuses. Running the "
                              "same file again: only what is missing is created.")

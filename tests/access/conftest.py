@@ -19,6 +19,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from leads.models import LeadMilestone, MilestoneKind, Partner, Payment
+from leads.partners.models import HandedLead, HandedLeadPayment, PayoutDetails
 from payouts.exceptions import commission_exception_request
 from payouts.inquiries import inquiry_raise
 from payouts.models import (
@@ -30,6 +31,7 @@ from payouts.models import (
     PayoutLine,
     PayoutRun,
 )
+from payouts.vendors.models import Pilot, Vendor, VendorGuest, VendorStatement
 from salesops import policy
 from salesops.models import (
     AuditEntry,
@@ -55,7 +57,8 @@ from tests.payouts.factories import plan_for
 from tests.payouts.helpers import NOVEMBER, compute, moscow
 
 # The login each policy role is tried as (anonymous: no login).
-PERSONAS = ("anonymous", "manager", "sales_head", "admin", "owner", "partner")
+PERSONAS = ("anonymous", "manager", "sales_head", "admin", "owner", "partner",
+            "vendor_guest")
 
 
 @dataclass
@@ -133,6 +136,29 @@ def _side(world, suffix, team, manager, head, partner):
     rows["payouts.partnerstatementline"] = PartnerStatementLine.objects.create(
         statement=statement, kind="commission", payment=payment, base=Decimal("100000.00"),
         percent=Decimal("10"), amount=Decimal("10000.00"), payable_on=datetime.date(2026, 12, 5))
+    vendor = Vendor.objects.create(code=f"kc-{suffix}", name=f"KC {suffix}",
+                                   team=TeamFactory(code=f"kc-{suffix}"))
+    rows["vendors.vendor"] = vendor
+    rows["vendors.vendorstatement"] = VendorStatement.objects.create(vendor=vendor,
+                                                                     month=NOVEMBER)
+    rows["vendors.pilot"] = Pilot.objects.create(
+        code=f"pilot-{suffix}", name=f"Pilot {suffix}", vendor=vendor, plan=version.plan,
+        starts_on=datetime.date(2026, 11, 2), ends_on=datetime.date(2026, 11, 20))
+    rows["vendors.vendorguest"] = None
+    # A lead handed to the partner, with a payment the partner reported (issue 20).
+    handed = HandedLead.objects.create(
+        lead=LeadFactory(owner=manager, source="handed_to_partner",
+                         created_at=moscow(2026, 11, 6, 10, 0)),
+        partner=partner, handed_by=manager, percent=Decimal("10"),
+        handed_at=moscow(2026, 11, 6, 11, 0), last_update_at=moscow(2026, 11, 6, 11, 0))
+    rows["partner_portal.handedlead"] = handed
+    rows["partner_portal.handedleadpayment"] = HandedLeadPayment.objects.create(
+        handed_lead=handed, amount=Decimal("20000.00"), received_on=datetime.date(2026, 11, 7),
+        commission=Decimal("2000.00"), due_on=datetime.date(2026, 11, 21),
+        reported_at=moscow(2026, 11, 8, 10, 0))
+    rows["partner_portal.payoutdetails"] = PayoutDetails.objects.create(
+        partner=partner, method="other", other_details=f"cash to {suffix}",
+        requested_at=moscow(2026, 11, 8, 10, 0))
     rows["salesops.auditentry"] = AuditEntry.objects.create(
         action="exception_requested", object_type="payouts.commissionexception",
         object_id=exception.pk, by=head.user, at=timezone.now(), before={}, after={})
@@ -163,6 +189,10 @@ def build_world() -> World:
     world.own = _side(world, "n", north, people["anna"], people["head_north"], partner_one)
     world.other = _side(world, "s", south, people["boris"], people["head_south"],
                         partner_two)
+    # A vendor's client's guest login: the north side's vendor is its own (issue 19).
+    world.users["vendor_guest"] = VendorGuest.objects.create(
+        user=UserFactory(username="kc.client", password="!"),
+        vendor=world.own["vendors.vendor"]).user
     # Logins: anna's is below an admin, the owner's is above; groups are nobody's to edit.
     world.own["auth.user"], world.other["auth.user"] = people["anna"].user, people["owner"].user
     world.own["auth.group"] = Group.objects.get(name="Managers")

@@ -73,3 +73,31 @@ def test_run_totals_and_a_persons_team_may_be_null(schema):
     assert components["PayoutRun"]["properties"]["held_total"]["nullable"] is True
     assert components["PayoutRun"]["properties"]["paid_total"]["nullable"] is True
     assert components["Manager"]["properties"]["team"]["nullable"] is True
+
+
+@pytest.mark.parametrize("path", [
+    "/api/payout-runs/-2.5/recompute/",
+    "/api/me/earnings/lines/-56130/items/",
+    "/api/no-such-thing/",
+])
+def test_an_api_url_that_matches_no_route_answers_json_as_documented(client, path):
+    client.force_login(ManagerFactory(admin=True).user)
+    response = client.post(path) if path.endswith("recompute/") else client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_a_page_url_that_matches_nothing_keeps_the_sites_page(client):
+    client.force_login(ManagerFactory(admin=True).user)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_month_before_year_1000_is_still_written_in_four_digits(client):
+    manager = ManagerFactory()
+    client.force_login(manager.user)
+    response = client.get("/api/me/earnings/", {"month": "0923-01"})
+    assert response.status_code == 200
+    assert response.json()["month"] == "0923-01"

@@ -26,6 +26,7 @@ from salesops.inputs.resources import WritesThroughTheLayer
 from salesops.models import AuditEntry
 from salesops.urls import router
 from tests.factories import UserFactory
+from tests.fixtures import hostile
 from tests.payouts.helpers import DECEMBER, NOVEMBER
 
 from .doors import TODAY, admin_import, form_data, marks, pay_state, world_build
@@ -376,6 +377,26 @@ DOORS: dict[str, Door] = {
         _action("payouts.commissionexception", "delete_selected", "exception"),
         Refused("No action selected.")),
     # The API.
+    # A batch of calls (salesops.ingest): a new call of December is written and marked; a
+    # version of an approved November's call that carries more waits as an import conflict
+    # (its audit row written, no month marked); the owner does not import calls.
+    "api:calls:create": Door(
+        lambda client, w: client.post("/api/calls/", {"source": "test-pbx", "calls": [{
+            "external_id": "api-1", "started_at": "2026-12-05T10:00:00+03:00",
+            "duration_s": 60, "talk_s": 30, "manager": hostile.EXTENSION}]},
+            content_type="application/json"),
+        Written(("calls_ingested",), (ANNA_DEC,))),
+    "api:calls:create-a-locked-months-call-carrying-more": Door(
+        lambda client, w: client.post("/api/calls/", {"source": "test-pbx", "calls": [{
+            "external_id": "nov", "started_at": "2026-11-10T10:00:00+03:00",
+            "duration_s": 300, "talk_s": 200, "manager": hostile.EXTENSION}]},
+            content_type="application/json"),
+        Written(("calls_ingested",), ())),
+    "api:calls:create-by-the-owner": Door(
+        lambda client, w: client.post("/api/calls/", {"source": "test-pbx", "calls": [{
+            "external_id": "api-1", "started_at": "2026-12-05T10:00:00+03:00",
+            "duration_s": 60, "manager": hostile.EXTENSION}]},
+            content_type="application/json"), CLOSED, as_user="owner"),
     "api:commission-exceptions:decide": Door(
         lambda client, w: client.post(f"/api/commission-exceptions/{w.rows['exception'].pk}"
                                       "/decide/", {"decision": "approve", "comment": "ok"}),
@@ -401,6 +422,11 @@ NO_PAY_INPUT = {
     "salesops.importbatch:action:delete_selected": "a batch's calls protect it from deletion",
     "salesops.importconflict:action:delete_selected": "not offered: conflicts are decided",
     "salesops.auditentry": "the audit trail, read-only",
+    "ingest.integration": "PBXs that post calls: their calls are written by the ingestion "
+                          "service (driven as api:calls:create and in tests/ingest)",
+    "ingest.refusedrequest": "refused requests, read-only",
+    "partner_portal.payoutdetails": "where a partner is paid: asked by the partner, confirmed "
+                                    "by an admin, audited (no pay of managers depends on it)",
     "leads.partner": "partners' terms (the partner statements are not pay inputs of managers)",
     "payouts.compensationplan": "plans are configuration, versioned",
     "payouts.planversion": "plans are configuration, versioned",
@@ -408,6 +434,9 @@ NO_PAY_INPUT = {
     "payouts.payoutrun": "runs, their approval and computation: what pay is, not its inputs",
     "payouts.payoutline": "computed lines, read-only",
     "payouts.partnerstatement": "computed statements, read-only",
+    "vendors.vendor": "a vendor's terms and contracts (configuration, like plans)",
+    "vendors.pilot": "a pilot's name, dates and contract (a report's configuration)",
+    "vendors.vendorguest": "a guest login's vendor",
     "api:payout-runs:approve": "a run's approval",
     "api:payout-runs:mark_paid": "a run marked paid",
     "api:payout-runs:recompute": "a request to compute a run again (pay is computed from the "

@@ -26,8 +26,9 @@ def write_a_call_directly(manager_id: int) -> None:
 def test_the_pay_inputs_are_exactly_the_models_pay_is_built_from():
     assert sorted(model._meta.label for model in pay_input_models()) == [
         "leads.Lead", "leads.LeadMilestone", "leads.LeadOwnership", "leads.Payment",
-        "payouts.CommissionException", "salesops.CallLog", "salesops.MonthlyPlan",
-        "salesops.TeamMembership", "salesops.WorkShift",
+        "partner_portal.HandedLeadPayment", "payouts.CommissionException", "salesops.CallLog",
+        "salesops.MonthlyPlan", "salesops.TeamMembership", "salesops.WorkShift",
+        "vendors.QaVerdict",
     ]
 
 
