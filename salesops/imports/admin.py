@@ -26,9 +26,8 @@ from . import tasks  # noqa: F401 - registers the import task with workers that 
 from .presets import FIELDS
 from .services import (
     ImportRefused,
-    import_batch_rerun,
     import_batch_rollback,
-    import_batch_start,
+    import_batch_run_again,
     import_conflict_accept,
     import_conflict_reject,
 )
@@ -89,9 +88,16 @@ class ImportBatchAdmin(PolicyModelAdmin):
     @admin.action(description=_("Run again (after mapping managers or statuses)"),
                   permissions=["add"])
     def rerun(self, request, queryset):
+        started = 0
         for batch in queryset:
-            import_batch_start(batch=import_batch_rerun(batch=batch, created_by=request.user))
-        self.message_user(request, _("The files are being imported again."))
+            try:
+                import_batch_run_again(batch=batch, by=request.user)
+            except ImportRefused as exc:
+                self.message_user(request, f"{batch}: {exc}", messages.ERROR)
+            else:
+                started += 1
+        if started:
+            self.message_user(request, _("The files are being imported again."))
 
 
 @admin.register(ImportRowError)

@@ -126,6 +126,24 @@ def import_batch_rerun(
     return again
 
 
+def import_batch_run_again(*, batch: ImportBatch, by=None) -> ImportBatch:
+    """"Run again", from every door (the batch page, the admin's action): a finished batch with
+    refused rows continues in the same batch, reading those rows again; any other batch runs
+    its file again as a new batch (a rolled-back one, say). Calls a PBX posted
+    (``salesops.ingest``) have no file: refused, saying when they come."""
+    if not batch.file:
+        raise ImportRefused(_("These calls were posted by a PBX: there is no file to run "
+                              "again. The calls are taken when they are posted again."))
+    if batch.status == Status.DONE and batch.error_count:
+        try:
+            return import_batch_continue(batch=batch)
+        except ImportRefused:
+            pass
+    again = import_batch_rerun(batch=batch, created_by=by)
+    import_batch_start(batch=again)
+    return again
+
+
 # The server session that last held a batch's lock in this process: after a lost connection
 # the server may not know yet that it is gone, and it still holds the lock.
 _lock_sessions: dict[int, int] = {}

@@ -33,11 +33,10 @@ from .selectors import (
 from .services import (
     TALK_ONLY,
     ImportRefused,
-    import_batch_continue,
     import_batch_create,
     import_batch_recognise_soon,
-    import_batch_rerun,
     import_batch_rollback,
+    import_batch_run_again,
     import_batch_start,
 )
 
@@ -150,24 +149,11 @@ def batch_map_values(request, pk: int):
                                  "calls are taken when they are posted again.")
                       % {"managers": len(managers), "statuses": len(statuses)})
         return redirect("imports:batch", pk=batch.pk)
-    again = _run_again(request, batch)
+    again = import_batch_run_again(batch=batch, by=request.user)
     messages.info(request, _("Mapped: %(managers)d managers, %(statuses)d statuses. Running the "
                              "same file again: only what is missing is created.")
                   % {"managers": len(managers), "statuses": len(statuses)})
     return redirect("imports:batch", pk=again.pk)
-
-
-def _run_again(request, batch: ImportBatch) -> ImportBatch:
-    """A finished batch with refused rows continues, reading those rows again; any other runs
-    the file again as a new batch (a rolled-back one, say)."""
-    if batch.status == ImportBatch.Status.DONE and batch.error_count:
-        try:
-            return import_batch_continue(batch=batch)
-        except ImportRefused:
-            pass
-    again = import_batch_rerun(batch=batch, created_by=request.user)
-    import_batch_start(batch=again)
-    return again
 
 
 @can_import
@@ -222,7 +208,11 @@ def batch_errors_csv(request, pk: int):
 @can_import
 def batch_rerun(request, pk: int):
     batch = get_object_or_404(batches_visible_to(request.user), pk=pk)
-    again = _run_again(request, batch)
+    try:
+        again = import_batch_run_again(batch=batch, by=request.user)
+    except ImportRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("imports:batch", pk=batch.pk)
     messages.info(request, _("Running the same file again: only what is missing is created."))
     return redirect("imports:batch", pk=again.pk)
 

@@ -119,3 +119,33 @@ def test_mapping_the_refused_values_continues_the_same_batch(
     batch.refresh_from_db()
     assert (batch.status, batch.created_count, batch.error_count) == ("done", 5, 0)
     assert ImportBatch.objects.count() == 1
+
+
+def test_the_admins_run_again_action_continues_the_same_batch_as_the_batch_page_does(
+    admin_client, anna, tmp_path, django_capture_on_commit_callbacks, run_import
+):
+    batch = run_import(calls_of(tmp_path / "calls.xlsx", [
+        ("anna@example.com", 11, "Отвечен"), ("boris@example.com", 11, "Отвечен")]))
+    assert (batch.created_count, batch.error_count) == (1, 1)
+    ManagerFactory(telephony_email="boris@example.com")  # the person arrives in the system
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("admin:salesops_importbatch_changelist"),
+                          {"action": "rerun", "_selected_action": [batch.pk]})
+    assert ImportBatch.objects.count() == 1
+    batch.refresh_from_db()
+    assert (batch.status, batch.created_count, batch.error_count) == ("done", 2, 0)
+
+
+def test_running_again_calls_a_pbx_posted_is_refused_saying_why_with_nothing_changed(
+    admin_client, anna
+):
+    posted = ImportBatch.objects.create(source="zadarma", file_name="zadarma 2026-11-05",
+                                        status="done", error_count=1)
+    response = admin_client.post(reverse("imports:rerun", args=[posted.pk]), follow=True)
+    assert "posted by a PBX: there is no file to run again" in response.content.decode()
+    response = admin_client.post(reverse("admin:salesops_importbatch_changelist"),
+                                 {"action": "rerun", "_selected_action": [posted.pk]},
+                                 follow=True)
+    assert "posted by a PBX: there is no file to run again" in response.content.decode()
+    assert ImportBatch.objects.count() == 1
+    assert ImportBatch.objects.get().status == "done"
