@@ -123,7 +123,8 @@ class ImportPresetForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Most files have their header on top: left empty, no row above it.
-        self.fields["skip_rows"].required = False
+        if "skip_rows" in self.fields:  # a read-only view (the owner's) has no fields
+            self.fields["skip_rows"].required = False
         for name in FIELDS:
             self.fields[f"column_{name}"] = forms.CharField(
                 label=name.replace("_", " "), required=False,

@@ -347,6 +347,7 @@ PAGES = {
     "imports:rerun": (policy.IMPORT, "calls", "salesops.importbatch"),
     "imports:columns": (policy.IMPORT, "calls", "salesops.importbatch"),
     "imports:values": (policy.IMPORT, "calls", "salesops.importbatch"),
+    "imports:rollback": (policy.IMPORT, "calls", "salesops.importbatch"),
     "review:team-month": (policy.VIEW, "payout_runs", None),
     "review:overview": (policy.OVERVIEW, "payout_runs", None),
     "review:lines": (policy.VIEW, "payout_runs", "payouts.payoutrun"),
