@@ -68,3 +68,17 @@ def english_interface(settings):
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium, headless, for the browser tests (never a downloaded browser)."""
+    from tests.realservices import CHROMIUM, CHROMIUM_FLAGS, require_chromium
+
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()

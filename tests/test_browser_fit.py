@@ -17,7 +17,7 @@ from payouts.exceptions import commission_exception_request
 from payouts.inquiries import inquiry_raise
 from payouts.models import ExceptionKind, PayoutLine
 from salesops.models import ROLE_GROUPS, Manager, Role
-from tests.realservices import CHROMIUM, CHROMIUM_FLAGS, REPO, require_chromium
+from tests.realservices import REPO
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -25,17 +25,6 @@ SHOTS = REPO / "var" / "screenshots"
 SIZES = {"laptop": (1366, 768), "monitor": (1920, 1080), "phone": (390, 844)}
 DECISIVE = ("person", "total", "held", "flags")
 MONTH = "2026-11"
-
-
-@pytest.fixture
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -7,24 +7,12 @@ import pytest
 from salesops.imports.stats import daily_stats_refresh
 from salesops.periods import organisation_zone
 from tests.factories import CallFactory, ManagerFactory
-from tests.realservices import CHROMIUM, CHROMIUM_FLAGS, require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
 # itself happen outside it, so Django's async-safety guard would be a false alarm here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

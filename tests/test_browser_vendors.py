@@ -16,23 +16,12 @@ from payouts.vendors.models import Pilot, QaVerdict
 from payouts.vendors.statements import vendor_statement_compute
 from salesops.models import ROLE_GROUPS, Role
 from salesops.services import manager_create
-from tests.realservices import CHROMIUM, CHROMIUM_FLAGS, REPO, require_chromium
+from tests.realservices import REPO
 from tests.vendors.helpers import NOVEMBER, contract, vendor_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 SHOTS = REPO / "var" / "screenshots"
-
-
-@pytest.fixture
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -12,22 +12,11 @@ from django.urls import reverse
 from payouts.inquiries import inquiries_visible_to
 from payouts.models import ComponentKind, PayoutLine
 from tests.earnings.conftest import PASSWORD, build_month
-from tests.realservices import CHROMIUM, CHROMIUM_FLAGS, REPO, require_chromium
+from tests.realservices import REPO
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 SHOTS = REPO / "var" / "screenshots"
-
-
-@pytest.fixture
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def _page(browser, locale="en-US"):

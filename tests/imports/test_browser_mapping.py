@@ -14,7 +14,7 @@ from django.db import connection
 from playwright.sync_api import expect
 
 from salesops.models import CallLog, ImportBatch
-from tests.realservices import CHROMIUM, CHROMIUM_FLAGS, REPO, require_chromium, skip_or_fail
+from tests.realservices import REPO, skip_or_fail
 
 from .factories import ManagerFactory
 from .workbooks import write_xlsx
@@ -37,17 +37,6 @@ def cloud_pbx_export(path, *, first: int) -> str:
                      120, 60 if RESULTS[(number // 3) % 3] != "Ошибка" else 0,
                      RESULTS[(number // 3) % 3], 74951112233, 79161230000 + number, "sales"])
     return write_xlsx(path, rows)
-
-
-@pytest.fixture
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

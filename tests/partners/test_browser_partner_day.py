@@ -10,23 +10,11 @@ from leads.models import Lead, MilestoneKind
 from leads.partners.models import DetailsStatus, PayoutDetails
 from leads.services import lead_milestone_set
 from tests.payouts.helpers import moscow
-from tests.realservices import CHROMIUM, CHROMIUM_FLAGS, require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # Set to a folder to keep a screenshot of each step (desktop and phone width).
 SHOTS = os.environ.get("PARTNER_DAY_SCREENSHOTS")
-
-
-@pytest.fixture
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def _shot(page, name):

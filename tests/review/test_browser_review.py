@@ -19,24 +19,13 @@ from payouts.models import PayoutLine, PayoutRun
 from salesops.models import ROLE_GROUPS
 from salesops.periods import current_month
 from tests.payouts.helpers import compute
-from tests.realservices import CHROMIUM, CHROMIUM_FLAGS, REPO, require_chromium
+from tests.realservices import REPO
 
 from .conftest import build_month
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 SCREENSHOTS = Path(os.environ.get("SALESOPS_SCREENSHOTS", REPO / "var" / "screenshots"))
-
-
-@pytest.fixture
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def _page(browser, locale="en-US"):
