@@ -5,10 +5,9 @@ over; SPEC §5 minimum payout) and its lines."""
 import io
 
 from django.utils.translation import gettext as _
-from fpdf import FPDF
 from openpyxl import Workbook
 
-from payouts.earnings.statements import FONTS
+from payouts.earnings.statements import statement_document
 from payouts.models import PartnerStatement
 from salesops.exports import money_format, percent_format, xlsx_append
 from salesops.formatting import format_day, format_money, format_month
@@ -35,16 +34,8 @@ def _line_words(line) -> str:
 
 
 def statement_pdf(statement: PartnerStatement) -> bytes:
-    pdf = FPDF(format="A4")
-    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-    pdf.set_title(statement_title(statement))
-    pdf.add_page()
-    pdf.set_font("DejaVu", "B", 15)
-    pdf.cell(0, 9, statement_title(statement), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 10)
-    pdf.cell(0, 6, f"{statement.partner} · {statement.get_status_display()}",
-             new_x="LMARGIN", new_y="NEXT")
+    pdf = statement_document(statement_title(statement),
+                             f"{statement.partner} · {statement.get_status_display()}")
     pdf.ln(3)
     widths = (90, 30, 20, 20, 30)
     pdf.set_font("DejaVu", "B", 9)

@@ -21,6 +21,21 @@ from .selectors import APPROVED, PAID, EarningsMonth
 FONTS = Path(__file__).resolve().parent / "fonts"
 
 
+def statement_document(title: str, subtitle: str, *, title_size: int = 15) -> FPDF:
+    """The first page of a statement (a person's, a partner's, a vendor's): A4 with fonts that
+    write Cyrillic, the title, then a line that says whose it is."""
+    pdf = FPDF(format="A4")
+    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.set_title(title)
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", title_size)
+    pdf.cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    pdf.cell(0, 6, subtitle, new_x="LMARGIN", new_y="NEXT")
+    return pdf
+
+
 def _standing(figures: EarningsMonth) -> str:
     return {APPROVED: _("Approved"), PAID: _("Paid")}.get(
         figures.standing, _("Provisional: the month is not approved yet"))
@@ -47,17 +62,9 @@ def totals(row: dict) -> list[tuple[str, Decimal]]:
 
 
 def statement_pdf(*, figures: EarningsMonth, row: dict) -> bytes:
-    pdf = FPDF(format="A4")
-    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-    pdf.set_title(_title(figures))
-    pdf.add_page()
-    pdf.set_font("DejaVu", "B", 15)
-    pdf.cell(0, 9, _title(figures), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 10)
     person = figures.manager.user.get_full_name() or figures.manager.user.username
     team = str(figures.manager.team) if figures.manager.team else ""
-    pdf.cell(0, 6, " · ".join(x for x in (person, team) if x), new_x="LMARGIN", new_y="NEXT")
+    pdf = statement_document(_title(figures), " · ".join(x for x in (person, team) if x))
     pdf.cell(0, 6, _standing(figures), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     widths = (78, 80, 32)

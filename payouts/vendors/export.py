@@ -4,10 +4,9 @@ language: its lines as the statement holds them (never recounted), the leads eac
 import io
 
 from django.utils.translation import gettext as _
-from fpdf import FPDF
 from openpyxl import Workbook
 
-from payouts.earnings.statements import FONTS
+from payouts.earnings.statements import statement_document
 from payouts.models import LineKind
 from salesops.exports import money_format, quantity_format, xlsx_append
 from salesops.formatting import format_money, format_month
@@ -47,15 +46,8 @@ def _rows(statement: VendorStatement):
 
 
 def statement_pdf(statement: VendorStatement) -> bytes:
-    pdf = FPDF(format="A4")
-    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-    pdf.set_title(statement_title(statement))
-    pdf.add_page()
-    pdf.set_font("DejaVu", "B", 14)
-    pdf.cell(0, 9, statement_title(statement), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 10)
-    pdf.cell(0, 6, statement.get_status_display(), new_x="LMARGIN", new_y="NEXT")
+    pdf = statement_document(statement_title(statement), statement.get_status_display(),
+                             title_size=14)
     pdf.ln(3)
     widths = (82, 22, 22, 30, 34)
     heads = (_("Line"), _("Quantity"), _("Rate"), _("Amount"), _("Leads"))
