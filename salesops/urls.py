@@ -44,8 +44,8 @@ urlpatterns = [
     path("api/me/", include((earnings_api, "earnings-api"))),
     # Telephony webhooks, one address per integration (salesops.ingest).
     path("api/hooks/", include([
-        # Any text: an address that is no integration's key answers 404 in JSON, like the rest.
-        path("<str:public_id>/", WebhookView.as_view(), name="ingest-webhook")])),
+        # An address that is no integration's key answers 404 in JSON (salesops.errors).
+        path("<uuid:public_id>/", WebhookView.as_view(), name="ingest-webhook")])),
     path("api/partner/", include(partner_api)),
     path("api/", include(router.urls)),
     # The schema describes every endpoint: for signed-in users only (salesops.policy).

@@ -353,12 +353,8 @@ class WebhookView(APIView):
     throttle_classes: list = []
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
-    def _integration(self, public_id) -> Integration:
-        try:
-            key = uuid.UUID(str(public_id))
-        except ValueError:
-            raise exceptions.NotFound(_("No such integration.")) from None
-        integration = Integration.objects.filter(public_id=key).exclude(
+    def _integration(self, public_id: uuid.UUID) -> Integration:
+        integration = Integration.objects.filter(public_id=public_id).exclude(
             adapter=Adapter.API).first()
         if integration is None:
             raise exceptions.NotFound(_("No such integration."))

@@ -79,6 +79,7 @@ def test_run_totals_and_a_persons_team_may_be_null(schema):
     "/api/payout-runs/-2.5/recompute/",
     "/api/me/earnings/lines/-56130/items/",
     "/api/no-such-thing/",
+    "/api/hooks/not-an-integration-key/",
 ])
 def test_an_api_url_that_matches_no_route_answers_json_as_documented(client, path):
     client.force_login(ManagerFactory(admin=True).user)
