@@ -305,17 +305,21 @@ def refresh_open_month_pay(self) -> list[dict]:
 REFRESH_KEY = "payouts:refresh-open-month-queued"
 
 
-def refresh_open_month_pay_soon() -> None:
-    """Queue ``refresh_open_month_pay`` after a short delay, once per delay: an import or a
-    burst of decisions becomes one recomputation (the task reads whatever has changed by
-    then). In process (no broker) it runs at once."""
+def queue_once_per_delay(task, *, key: str, delay_s: int) -> None:
+    """Queue ``task`` after ``delay_s``, once per delay: a burst of changes becomes one run
+    (the task reads whatever has changed by then). In process (no broker) it runs at once."""
     if current_app.conf.task_always_eager:
-        refresh_open_month_pay.apply()
+        task.apply()
         return
-    delay = getattr(settings, "PAYOUT_REFRESH_DELAY_S", 30)
     # The key lapses before the queued task runs, so a change after it queues another one.
-    if cache.add(REFRESH_KEY, True, timeout=max(delay - 1, 1)):
-        refresh_open_month_pay.apply_async(countdown=delay)
+    if cache.add(key, True, timeout=max(delay_s - 1, 1)):
+        task.apply_async(countdown=delay_s)
+
+
+def refresh_open_month_pay_soon() -> None:
+    """``refresh_open_month_pay`` once per burst of changes: an import, decisions."""
+    queue_once_per_delay(refresh_open_month_pay, key=REFRESH_KEY,
+                         delay_s=getattr(settings, "PAYOUT_REFRESH_DELAY_S", 30))
 
 
 @shared_task(name="payouts.watchdog", bind=True)

@@ -2,10 +2,10 @@
 
 import logging
 
-from celery import current_app, shared_task
+from celery import shared_task
 from django.conf import settings
-from django.core.cache import cache
 
+from payouts.tasks import queue_once_per_delay
 from salesops.periods import current_month
 
 log = logging.getLogger(__name__)
@@ -15,16 +15,10 @@ SYNC_KEY = "vendors:balances-sync-queued"
 
 
 def vendor_balances_sync_soon() -> None:
-    """After a change to the open month commits: in process at once, else queued after a
-    short delay, once per delay. Each webhook's call is such a change: a burst of them becomes
-    one recomputation (the task reads whatever has changed by then), not one per call."""
-    if current_app.conf.task_always_eager:
-        vendor_balances_sync.apply()
-        return
-    delay = getattr(settings, "VENDOR_BALANCES_SYNC_DELAY_S", 30)
-    # The key lapses before the queued task runs, so a change after it queues another one.
-    if cache.add(SYNC_KEY, True, timeout=max(delay - 1, 1)):
-        vendor_balances_sync.apply_async(countdown=delay)
+    """After a change to the open month commits. Each webhook's call is such a change: a burst
+    of them becomes one recomputation, not one per call."""
+    queue_once_per_delay(vendor_balances_sync, key=SYNC_KEY,
+                         delay_s=getattr(settings, "VENDOR_BALANCES_SYNC_DELAY_S", 30))
 
 
 @shared_task(name="vendors.balances_sync")
