@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 
 from payouts.engine.facts import EFFECTIVE_OUTCOMES
 from payouts.models import ComponentKind
@@ -27,12 +27,13 @@ class VendorRow:
 
 
 def vendor_rows() -> list[VendorRow]:
-    vendors = Vendor.objects.select_related("team").annotate(
-        people=Count("team__members", distinct=True)).order_by("name")
-    last = {}
-    for statement in VendorStatement.objects.order_by("vendor_id", "-month"):
-        last.setdefault(statement.vendor_id, statement)
-    return [VendorRow(v, v.people, last.get(v.pk)) for v in vendors]
+    latest = VendorStatement.objects.filter(vendor=OuterRef("pk")).order_by("-month")
+    vendors = list(Vendor.objects.select_related("team").annotate(
+        people=Count("team__members", distinct=True),
+        last_statement_id=Subquery(latest.values("pk")[:1])).order_by("name"))
+    last = VendorStatement.objects.in_bulk([v.last_statement_id for v in vendors
+                                            if v.last_statement_id])
+    return [VendorRow(v, v.people, last.get(v.last_statement_id)) for v in vendors]
 
 
 @dataclass

@@ -210,3 +210,12 @@ def test_the_list_of_vendors_links_the_pilots_and_the_what_if(site):
     assert f"/vendors/pilots/{site['pilot'].pk}/" in page
     assert "/vendors/what-if/" in page
     assert f"/vendors/{site['other'].pk}/" in page
+
+
+def test_the_list_of_vendors_shows_each_vendors_latest_statement(site):
+    from payouts.vendors.selectors import vendor_rows
+
+    october = vendor_statement_compute(vendor=site["vendor"], month=datetime.date(2026, 10, 1))
+    rows = {row.vendor.code: row.last_statement for row in vendor_rows()}
+    assert rows == {site["vendor"].code: site["statement"], "other": site["other_statement"]}
+    assert rows[site["vendor"].code] != october
