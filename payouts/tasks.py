@@ -24,15 +24,15 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from celery import current_app, group, shared_task
+from celery import group, shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, connections, router
 
 from leads.models import Partner
 from salesops.models import Team
 from salesops.periods import current_month, month_start, parse_month
+from salesops.queueing import queue_once_per_delay
 
 from .models import PayoutRun
 from .partners import (
@@ -303,17 +303,6 @@ def refresh_open_month_pay(self) -> list[dict]:
 
 
 REFRESH_KEY = "payouts:refresh-open-month-queued"
-
-
-def queue_once_per_delay(task, *, key: str, delay_s: int) -> None:
-    """Queue ``task`` after ``delay_s``, once per delay: a burst of changes becomes one run
-    (the task reads whatever has changed by then). In process (no broker) it runs at once."""
-    if current_app.conf.task_always_eager:
-        task.apply()
-        return
-    # The key lapses before the queued task runs, so a change after it queues another one.
-    if cache.add(key, True, timeout=max(delay_s - 1, 1)):
-        task.apply_async(countdown=delay_s)
 
 
 def refresh_open_month_pay_soon() -> None:

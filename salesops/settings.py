@@ -175,6 +175,9 @@ INGEST_THROTTLE_RATE = env.str("SALESOPS_INGEST_THROTTLE", default="30000/minute
 # How long a process reuses the manager keys, status mappings and an integration's teams and
 # day batch between calls (seconds): a new alias or mapping is seen that much later.
 INGEST_LOOKUP_TTL_S = env.float("SALESOPS_INGEST_LOOKUP_TTL_S", default=5.0)
+# How soon after a burst of posted calls their day batch's counters and the daily figures are
+# brought up to date (seconds, salesops.ingest.tallies); the beat sweeps every minute too.
+INGEST_TALLY_DELAY_S = env.int("SALESOPS_INGEST_TALLY_DELAY_S", default=5)
 SPECTACULAR_SETTINGS = {
     "TITLE": "SalesOps API",
     "DESCRIPTION": "Calls, leads and pay, scoped to what the signed-in user may see.",
@@ -369,6 +372,8 @@ IMPORT_MAX_ATTEMPTS = env.int("SALESOPS_IMPORT_MAX_ATTEMPTS", default=3)
 IMPORT_WATCHDOG_EVERY_S = env.int("SALESOPS_IMPORT_WATCHDOG_EVERY_S", default=60)
 # The queue tasks go to when none is named (the watchdog's re-queued imports among them).
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+CELERY_BEAT_SCHEDULE["ingest-tallies"] = {"task": "salesops.ingest.tallies_apply",
+                                          "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["imports-watchdog"] = {
     "task": "salesops.imports.watchdog", "schedule": IMPORT_WATCHDOG_EVERY_S,
 }

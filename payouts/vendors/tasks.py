@@ -5,8 +5,8 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from payouts.tasks import queue_once_per_delay
 from salesops.periods import current_month
+from salesops.queueing import queue_once_per_delay
 
 log = logging.getLogger(__name__)
 

@@ -30,6 +30,7 @@ from .calls import calls_ingest, zone_of
 from .events import IngestOutcome, ItemError, ItemResult
 from .models import Adapter, IdempotentAnswer, Integration, RefusedRequest
 from .parsing import item_event
+from .selectors import integration_at_address, integration_with_token
 from .services import event_seen, refusal_record
 from .tokens import token_hash
 
@@ -64,7 +65,7 @@ class IntegrationTokenAuthentication(BaseAuthentication):
         scheme, _space, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
         if scheme.lower() != "bearer":
             return None
-        integration = Integration.objects.filter(token_hash=token_hash(token.strip())).first()
+        integration = integration_with_token(token_hash(token.strip()))
         if integration is None:
             refusal_record(request=request, reason=Reason.BAD_TOKEN, status=401)
             raise exceptions.AuthenticationFailed(_("Unknown token."))
@@ -354,8 +355,7 @@ class WebhookView(APIView):
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def _integration(self, public_id: uuid.UUID) -> Integration:
-        integration = Integration.objects.filter(public_id=public_id).exclude(
-            adapter=Adapter.API).first()
+        integration = integration_at_address(public_id)
         if integration is None:
             raise exceptions.NotFound(_("No such integration."))
         return integration

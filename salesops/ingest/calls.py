@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,7 +45,7 @@ from salesops.periods import organisation_zone
 from .events import CallEvent, IngestOutcome, ItemError, ItemResult
 from .memo import forget, remembered
 from .models import IngestDay, Integration
-from .tasks import ingest_daily_stats_refresh
+from .tallies import Counts, tally_record
 
 MAX_ID = 128
 UNKNOWN_MANAGER, UNKNOWN_STATUS = (ImportRowError.Kind.UNKNOWN_MANAGER.value,
@@ -357,6 +356,7 @@ _INSERTED = ("source", "external_id", "manager_id", "started_at", "duration_s", 
              "wrapup_s", "direction", "phone", "outcome", "recording_url", "batch_id")
 
 
+_FEW = 20  # up to this many calls are inserted as rows of values, more as arrays
 _TYPES = ("text", "text", "bigint", "timestamptz", "integer", "integer", "integer", "text",
           "text", "smallint", "text", "bigint")
 
@@ -371,15 +371,21 @@ def _insert_new(calls: list["_Call"]) -> dict[str, int]:
                for call in calls if call.external_id not in taken]
         CallLog.objects.bulk_create(new, batch_size=500)
         return {call.external_id: call.pk for call in new}
-    # One array per column (unnest): a short statement whatever the batch's size.
     table = CallLog._meta.db_table
     columns = ", ".join(_INSERTED)
-    arrays = ", ".join(f"%s::{kind}[]" for kind in _TYPES)
+    if len(calls) <= _FEW:
+        # A webhook's call or two: plain rows, cheaper to send and to plan than arrays.
+        row = f"({', '.join(['%s'] * len(_INSERTED))})"
+        rows = "VALUES " + ", ".join([row] * len(calls))
+        params = [getattr(call, name) for call in calls for name in _INSERTED]
+    else:
+        # One array per column (unnest): a short statement whatever the batch's size.
+        rows = f"SELECT * FROM unnest({', '.join(f'%s::{kind}[]' for kind in _TYPES)})"
+        params = [[getattr(call, name) for call in calls] for name in _INSERTED]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})"
-            " ON CONFLICT (source, external_id) DO NOTHING RETURNING external_id, id",
-            [[getattr(call, name) for call in calls] for name in _INSERTED])
+            f"INSERT INTO {table} ({columns}) {rows}"
+            " ON CONFLICT (source, external_id) DO NOTHING RETURNING external_id, id", params)
         return dict(cursor.fetchall())
 
 
@@ -388,19 +394,12 @@ def _finish(batch: ImportBatch, items: list[ItemResult], touched, *, by, integra
     counts = outcome.counts
     if not any(counts[name] for name in ("created", "updated", "conflict", "error")):
         return  # a repeated delivery: nothing written, nothing to record
-    if touched:
-        pairs = sorted([pk, day.isoformat()] for pk, day in touched)
-        transaction.on_commit(lambda: ingest_daily_stats_refresh.delay(pairs))
-    errors = sum(len(item.errors) for item in items)
-    # The day's batch is one row every webhook of the integration counts on: counted after
-    # the commit, in a statement of its own, so that its lock is not held through every
-    # request's transaction (they would queue behind each other).
-    transaction.on_commit(lambda: ImportBatch.objects.filter(pk=batch.pk).update(
-        rows_read=F("rows_read") + len(items), created_count=F("created_count") + counts["created"],
-        present_count=F("present_count") + counts["present"],
-        updated_count=F("updated_count") + counts["updated"],
-        conflict_count=F("conflict_count") + counts["conflict"],
-        error_count=F("error_count") + errors, finished_at=timezone.now()))
+    # The day batch's counters and the daily figures follow a burst of requests, not each
+    # one (salesops.ingest.tallies): every webhook of an integration counts on one batch row.
+    tally_record(batch_id=batch.pk, days=touched, counts=Counts(
+        rows=len(items), created=counts["created"], present=counts["present"],
+        updated=counts["updated"], conflicts=counts["conflict"],
+        errors=sum(len(item.errors) for item in items)))
     pay_inputs_recorded_in_bulk(
         action="calls_ingested", obj=batch, by=by, days=touched,
         after={**counts, "integration": integration.pk if integration else None})

@@ -103,6 +103,33 @@ class IngestDay(models.Model):
         return f"{self.integration_id}:{self.day}"
 
 
+class IngestTally(models.Model):
+    """What one request wrote, waiting to be added to its batch's counters and to the
+    dashboard's daily figures (``salesops.ingest.tallies``).
+
+    One row per request, inserted in the request's own transaction, so it commits with the
+    calls or not at all; no request waits on another for the day batch's counter row, and no
+    request sends a message of its own. ``days``: the (manager id, ISO day) pairs touched."""
+
+    batch = models.ForeignKey("salesops.ImportBatch", on_delete=models.CASCADE,
+                              related_name="+", verbose_name=_("import batch"))
+    at = models.DateTimeField(_("at"))
+    rows = models.PositiveIntegerField(_("rows read"))
+    created = models.PositiveIntegerField(_("created"))
+    present = models.PositiveIntegerField(_("already there"))
+    updated = models.PositiveIntegerField(_("updated"))
+    conflicts = models.PositiveIntegerField(_("conflicts"))
+    errors = models.PositiveIntegerField(_("errors"))
+    days = models.JSONField(_("manager days"), default=list)
+
+    class Meta:
+        verbose_name = _("ingestion tally")
+        verbose_name_plural = _("ingestion tallies")
+
+    def __str__(self):
+        return f"{self.batch_id}:{self.at:%Y-%m-%d %H:%M:%S}"
+
+
 class RefusedRequest(models.Model):
     """A request refused before anything was read into calls: who it claimed to be and why,
     never its body or credentials."""

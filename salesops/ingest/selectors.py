@@ -3,13 +3,15 @@
 import datetime
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Q
+from django.db.models.expressions import Col
 from django.utils import timezone
 
 from salesops.models import CallLog
 from salesops.periods import organisation_zone
 
-from .models import IngestDay, Integration, RefusedRequest
+from .models import Adapter, IngestDay, Integration, RefusedRequest
 
 
 @dataclass(frozen=True)
@@ -45,3 +47,58 @@ def integration_health(integration: Integration, *, listed: int = 20) -> Health:
         refusals_today=refusals.filter(at__gte=start).count(),
         missed=list(missed[:listed]), missed_count=missed.count(),
     )
+
+
+def _integration_where(column: str, value, *, webhook: bool) -> Integration | None:
+    # Every posted request reads its integration: one plain statement, its values converted
+    # as the ORM converts them (``_reading``), instead of a query the ORM builds afresh each
+    # time — building it cost a webhook more than its own writes.
+    field = Integration._meta.get_field(column)
+    quote = connection.ops.quote_name
+    columns, names, converters = _reading()
+    sql = (f"SELECT {columns} FROM {quote(Integration._meta.db_table)}"
+           f" WHERE {quote(field.column)} = %s")
+    params = [field.get_db_prep_value(value, connection)]
+    if webhook:  # the batch API's integrations have no webhook address
+        sql += " AND adapter <> %s"
+        params.append(Adapter.API.value)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for place, expression, convert in converters:
+        values[place] = convert(values[place], expression, connection)
+    return Integration.from_db(connection.alias, names, values)
+
+
+_READING: dict[str, tuple] = {}
+
+
+def _reading() -> tuple[str, list[str], list[tuple]]:
+    """The integration's columns, field names and the database's value converters, worked
+    out once per database."""
+    if connection.alias not in _READING:
+        table = Integration._meta.db_table
+        fields = Integration._meta.concrete_fields
+        converters = []
+        for place, field in enumerate(fields):
+            expression = Col(table, field)
+            converters += [(place, expression, convert) for convert in
+                           connection.ops.get_db_converters(expression)
+                           + expression.get_db_converters(connection)]
+        _READING[connection.alias] = (
+            ", ".join(connection.ops.quote_name(field.column) for field in fields),
+            [field.attname for field in fields], converters)
+    return _READING[connection.alias]
+
+
+def integration_at_address(public_id) -> Integration | None:
+    """The integration whose webhook address key is ``public_id`` (None: no such webhook)."""
+    return _integration_where("public_id", public_id, webhook=True)
+
+
+def integration_with_token(digest: str) -> Integration | None:
+    """The integration whose token hashes to ``digest``."""
+    return _integration_where("token_hash", digest, webhook=False)

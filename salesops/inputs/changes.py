@@ -59,7 +59,8 @@ def mark_pairs(pairs: set[Pair]) -> int:
     table = db.ops.quote_name(model._meta.db_table)
     changed_at = model._meta.get_field("changed_at").get_db_prep_save(timezone.now(), db)
     rows = sorted(pairs)  # one order for every writer: concurrent upserts cannot deadlock
-    with transaction.atomic(using=db.alias), db.cursor() as cursor:
+    # No savepoint: a failed upsert fails the writer's whole transaction anyway.
+    with transaction.atomic(using=db.alias, savepoint=False), db.cursor() as cursor:
         for start in range(0, len(rows), 500):
             batch = rows[start:start + 500]
             cursor.execute(

@@ -193,3 +193,17 @@ def test_bad_values_are_item_errors_and_nothing_of_them_is_stored(pbx, anna):
     assert [[e.field for e in i.errors] for i in outcome.items] == [
         ["talk_s"], ["external_id"], ["started_at"]]
     assert not CallLog.objects.exists()
+
+
+@pytest.mark.parametrize("size", [1, 2, 25])
+def test_a_request_of_any_size_inserts_each_new_call_once_and_finds_the_rest(pbx, anna, size):
+    """A webhook's call or two and an API batch take different statements: both key calls
+    by (source, external id)."""
+    ids = [f"c{n}" for n in range(size)]
+    first = ingest(pbx, *[event(call_id, talk=n) for n, call_id in enumerate(ids)])
+    again = ingest(pbx, *[event(call_id, talk=n) for n, call_id in enumerate(ids)],
+                   event("new", talk=1))
+    assert [item.result for item in first.items] == ["created"] * size
+    assert [item.result for item in again.items] == ["present"] * size + ["created"]
+    assert dict(CallLog.objects.values_list("external_id", "talk_s")) == {
+        **{call_id: n for n, call_id in enumerate(ids)}, "new": 1}
