@@ -8,7 +8,9 @@ Asterisk CDR webhook), serves the site the production way (gunicorn, DEBUG off),
   over the whole run and the median batch time (target ≥ 10 000 calls/s);
 - posts the same batches again (every call already there: nothing written);
 - posts single Asterisk CDR events to the webhook: events/s, p50 and p95 (target ≥ 300 events/s,
-  p95 < 100 ms).
+  p95 < 100 ms);
+- applies the requests' tallies (no worker runs) and checks that the day batches counted every
+  call posted.
 
     .venv/bin/python benchmarks/ingest_api.py            # 40 batches, 3 000 events, 100 000 rows
     .venv/bin/python benchmarks/ingest_api.py --small    # CI: 3 batches, 200 events, 5 000 rows
@@ -226,6 +228,25 @@ def _warm_up(options, api_token, hook, hook_token, start) -> None:
     _post_all(options, warm + events)
 
 
+def _tallies_applied() -> int:
+    """No worker ran: apply the requests' tallies here (what ``ingest_tallies_apply`` does after
+    a burst) and return the calls the day batches counted as created."""
+    from django.db.models import Sum
+
+    from salesops.ingest.models import IngestDay, IngestTally
+    from salesops.ingest.tallies import tallies_apply
+    from salesops.models import ImportBatch
+
+    waiting = IngestTally.objects.count()
+    began = time.perf_counter()
+    while tallies_apply():
+        pass
+    print(f"tallies applied afterwards: {waiting} in {time.perf_counter() - began:.2f} s")
+    batches = IngestDay.objects.values("batch_id")
+    return ImportBatch.objects.filter(pk__in=batches).aggregate(
+        created=Sum("created_count"))["created"] or 0
+
+
 def main() -> None:
     options = _options()
     broker = _broker()
@@ -270,11 +291,16 @@ def main() -> None:
     expected = (file_rows + options.batches * options.size + options.events
                 + options.workers * 4)
     print(f"calls stored: {stored} (expected {expected})")
+    counted = _tallies_applied()
+    print(f"day batches' counters after the tallies: {counted} calls created "
+          f"(expected {expected - file_rows})")
     connections.close_all()
     subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres", DB],
                    check=False)
     if stored != expected:
         raise SystemExit("a call was lost or stored twice")
+    if counted != expected - file_rows:
+        raise SystemExit("the day batches' counters do not match the calls posted")
 
 
 if __name__ == "__main__":
