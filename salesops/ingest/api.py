@@ -3,12 +3,10 @@ call API) and ``/api/hooks/<key>/`` (one provider's webhook per integration). Bo
 authenticate, call ``calls.calls_ingest`` and answer in JSON; refusals are logged with their
 reason (``services.refusal_record``) and store nothing."""
 
-import hashlib
 import json
 import uuid
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.http.request import RawPostDataException
 from django.utils.translation import gettext as _
@@ -28,7 +26,8 @@ from salesops.models import Outcome
 from .adapters import ADAPTERS, Refusal, Unreadable
 from .calls import calls_ingest, zone_of
 from .events import IngestOutcome, ItemError, ItemResult
-from .models import Adapter, IdempotentAnswer, Integration, RefusedRequest
+from .idempotency import Answer, KeyUsedWithAnotherBody, answered_once
+from .models import Adapter, Integration, RefusedRequest
 from .parsing import item_event
 from .selectors import integration_at_address, integration_with_token
 from .services import event_seen, refusal_record
@@ -263,53 +262,53 @@ class CallBatchCreateMixin:
         key = request.META.get("HTTP_IDEMPOTENCY_KEY", "").strip()
         if len(key) > 200:
             return _error(400, _("An Idempotency-Key has at most 200 characters."))
-        caller = f"integration:{integration.pk}" if integration else f"user:{request.user.pk}"
         try:
-            digest = hashlib.sha256(request.body).hexdigest()
+            raw_body = request.body
         except RawPostDataException:  # a form, read already (CSRF): no batch
             return _error(400, _("Post {\"calls\": [...]} as JSON."))
-        if key:
-            first = IdempotentAnswer.objects.filter(caller=caller, key=key).first()
-            if first is not None:
-                return _replay(first, digest)
+        if not key:
+            answer = self._answer(request, integration)
+        else:
+            caller = (f"integration:{integration.pk}" if integration
+                      else f"user:{request.user.pk}")
+            try:
+                answer = answered_once(caller=caller, key=key, body=raw_body,
+                                       answer=lambda: self._answer(request, integration))
+            except KeyUsedWithAnotherBody:
+                return _error(422, _("This Idempotency-Key was used with another body."))
+        response = Response(answer.body, status=answer.status)
+        if answer.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+    def _answer(self, request, integration) -> Answer:
+        """The batch's answer, or a refusal of it before any work."""
         body = request.data
         if not isinstance(body, dict) or not isinstance(body.get("calls"), list) or not (
                 1 <= len(body["calls"]) <= MAX_CALLS):
-            return _error(400, _("Post {\"calls\": [...]} with 1 to %(max)d calls.")
-                          % {"max": MAX_CALLS})
+            return _refused(400, _("Post {\"calls\": [...]} with 1 to %(max)d calls.")
+                            % {"max": MAX_CALLS})
         source = body.get("source")
         if source is not None and (not isinstance(source, str) or not 0 < len(source) <= 64):
-            return _error(400, _("source is a name of up to 64 characters."))
+            return _refused(400, _("source is a name of up to 64 characters."))
         if integration is not None:
             if source not in (None, integration.source):
                 refusal_record(request=request, reason=Reason.OTHER_SOURCE, status=403,
                                integration=integration)
-                return _error(403, _("This token posts calls of %(source)s only.")
-                              % {"source": integration.source})
+                return _refused(403, _("This token posts calls of %(source)s only.")
+                                % {"source": integration.source})
             source = integration.source
         elif not source:
-            return _error(400, _("Name the calls' source."))
+            return _refused(400, _("Name the calls' source."))
         if integration is not None:
             event_seen(integration=integration)
         outcome = _ingest_items(body["calls"], source=source, integration=integration,
                                 by=None if integration else request.user)
-        answer = outcome_answer(outcome)
-        if key:
-            try:
-                with transaction.atomic():
-                    IdempotentAnswer.objects.create(caller=caller, key=key, body_sha256=digest,
-                                                    status=200, answer=answer)
-            except IntegrityError:  # the same key at the same time: the first answer stands
-                return _replay(IdempotentAnswer.objects.get(caller=caller, key=key), digest)
-        return Response(answer, status=200)
+        return Answer(status=200, body=outcome_answer(outcome))
 
 
-def _replay(first: IdempotentAnswer, digest: str) -> Response:
-    if first.body_sha256 != digest:
-        return _error(422, _("This Idempotency-Key was used with another body."))
-    response = Response(first.answer, status=first.status)
-    response["Idempotent-Replayed"] = "true"
-    return response
+def _refused(status: int, message: str) -> Answer:
+    return Answer(status=status, body={"detail": message})
 
 
 def _ingest_items(items: list, *, source: str, integration, by) -> IngestOutcome:

@@ -170,3 +170,34 @@ def test_the_schema_documents_every_answer_of_the_batch_api_and_the_webhooks(cli
     assert {"200", "400", "401", "403", "422", "429"} <= set(batch)
     assert {"200", "400", "401", "403", "404", "429"} <= set(hook)
     assert "application/json" in schema["paths"]["/api/calls/"]["post"]["requestBody"]["content"]
+
+
+def test_a_refused_batch_keeps_no_answer_so_the_same_key_may_send_it_mended(
+        client, token, anna):
+    refused = post(client, {"calls": []}, token, HTTP_IDEMPOTENCY_KEY="k-1")
+    mended = post(client, {"calls": [call("c1")]}, token, HTTP_IDEMPOTENCY_KEY="k-1")
+    assert (refused.status_code, mended.status_code) == (400, 200)
+    assert [item["result"] for item in mended.json()["items"]] == ["created"]
+
+
+def test_an_answer_is_kept_with_the_calls_it_answers_or_not_at_all(token, anna, monkeypatch):
+    """A request that fails after its calls were written keeps neither: the retry with the
+    same key is taken afresh and answered as the first time would have been."""
+    from django.test import Client
+
+    real_create = IdempotentAnswer.objects.create
+
+    def dies(**fields):
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(IdempotentAnswer.objects, "create", dies)
+    with pytest.raises(RuntimeError):
+        post(Client(raise_request_exception=True), {"calls": [call("c1")]}, token,
+             HTTP_IDEMPOTENCY_KEY="k-1")
+    assert not CallLog.objects.exists()
+    monkeypatch.setattr(IdempotentAnswer.objects, "create", real_create)
+    retry = post(Client(), {"calls": [call("c1")]}, token, HTTP_IDEMPOTENCY_KEY="k-1")
+    assert [item["result"] for item in retry.json()["items"]] == ["created"]
+    assert "Idempotent-Replayed" not in retry
+    assert IdempotentAnswer.objects.count() == 1
+
