@@ -17,7 +17,7 @@ from payouts.partners import PaymentCommission, partner_payment_commissions
 from salesops import policy
 from salesops.periods import organisation_zone
 
-from .models import HandedLeadPayment, HandedStatus
+from .models import HandedLeadPayment, HandedStatus, ReferralLink
 
 ZERO = Decimal("0.00")
 # What a partner reads of a referred lead's steps (SPEC §2 milestones, in the partner's words):
@@ -135,3 +135,8 @@ def silent_handed_leads(*, user, now: datetime.datetime):
                     last_update_at__lte=now - SILENCE)
             .select_related("lead", "partner", "handed_by__user")
             .order_by("last_update_at", "pk"))
+
+
+def referral_link_of(partner: Partner) -> ReferralLink | None:
+    """The partner's personal link, if they made it."""
+    return ReferralLink.objects.filter(partner=partner).first()

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("statements/<int:pk>/", views.statement, name="statement"),
     path("refer/", views.refer, name="refer"),
+    path("link/", views.referral_link_make, name="link-make"),
     path("payout-details/", views.payout_details, name="payout-details"),
     path("handed/<int:pk>/", views.handed_lead, name="handed-lead"),
 ]

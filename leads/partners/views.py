@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -54,8 +55,7 @@ def home(request):
         "statements": statements,
         "carried": latest.carried_out if latest else None,
         "handed": selectors.handed_leads(user=request.user),
-        # A partner who has none gets their link on the first visit.
-        "link": services.referral_link_ensure(partner=partner),
+        "link": selectors.referral_link_of(partner),
         "details": services.payout_details_in_force(partner=partner),
         "pending": services.payout_details_pending(partner=partner),
     })
@@ -100,6 +100,15 @@ def _referral(request, *, partner, by):
             form = ReferralForm()
     return render(request, "partner/refer.html", {
         "form": form, "outcome": outcome, "public": by is None})
+
+
+@portal_required
+@require_POST
+def referral_link_make(request):
+    """A partner who has no personal link yet makes it (a page view never writes)."""
+    services.referral_link_ensure(partner=_partner(request))
+    messages.success(request, _("Your personal link is ready: give it to your clients."))
+    return redirect(f"{reverse('partner:home')}#p-link")
 
 
 @portal_required

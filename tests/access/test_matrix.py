@@ -384,6 +384,7 @@ PAGES = {
     "partner:home": (policy.VIEW, "partner_portal", None),
     "partner:statement": (policy.VIEW, "partner_portal", "payouts.partnerstatement"),
     "partner:refer": (policy.VIEW, "partner_portal", None),
+    "partner:link-make": (policy.VIEW, "partner_portal", None),
     "partner:payout-details": (policy.VIEW, "partner_portal", None),
     "partner:handed-lead": (policy.VIEW, "partner_portal", "partner_portal.handedlead"),
     "partner-receivables:receivables": (policy.OVERVIEW, "handed_leads", None),
@@ -395,7 +396,7 @@ POST_ONLY = {"imports:rerun", "imports:values", "review:recompute", "review:mark
              "review:decide-exception", "review:decide-inquiry", "review:request-exception",
              "earnings:ask", "vendors:compute", "vendors:top-up", "vendors:finalise",
              "vendors:pay", "vendors:verdict", "vendors:operator-add",
-             "partner-receivables:commission-received"}
+             "partner-receivables:commission-received", "partner:link-make"}
 # Pages every visitor may open, and doors covered above (admin, API).
 OPEN_PAGES = {"login", "logout", "set_language", "api-schema", "api-docs", "referral:link"}
 

@@ -98,12 +98,28 @@ def test_a_body_over_the_small_limit_is_refused_and_nothing_is_created(pw, clien
     assert not Lead.objects.filter(phone="+79167770005").exists()
 
 
-def test_a_partner_without_a_link_gets_one_on_the_first_visit_that_works(pw, client):
-    pw.one.link.delete()
+def test_a_partner_without_a_personal_link_makes_it_and_a_page_view_writes_none(pw, client):
+    from leads.partners.models import ReferralLink
+
+    ReferralLink.objects.filter(partner=pw.one.partner).delete()
     client.force_login(pw.one.partner.user)
-    link = client.get("/partner/").context["link"]
-    assert len(link.code) >= 12 and link.partner == pw.one.partner
-    assert client.get("/partner/").context["link"] == link
+    home = client.get("/partner/").content.decode()
+    assert "Make my personal link" in home
+    assert not ReferralLink.objects.filter(partner=pw.one.partner).exists()
+    made = client.post("/partner/link/", follow=True).content.decode()
+    link = ReferralLink.objects.get(partner=pw.one.partner)
+    assert f"/r/{link.code}/" in made
+    client.post("/partner/link/")
+    assert list(ReferralLink.objects.filter(partner=pw.one.partner)) == [link]
+    assert len(link.code) >= 12
     client.logout()
     assert _refer(client, f"/r/{link.code}/", phone="+79167770042").status_code == 200
     assert Lead.objects.get(phone="+79167770042").partner == pw.one.partner
+
+
+def test_only_a_partner_makes_a_personal_link(pw, client):
+    from leads.partners.models import ReferralLink
+
+    client.force_login(pw.people["owner"].user)
+    assert client.post("/partner/link/").status_code == 403
+    assert ReferralLink.objects.count() == 2
