@@ -124,6 +124,15 @@ class LeadAdmin(PayInputAdminMixin, PolicyImportExportAdmin):
     def has_resolve_permission(self, request):
         return policy.may(request.user, policy.RESOLVE_DUPLICATE, self.model)
 
+    change_form_template = "admin/leads/lead/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Handing the lead to a partner is a page of its own (its terms, the partner's
+        # consent): offered here to whoever the policy lets hand leads.
+        extra_context = {**(extra_context or {}),
+                         "may_hand": policy.may(request.user, policy.CREATE, "handed_leads")}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def layer_save(self, request, obj, form, change):
         if change:
             saved = lead_change(lead=obj, by=request.user, reason=form.cleaned_data["reason"],

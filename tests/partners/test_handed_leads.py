@@ -155,3 +155,11 @@ def test_the_handing_manager_earns_by_their_plan_when_the_commission_is_received
         handed_commission_received(report=report, received_on=datetime.date(2026, 12, 4),
                                    by=pw.people["admin"].user)
     assert Payment.objects.filter(lead=pw.one.handed.lead).count() == 1
+
+
+def test_the_leads_admin_page_offers_handing_it_to_a_partner(pw, client):
+    lead = LeadFactory(owner=pw.people["anna"], source=LeadSource.COLD_CALL)
+    client.force_login(pw.people["owner"].user)
+    page = client.get(f"/admin/leads/lead/{lead.pk}/change/").content.decode()
+    assert f'href="/handed-leads/hand/{lead.pk}/"' in page
+    assert client.get(f"/handed-leads/hand/{lead.pk}/").status_code == 200
