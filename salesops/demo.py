@@ -93,6 +93,8 @@ TEAMS = (
     ("south", "Отдел «Юг»"),
     ("east", "Отдел «Восток»"),
 )
+PARTNER_LOGIN = "partner1"
+PARTNER_ROLE = "partner"  # a portal login, not one of the organisation's roles
 PARTNERS = (
     # name, percent, hold days, recurring months (None: for life), minimum payout
     ("Агентство «Вектор»", "10.00", 30, 12, "5000.00"),
@@ -212,6 +214,7 @@ def demo_counts() -> dict[str, int]:
         "sales heads": roles.get(Role.SALES_HEAD, 0),
         "managers": roles.get(Role.MANAGER, 0),
         "partners": Partner.objects.count(),
+        "partner logins": Partner.objects.exclude(user=None).count(),
         "import batches": ImportBatch.objects.count(),
         "calls": CallLog.objects.count(),
         "work shifts": WorkShift.objects.count(),
@@ -238,7 +241,9 @@ def demo_data_delete() -> None:
     milestone_history_wipe_allow()  # the append-only history goes with the whole organisation
     _delete(LeadMilestone.objects.all())
     _delete(Lead.objects.all())
+    partner_logins = list(Partner.objects.exclude(user=None).values_list("user_id", flat=True))
     _delete(Partner.objects.all())
+    _delete(get_user_model().objects.filter(pk__in=partner_logins))
     _delete(CallLog.objects.all())
     _delete(WorkShift.objects.all())
     _delete(MonthlyPlan.objects.all())
@@ -378,10 +383,16 @@ def _create_organisation(ctx: _Context, managers: int) -> _Organisation:
         )
         for n in range(1, managers + 1)
     ]
+    # The first partner signs in to the partner portal: its referrals, statements and the
+    # leads handed to it, as a partner sees them.
+    portal_login = get_user_model().objects.create(
+        username=PARTNER_LOGIN, email="partner1@example.com", password=password_hash,
+        first_name=PARTNERS[0][0])
     partners = Partner.objects.bulk_create(
         Partner(
             name=name, email=f"partner{i + 1}@example.com", default_percent=Decimal(percent),
             hold_days=hold, recurring_months=months, minimum_payout=Decimal(minimum),
+            user=portal_login if i == 0 else None,
         )
         for i, (name, percent, hold, months, minimum) in enumerate(PARTNERS)
     )
@@ -398,14 +409,16 @@ def _person_name(rng: random.Random) -> tuple[str, str]:
 
 
 def _logins(org: _Organisation) -> list[DemoLogin]:
-    """Every demo login: the owner, the admin, each team's head and every manager."""
+    """Every demo login: the owner, the admin, each team's head, every manager and the
+    partner's."""
     shown = [org.owner, org.admin, *org.heads.values(), *org.floor]
     return [
         DemoLogin(
             username=m.user.username, role=m.role, team=m.team.name if m.team else "—"
         )
         for m in shown
-    ]
+    ] + [DemoLogin(username=p.user.username, role=PARTNER_ROLE, team="—")
+         for p in org.partners if p.user_id]
 
 
 # ---------------------------------------------------------------------------------------------

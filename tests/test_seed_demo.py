@@ -19,6 +19,7 @@ from leads.models import (
     LeadOwnership,
     LeadSource,
     MilestoneKind,
+    Partner,
     Payment,
     PaymentKind,
 )
@@ -328,10 +329,28 @@ def test_seed_demo_prints_every_login_with_its_role_and_team():
     roles = {"owner": "owner", "admin": "admin", "sales_head": "sales head",
              "manager": "manager"}
     assert listed == {
-        m.user.username: [roles[m.role], m.team.name if m.team else "—"] for m in people
+        **{m.user.username: [roles[m.role], m.team.name if m.team else "—"] for m in people},
+        "partner1": ["partner", "—"],
     }
     # The summary counts people the way the table lists them.
-    assert "9 logins: 1 owner, 1 admin, 3 sales heads, 4 managers." in output
+    assert "10 logins: 1 owner, 1 admin, 3 sales heads, 4 managers, 1 partner." in output
+
+
+def test_seed_demo_gives_the_first_partner_a_portal_login_that_opens_its_portal(client):
+    seed_demo(*SMALL)
+    client.force_login(get_user_model().objects.get(username="partner1"))
+    page = client.get("/partner/")
+    assert page.status_code == 200
+    assert page.context["partner"].name == "Агентство «Вектор»"
+    request = RequestFactory().post("/login/")
+    assert authenticate(request, username="partner1", password="demo") is not None
+
+
+def test_seed_demo_reset_deletes_the_partners_login_with_the_partner():
+    seed_demo(*SMALL)
+    seed_demo(*SMALL, "--reset")
+    assert get_user_model().objects.filter(username="partner1").count() == 1
+    assert Partner.objects.get(user__username="partner1").name == "Агентство «Вектор»"
 
 
 def test_seed_demo_ending_today_puts_nothing_after_now():

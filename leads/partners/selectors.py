@@ -7,7 +7,8 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import DecimalField, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from leads.models import Lead, LeadMilestone, MilestoneKind, Partner
@@ -20,6 +21,7 @@ from salesops.periods import organisation_zone
 from .models import HandedLeadPayment, HandedStatus, ReferralLink
 
 ZERO = Decimal("0.00")
+ZERO_MONEY = Value(ZERO, output_field=DecimalField(max_digits=14, decimal_places=2))
 # What a partner reads of a referred lead's steps (SPEC §2 milestones, in the partner's words):
 # we received it, qualified it (consent given, handed to sales: ``confirmed``), the client
 # confirmed (``arrived``), and the end: won, or lost (lost or fake: a partner is not told why).
@@ -92,7 +94,9 @@ def partner_statement(*, user, pk: int) -> PartnerStatement:
 def handed_leads(*, user):
     return (policy.scoped(user, policy.VIEW, "handed_leads")
             .select_related("lead", "partner", "handed_by__user")
-            .annotate(reported=Sum("payments__amount"), owed=Sum("payments__commission"))
+            # A lead with no payment reported yet has reported and owed nothing, not "none".
+            .annotate(reported=Coalesce(Sum("payments__amount"), ZERO_MONEY),
+                      owed=Coalesce(Sum("payments__commission"), ZERO_MONEY))
             .order_by("-handed_at", "-pk"))
 
 

@@ -153,3 +153,13 @@ def test_a_paid_commission_reads_paid_and_a_later_refund_reads_reversed_with_the
     [reversed_] = partner_payment_commissions(partner=partner, today=datetime.date(2026, 11, 4))
     assert (reversed_.state, reversed_.clawed_back, reversed_.clawback_statement.month) == (
         CommissionState.REVERSED, Decimal("-5000.00"), datetime.date(2026, 11, 1))
+
+
+def test_a_lead_handed_to_the_partner_with_no_payment_reported_reads_nothing_reported(
+        pw, client):
+    pw.one.handed_payment.delete()
+    client.force_login(pw.one.partner.user)
+    page = client.get("/partner/")
+    assert page.status_code == 200
+    (handed,) = page.context["handed"]
+    assert (handed.reported, handed.owed) == (Decimal("0.00"), Decimal("0.00"))

@@ -102,10 +102,12 @@ class Command(BaseCommand):
         self.stdout.write(f"  {'username':<14} {'role':<12} team")
         with translation.override("en"):  # the command speaks English; roles by their names
             for login in result.logins:
-                role = str(Role(login.role).label).lower()
+                role = (login.role if login.role == demo.PARTNER_ROLE
+                        else str(Role(login.role).label).lower())
                 self.stdout.write(f"  {login.username:<14} {role:<12} {login.team}")
         counts = result.counts
         self.stdout.write(
-            f"{counts['logins']} logins: {counts['owners']} owner, {counts['admins']} admin, "
-            f"{counts['sales heads']} sales heads, {counts['managers']} managers.")
+            f"{counts['logins'] + counts['partner logins']} logins: {counts['owners']} owner, "
+            f"{counts['admins']} admin, {counts['sales heads']} sales heads, "
+            f"{counts['managers']} managers, {counts['partner logins']} partner.")
         self.stdout.write(self.style.SUCCESS(f"Done in {seconds:.1f} s."))
