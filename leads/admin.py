@@ -15,6 +15,7 @@ from salesops.admin_scoping import (
 )
 
 from .models import DuplicateState, Lead, LeadMilestone, LeadOwnership, Partner, Payment
+from .partners.selectors import lead_handable
 from .resources import LeadResource, PartnerResource, PaymentResource
 from .selectors import lead_status
 from .services import (
@@ -129,8 +130,10 @@ class LeadAdmin(PayInputAdminMixin, PolicyImportExportAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # Handing the lead to a partner is a page of its own (its terms, the partner's
         # consent): offered here to whoever the policy lets hand leads.
-        extra_context = {**(extra_context or {}),
-                         "may_hand": policy.may(request.user, policy.CREATE, "handed_leads")}
+        lead = self.get_object(request, admin.utils.unquote(object_id))
+        extra_context = {**(extra_context or {}), "may_hand": (
+            lead is not None and lead_handable(lead)
+            and policy.may(request.user, policy.CREATE, "handed_leads"))}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def layer_save(self, request, obj, form, change):

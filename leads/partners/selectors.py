@@ -11,14 +11,14 @@ from django.db.models import DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from leads.models import Lead, LeadMilestone, MilestoneKind, Partner
+from leads.models import Lead, LeadMilestone, LeadSource, MilestoneKind, Partner
 from leads.selectors import milestones_in_force
 from payouts.models import PartnerStatement
 from payouts.partners import PaymentCommission, partner_payment_commissions
 from salesops import policy
 from salesops.periods import organisation_zone
 
-from .models import HandedLeadPayment, HandedStatus, ReferralLink
+from .models import HandedLead, HandedLeadPayment, HandedStatus, ReferralLink
 
 ZERO = Decimal("0.00")
 ZERO_MONEY = Value(ZERO, output_field=DecimalField(max_digits=14, decimal_places=2))
@@ -144,3 +144,9 @@ def silent_handed_leads(*, user, now: datetime.datetime):
 def referral_link_of(partner: Partner) -> ReferralLink | None:
     """The partner's personal link, if they made it."""
     return ReferralLink.objects.filter(partner=partner).first()
+
+
+def lead_handable(lead: Lead) -> bool:
+    """A lead we may still hand to a partner: not one a partner referred, not handed yet."""
+    return (lead.source != LeadSource.PARTNER_REFERRED
+            and not HandedLead.objects.filter(lead=lead).exists())

@@ -201,7 +201,9 @@ def hand_lead(request, pk: int):
             messages.success(request, _("The lead is handed to the partner."))
             return redirect("partner-receivables:receivables") if policy.may(
                 request.user, policy.OVERVIEW, "handed_leads") else redirect("home")
-    return render(request, "partner/hand.html", {"lead": lead, "form": form})
+    return render(request, "partner/hand.html", {
+        "lead": lead, "form": form, "handable": selectors.lead_handable(lead),
+        "handed": HandedLead.objects.filter(lead=lead).select_related("partner").first()})
 
 
 @policy.policy_required(policy.OVERVIEW, "handed_leads")

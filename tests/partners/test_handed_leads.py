@@ -163,3 +163,12 @@ def test_the_leads_admin_page_offers_handing_it_to_a_partner(pw, client):
     page = client.get(f"/admin/leads/lead/{lead.pk}/change/").content.decode()
     assert f'href="/handed-leads/hand/{lead.pk}/"' in page
     assert client.get(f"/handed-leads/hand/{lead.pk}/").status_code == 200
+
+
+def test_a_lead_handed_already_is_not_offered_again_and_its_page_says_to_whom(pw, client):
+    client.force_login(pw.people["owner"].user)
+    lead = pw.one.handed.lead
+    page = client.get(f"/admin/leads/lead/{lead.pk}/change/").content.decode()
+    assert "/handed-leads/hand/" not in page
+    text = client.get(f"/handed-leads/hand/{lead.pk}/").content.decode()
+    assert "handed to Partner One already" in text and "<form method=\"post\" class" not in text
