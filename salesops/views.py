@@ -6,9 +6,10 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
 from . import policy
+from .floor import floor_figures, floor_rows
 from .params import month_param
 from .periods import current_month, next_month
-from .selectors import floor_managers, floor_month_figures, manager_for_user
+from .selectors import manager_for_user
 
 # The sales floor page lists people: whoever may read managers (SPEC §1).
 policy_required_floor = policy.policy_required(policy.VIEW, "managers")
@@ -47,9 +48,10 @@ def _floor(request):
     if "floor" not in request.GET and (landing := _landing(request)):
         return redirect(landing)
     month = month_param(request, current_month)
-    # The figures of the page's people only: the owner's floor is every manager.
-    page = Paginator(floor_managers(user=request.user), 50).get_page(request.GET.get("page"))
-    page.object_list = floor_month_figures(managers=list(page.object_list), month=month)
+    # A row per share of the month, as pay splits it; the figures of the page's rows only.
+    page = Paginator(floor_rows(user=request.user, month=month), 50).get_page(
+        request.GET.get("page"))
+    page.object_list = floor_figures(rows=list(page.object_list), month=month)
     return render(
         request,
         "salesops/home.html",
