@@ -17,7 +17,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Sum
 
 from payouts.thresholds import conversation_q, conversation_thresholds
 
@@ -29,10 +29,13 @@ from .periods import next_month
 
 @dataclass
 class FloorRow:
-    manager: Manager
-    team: Team
+    manager_id: int
+    team_id: int
     start: datetime.date  # the share's days: [start, end)
     end: datetime.date
+    # Read for a page of rows only (``floor_figures``): the owner's floor is every person.
+    manager: Manager | None = None
+    team: Team | None = None
     calls: int = 0
     conversations: int = 0
     operator_s: int = 0
@@ -62,39 +65,55 @@ def floor_rows(*, user, month: datetime.date) -> list[FloorRow]:
         shares = shares_in_month(month=month, manager_ids=[me.pk])
     else:
         return []
-    people = Manager.objects.select_related("user").in_bulk({s.manager_id for s in shares})
-    teams = Team.objects.in_bulk({s.team_id for s in shares})
-    rows = [FloorRow(manager=people[s.manager_id], team=teams[s.team_id], start=s.start,
-                     end=s.end)
-            for s in shares if people[s.manager_id].role == Role.MANAGER]
-    return sorted(rows, key=lambda r: (r.team.name, r.manager.user.last_name,
-                                       r.manager.user.first_name, r.manager.pk, r.start))
+    names = {pk: (role, last, first) for pk, role, last, first in Manager.objects.filter(
+        pk__in={s.manager_id for s in shares}).values_list(
+        "pk", "role", "user__last_name", "user__first_name")}
+    teams = dict(Team.objects.filter(pk__in={s.team_id for s in shares})
+                 .values_list("pk", "name"))
+    rows = [FloorRow(manager_id=s.manager_id, team_id=s.team_id, start=s.start, end=s.end)
+            for s in shares if names[s.manager_id][0] == Role.MANAGER]
+    return sorted(rows, key=lambda r: (teams[r.team_id], *names[r.manager_id][1:],
+                                       r.manager_id, r.start))
 
 
 def floor_figures(*, rows: list[FloorRow], month: datetime.date) -> list[FloorRow]:
-    """``rows`` (a page of the floor) with each share's calls, conversations and operator time."""
-    ids = {row.manager.pk for row in rows}
+    """``rows`` (a page of the floor) with their people, teams and each share's calls,
+    conversations and operator time."""
+    ids = {row.manager_id for row in rows}
+    people = Manager.objects.select_related("user").in_bulk(ids)
+    teams = Team.objects.in_bulk({row.team_id for row in rows})
+    for row in rows:
+        row.manager, row.team = people[row.manager_id], teams[row.team_id]
     thresholds = conversation_thresholds(manager_ids=ids, months=[month])
     days = defaultdict(list)  # manager id → [(day, calls, conversations, operator s, threshold)]
-    for found in (DailyManagerStats.objects.filter(manager__in=ids, day__gte=month,
-                                                   day__lt=next_month(month))
-                  .values_list("manager", "day", "calls", "conversations", "operator_s",
-                               "threshold_s")):
+    stats = DailyManagerStats.objects.filter(day__gte=month, day__lt=next_month(month))
+    # Most people spend the month in one team: their days are summed by the database (per
+    # threshold counted at), as one entry on the month's first day; a moved person's day by day.
+    split = {row.manager_id for row in rows if not row.whole_month}
+    for manager_id, counted_at, calls, conversations, operator_s in (
+            stats.filter(manager__in=ids - split).values("manager", "threshold_s")
+            .annotate(calls=Sum("calls"), conversations=Sum("conversations"),
+                      operator=Sum("operator_s"))
+            .values_list("manager", "threshold_s", "calls", "conversations", "operator")
+            .order_by()):
+        days[manager_id].append((month, calls, conversations, operator_s, counted_at))
+    for found in stats.filter(manager__in=split).values_list(
+            "manager", "day", "calls", "conversations", "operator_s", "threshold_s"):
         days[found[0]].append(found[1:])
     for row in rows:
-        threshold = thresholds[(row.manager.pk, month)]
+        threshold = thresholds[(row.manager_id, month)]
         recount = False
-        for day, calls, conversations, operator_s, counted_at in days[row.manager.pk]:
+        for day, calls, conversations, operator_s, counted_at in days[row.manager_id]:
             if row.start <= day < row.end:
                 row.calls += calls
                 row.operator_s += operator_s
                 row.conversations += conversations
                 recount |= counted_at != threshold
         if recount:
-            start, end = Share(row.manager.pk, row.team.pk, row.start, row.end).bounds()
+            start, end = Share(row.manager_id, row.team_id, row.start, row.end).bounds()
             row.conversations = (
-                CallLog.objects.filter(manager=row.manager, started_at__gte=start,
+                CallLog.objects.filter(manager_id=row.manager_id, started_at__gte=start,
                                        started_at__lt=end)
-                .filter(conversation_q({(row.manager.pk, month): threshold}))
+                .filter(conversation_q({(row.manager_id, month): threshold}))
                 .aggregate(n=Count("pk"))["n"])
     return rows
