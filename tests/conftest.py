@@ -20,6 +20,25 @@ def eager_celery_unless_real_worker(request):
     celery_app.conf.task_always_eager = previous
 
 
+@pytest.fixture
+def queued_with_a_broker(monkeypatch):
+    """``queued(task)``: the options each ``task.apply_async`` is sent with, as with a broker
+    (tasks not run in process) for the rest of the test; the queueing cache starts empty."""
+    sent: dict = {}
+    eager = celery_app.conf.task_always_eager
+
+    def queued(task) -> list[dict]:
+        celery_app.conf.task_always_eager = False
+        monkeypatch.setattr(task, "apply_async",
+                            lambda **options: sent.setdefault(task.name, []).append(options))
+        return sent.setdefault(task.name, [])
+
+    cache.clear()
+    yield queued
+    celery_app.conf.task_always_eager = eager
+    cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def imports_run_in_the_caller(settings):
     """Embedded imports run on a thread of their own (salesops/imports/background.py); tests

@@ -146,6 +146,11 @@ def referral_link_of(partner: Partner) -> ReferralLink | None:
     return ReferralLink.objects.filter(partner=partner).first()
 
 
+def lead_handed(lead: Lead) -> HandedLead | None:
+    """The partner ``lead`` is handed to, if it is."""
+    return HandedLead.objects.filter(lead=lead).select_related("partner").first()
+
+
 def lead_handable(lead: Lead) -> bool:
     """A lead we may still hand to a partner: not one a partner referred, not handed yet."""
     return (lead.source != LeadSource.PARTNER_REFERRED

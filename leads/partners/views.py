@@ -202,8 +202,8 @@ def hand_lead(request, pk: int):
             return redirect("partner-receivables:receivables") if policy.may(
                 request.user, policy.OVERVIEW, "handed_leads") else redirect("home")
     return render(request, "partner/hand.html", {
-        "lead": lead, "form": form, "handable": selectors.lead_handable(lead),
-        "handed": HandedLead.objects.filter(lead=lead).select_related("partner").first()})
+        "lead": lead, "form": form, "handed": selectors.lead_handed(lead),
+        "handable": selectors.lead_handable(lead)})
 
 
 @policy.policy_required(policy.OVERVIEW, "handed_leads")

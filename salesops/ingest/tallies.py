@@ -11,12 +11,11 @@ call a tally read stands for is counted. Tallies committed meanwhile wait for th
 """
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Max, Sum
 from django.utils import timezone
 
 from salesops.imports.stats import daily_stats_refresh
@@ -70,28 +69,24 @@ def tallies_apply_soon() -> None:
 def tallies_apply(*, limit: int = 5000) -> int:
     """Apply up to ``limit`` waiting tallies; returns how many. Two runs at once never take
     the same tally (``skip_locked``)."""
-    tallies = list(IngestTally.objects.select_for_update(skip_locked=True).order_by("pk")
-                   [:limit])
-    if not tallies:
+    taken = dict(IngestTally.objects.select_for_update(skip_locked=True).order_by("pk")
+                 .values_list("pk", "days")[:limit])
+    if not taken:
         return 0
-    sums: dict[int, list[int]] = defaultdict(lambda: [0] * 6)
-    last: dict[int, datetime.datetime] = {}
-    days: set[tuple[int, datetime.date]] = set()
-    for tally in tallies:
-        total = sums[tally.batch_id]
-        for place, value in enumerate((tally.rows, tally.created, tally.present, tally.updated,
-                                       tally.conflicts, tally.errors)):
-            total[place] += value
-        last[tally.batch_id] = max(tally.at, last.get(tally.batch_id, tally.at))
-        days |= {(int(pk), datetime.date.fromisoformat(day)) for pk, day in tally.days}
-    for batch_id, (rows, created, present, updated, conflicts, errors) in sums.items():
-        ImportBatch.objects.filter(pk=batch_id).update(
-            rows_read=F("rows_read") + rows, created_count=F("created_count") + created,
-            present_count=F("present_count") + present,
-            updated_count=F("updated_count") + updated,
-            conflict_count=F("conflict_count") + conflicts,
-            error_count=F("error_count") + errors, finished_at=last[batch_id])
-    daily_stats_refresh(pairs=days)
-    IngestTally.objects.filter(pk__in=[tally.pk for tally in tallies]).delete()
-    return len(tallies)
+    # The counters are summed per batch by the database; the days are a union of lists.
+    for sums in (IngestTally.objects.filter(pk__in=list(taken)).values("batch")
+                 .annotate(rows=Sum("rows"), created=Sum("created"), present=Sum("present"),
+                           updated=Sum("updated"), conflicts=Sum("conflicts"),
+                           errors=Sum("errors"), last=Max("at")).order_by()):
+        ImportBatch.objects.filter(pk=sums["batch"]).update(
+            rows_read=F("rows_read") + sums["rows"],
+            created_count=F("created_count") + sums["created"],
+            present_count=F("present_count") + sums["present"],
+            updated_count=F("updated_count") + sums["updated"],
+            conflict_count=F("conflict_count") + sums["conflicts"],
+            error_count=F("error_count") + sums["errors"], finished_at=sums["last"])
+    daily_stats_refresh(pairs={(int(pk), datetime.date.fromisoformat(day))
+                               for days in taken.values() for pk, day in days})
+    IngestTally.objects.filter(pk__in=list(taken)).delete()
+    return len(taken)
 

@@ -7,7 +7,6 @@ import datetime
 import pytest
 from django.conf import settings as django_settings
 
-from salesops.ingest import tallies
 from salesops.ingest.models import IngestTally
 from salesops.ingest.tallies import tallies_apply
 from salesops.models import CallLog, DailyManagerStats, ImportBatch
@@ -61,25 +60,14 @@ def test_a_call_removed_before_the_tallies_are_applied_is_not_counted(pbx, anna)
 
 
 def test_a_burst_of_requests_queues_one_run_after_the_delay(
-        pbx, anna, monkeypatch, settings, django_capture_on_commit_callbacks):
-    from django.core.cache import cache
-
-    from salesops.celery import app as celery_app
+        pbx, anna, settings, queued_with_a_broker, django_capture_on_commit_callbacks):
     from salesops.ingest import tasks
 
     settings.INGEST_TALLY_DELAY_S = 5
-    queued = []
-    monkeypatch.setattr(tasks.ingest_tallies_apply, "apply_async",
-                        lambda **options: queued.append(options))
-    cache.delete(tallies.QUEUED_KEY)
-    celery_app.conf.task_always_eager = False  # as with a broker; put back below
-    try:
-        for call_id in ("c1", "c2", "c3"):
-            with django_capture_on_commit_callbacks(execute=True):
-                ingest(pbx, event(call_id))
-    finally:
-        celery_app.conf.task_always_eager = True
-        cache.delete(tallies.QUEUED_KEY)
+    queued = queued_with_a_broker(tasks.ingest_tallies_apply)
+    for call_id in ("c1", "c2", "c3"):
+        with django_capture_on_commit_callbacks(execute=True):
+            ingest(pbx, event(call_id))
     assert queued == [{"countdown": 5}]
     assert IngestTally.objects.count() == 3
 

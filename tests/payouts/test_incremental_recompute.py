@@ -190,24 +190,13 @@ def test_late_data_for_an_approved_month_makes_the_next_open_month_stale_and_adj
     assert payout_run_approve(run=november, approved_by=owner.user).status == "approved"
 
 
-def test_a_burst_of_changes_to_the_open_month_queues_one_refresh(monkeypatch, settings):
-    from django.core.cache import cache
-
+def test_a_burst_of_changes_to_the_open_month_queues_one_refresh(settings, queued_with_a_broker):
     from payouts import tasks
-    from salesops.celery import app as celery_app
 
     settings.PAYOUT_REFRESH_DELAY_S = 30
-    queued = []
-    monkeypatch.setattr(tasks.refresh_open_month_pay, "apply_async",
-                        lambda **options: queued.append(options))
-    cache.delete(tasks.REFRESH_KEY)
-    celery_app.conf.task_always_eager = False  # as with a broker; put back by conftest
-    try:
-        for _change in range(3):
-            tasks.refresh_open_month_pay_soon()
-    finally:
-        celery_app.conf.task_always_eager = True
-        cache.delete(tasks.REFRESH_KEY)
+    queued = queued_with_a_broker(tasks.refresh_open_month_pay)
+    for _change in range(3):
+        tasks.refresh_open_month_pay_soon()
     assert queued == [{"countdown": 30}]
 
 

@@ -132,22 +132,12 @@ def test_a_late_call_of_a_month_still_in_draft_is_written_off_with_the_next_impo
     assert vendor_balance(vendor) == Decimal("433.44")
 
 
-def test_a_burst_of_calls_in_the_open_month_queues_one_balance_sync(monkeypatch, settings):
-    from django.core.cache import cache
-
+def test_a_burst_of_calls_in_the_open_month_queues_one_balance_sync(settings,
+                                                                    queued_with_a_broker):
     from payouts.vendors import tasks
-    from salesops.celery import app as celery_app
 
     settings.VENDOR_BALANCES_SYNC_DELAY_S = 30
-    queued = []
-    monkeypatch.setattr(tasks.vendor_balances_sync, "apply_async",
-                        lambda **options: queued.append(options))
-    cache.delete(tasks.SYNC_KEY)
-    celery_app.conf.task_always_eager = False  # as with a broker; put back by conftest
-    try:
-        for _call in range(3):
-            tasks.vendor_balances_sync_soon()
-    finally:
-        celery_app.conf.task_always_eager = True
-        cache.delete(tasks.SYNC_KEY)
+    queued = queued_with_a_broker(tasks.vendor_balances_sync)
+    for _call in range(3):
+        tasks.vendor_balances_sync_soon()
     assert queued == [{"countdown": 30}]
